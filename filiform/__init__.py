@@ -1,0 +1,1 @@
+"""Filiform: the clinic system for dry needling and intramuscular stimulation (IMS)."""

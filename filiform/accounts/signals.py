@@ -1,0 +1,48 @@
+"""Security events to the audit log: sign-in, failed sign-in, sign-out, lock-out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from filiform.audit.services import AuditAction, audit_record
+from filiform.clinics.access import client_ip, user_agent
+
+
+def _where(request: HttpRequest | None) -> dict[str, Any]:
+    if request is None:
+        return {"ip": None, "user_agent": ""}
+    return {"ip": client_ip(request), "user_agent": user_agent(request)}
+
+
+@receiver(user_logged_in)
+def audit_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    audit_record(action=AuditAction.LOGIN, actor_id=user.pk, actor_email=user.email, **_where(request))
+
+
+@receiver(user_logged_out)
+def audit_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit_record(action=AuditAction.LOGOUT, actor_id=user.pk, actor_email=user.email, **_where(request))
+
+
+@receiver(user_login_failed)
+def audit_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    attempted = str(credentials.get("username") or credentials.get("email") or "")[:254]
+    audit_record(
+        action=AuditAction.LOGIN_FAILED, actor_email=attempted, detail={"reason": "wrong e-mail or password"},
+        **_where(request),
+    )
+
+
+@receiver(user_locked_out)
+def audit_locked_out(
+    sender: Any, request: HttpRequest | None, username: str | None = None, **kwargs: Any
+) -> None:
+    audit_record(action=AuditAction.LOCKED_OUT, actor_email=(username or "")[:254], **_where(request))

@@ -1,0 +1,82 @@
+"""The JSON API under /api/v1: one NinjaAPI, routers from each app, errors always JSON."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Router, Schema
+from ninja.errors import AuthenticationError
+
+from filiform.api_auth import BearerToken, BrowserSession
+from filiform.clinics.access import Access
+from filiform.patients.api import router as patients_router
+
+api = NinjaAPI(
+    title="Filiform API",
+    version="1",
+    description=(
+        "The clinic's data for integrations. Authenticate with `Authorization: Bearer <token>` "
+        "(tokens are created on your Security page or with `filiform token create`); a token acts "
+        "for one person in one clinic, with that person's role. Every error is JSON with a `detail`."
+    ),
+    auth=[BearerToken(), BrowserSession()],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+class Error(Schema):
+    detail: str
+
+
+class MeOut(Schema):
+    email: str
+    name: str
+    clinic: str
+    clinic_name: str
+    role: str
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": "Not signed in: send a valid, unrevoked token as 'Authorization: Bearer <token>'."},
+        status=401,
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "Not allowed."}, status=403)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": "The request body is too large."}, status=413)
+
+
+session_router = Router(tags=["session"])
+
+
+@session_router.get("/me", response={200: MeOut, 401: Error}, summary="Who the API sees")
+def me(request: HttpRequest) -> MeOut:
+    access: Access = request.auth  # type: ignore[attr-defined]
+    return MeOut(
+        email=access.user.email,
+        name=access.user.display_name,
+        clinic=access.clinic.slug,
+        clinic_name=access.clinic.name,
+        role=access.role,
+    )
+
+
+api.add_router("", session_router)
+api.add_router("/patients", patients_router)

@@ -1,0 +1,98 @@
+"""How the API knows who is calling: a per-user bearer token, or the browser session.
+
+Both end at the same place as the pages: an :class:`~filiform.clinics.access.Access` built by the
+one door, so every endpoint checks permissions exactly as the pages do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import APIKeyCookie, HttpBearer
+
+from filiform.accounts.middleware import ACTIVE_CLINIC
+from filiform.accounts.models import ApiToken
+from filiform.accounts.two_factor import TwoFactorState, two_factor_state
+from filiform.audit.services import AuditAction, audit_record
+from filiform.clinics.access import (
+    Access,
+    ClinicNotFound,
+    access_for_request,
+    client_ip,
+    memberships_of,
+    user_agent,
+)
+from filiform.clinics.models import Membership
+
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+CLINIC_HEADER = "X-Filiform-Clinic"
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer fil_…`` — the token names its user and clinic."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Access | None:
+        api_token = (
+            ApiToken.objects.select_related("user", "clinic")
+            .filter(key_hash=ApiToken.hash_key(token))
+            .first()
+        )
+        membership = None
+        if api_token is not None and api_token.revoked_at is None and api_token.user.is_active:
+            membership = (
+                Membership.objects.select_related("clinic")
+                .filter(user_id=api_token.user_id, clinic_id=api_token.clinic_id, is_active=True)
+                .first()
+            )
+        if api_token is None or membership is None:
+            audit_record(
+                action=AuditAction.TOKEN_REFUSED,
+                actor_id=api_token.user_id if api_token else None,
+                actor_email=api_token.user.email if api_token else "",
+                clinic_id=api_token.clinic_id if api_token else None,
+                object_type="api_token", object_id=api_token.pk if api_token else token[:12],
+                ip=client_ip(request), user_agent=user_agent(request), via="api",
+                detail={"reason": "unknown token" if api_token is None else "revoked token or inactive user"},
+            )
+            return None
+        membership.user = api_token.user
+        now = timezone.now()
+        if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        return Access(
+            user=api_token.user, membership=membership, ip=client_ip(request),
+            user_agent=user_agent(request), via="api",
+        )
+
+
+class BrowserSession(APIKeyCookie):
+    """The signed-in browser (CSRF-checked by ninja). The clinic is the ``X-Filiform-Clinic``
+    header, else the clinic last used in the pages, else the person's only clinic."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Access | None:
+        user: Any = request.user
+        if not user.is_authenticated:
+            return None
+        if two_factor_state(user) in (TwoFactorState.NEEDS_CODE, TwoFactorState.NEEDS_ENROLMENT):
+            return None
+        slug = request.headers.get(CLINIC_HEADER)
+        if not slug:
+            memberships = memberships_of(user)
+            active = request.session.get(ACTIVE_CLINIC)
+            chosen = [m for m in memberships if m.clinic_id == active] or memberships[:1]
+            if not chosen:
+                return None
+            slug = chosen[0].clinic.slug
+        try:
+            return access_for_request(request, slug, via="api")
+        except ClinicNotFound:
+            return None

@@ -1,0 +1,87 @@
+"""Writing to the audit log. Every read and write of health information and every security event
+comes through :func:`audit_record` (or :func:`audit_access`, its shortcut for an :class:`Access`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from filiform.audit.models import AuditAction, AuditChainHead, AuditEntry
+
+if TYPE_CHECKING:
+    from filiform.clinics.access import Access
+
+__all__ = ["AuditAction", "audit_access", "audit_record"]
+
+
+def audit_record(
+    *,
+    action: AuditAction,
+    actor_id: int | None = None,
+    actor_email: str = "",
+    clinic_id: int | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    patient_id: int | None = None,
+    ip: str | None = None,
+    user_agent: str = "",
+    via: str = "web",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain.
+
+    The chain head row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite serialises writers
+    itself) so concurrent appends get consecutive sequence numbers. When called inside a larger
+    transaction the entry commits or rolls back with the change it describes.
+    """
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            head = AuditChainHead.objects.create(pk=1)
+            head = AuditChainHead.objects.select_for_update().get(pk=1)
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            at=timezone.now(),
+            actor_id=actor_id,
+            actor_email=actor_email,
+            clinic_id=clinic_id,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            patient_id=patient_id,
+            ip=ip,
+            user_agent=user_agent[:500],
+            via=via,
+            detail=detail or {},
+            prev_hash=head.last_hash,
+        )
+        entry.hash = entry.compute_hash()
+        entry.save(force_insert=True)
+        AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, last_hash=entry.hash)
+    return entry
+
+
+def audit_access(
+    access: Access,
+    *,
+    action: AuditAction,
+    object_type: str,
+    object_id: str | int = "",
+    patient_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    return audit_record(
+        action=action,
+        actor_id=access.user.pk,
+        actor_email=access.user.email,
+        clinic_id=access.membership.clinic_id,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=patient_id,
+        ip=access.ip,
+        user_agent=access.user_agent,
+        via=access.via,
+        detail=detail,
+    )

@@ -1,0 +1,130 @@
+"""The one door to patient data.
+
+Every page and API endpoint that touches a clinic's information resolves an :class:`Access`
+through this module (from the URL's clinic for pages, from the API token or the active clinic
+for the API) and asks it for a permission. Nothing else decides who may see what.
+
+Outsiders learn nothing: a clinic the user does not belong to looks exactly like a clinic that
+does not exist (404). A member lacking a permission gets 403, and the refusal is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from filiform.clinics.models import Clinic, Membership, Role
+
+if TYPE_CHECKING:
+    from filiform.accounts.models import User
+
+
+class Permission(StrEnum):
+    PATIENT_VIEW = "patient.view"
+    PATIENT_EDIT = "patient.edit"
+    CLINICAL_RECORD = "clinical.record"
+    BILLING = "billing.manage"
+    AUDIT_VIEW = "audit.view"
+    CLINIC_MANAGE = "clinic.manage"
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.OWNER: frozenset(Permission),
+    Role.PHYSIOTHERAPIST: frozenset(
+        {Permission.PATIENT_VIEW, Permission.PATIENT_EDIT, Permission.CLINICAL_RECORD}
+    ),
+    Role.FRONT_DESK: frozenset({Permission.PATIENT_VIEW, Permission.PATIENT_EDIT}),
+    Role.BILLING: frozenset({Permission.PATIENT_VIEW, Permission.BILLING}),
+}
+
+
+class ClinicNotFound(Http404):
+    """The clinic does not exist, or the user is not an active member: the same answer for both."""
+
+
+class AccessDenied(PermissionDenied):
+    def __init__(self, permission: Permission) -> None:
+        super().__init__(f"Your role does not allow this ({permission.value}).")
+        self.permission = permission
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who is acting, in which clinic, from where. Passed to every service and selector."""
+
+    user: User
+    membership: Membership
+    ip: str | None = None
+    user_agent: str = ""
+    via: str = "web"
+
+    @property
+    def clinic(self) -> Clinic:
+        return self.membership.clinic
+
+    @property
+    def role(self) -> str:
+        return self.membership.role
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS.get(self.membership.role, frozenset())
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            from filiform.audit.services import AuditAction, audit_access
+
+            audit_access(
+                self,
+                action=AuditAction.PERMISSION_DENIED,
+                object_type="permission",
+                object_id=permission.value,
+            )
+            raise AccessDenied(permission)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind a reverse proxy, gunicorn's --forwarded-allow-ips rewrites REMOTE_ADDR for us.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def user_agent(request: HttpRequest) -> str:
+    return str(request.META.get("HTTP_USER_AGENT", ""))[:500]
+
+
+def membership_for(user: User, clinic: Clinic | str) -> Membership:
+    """The user's active membership of a clinic (by object or slug), or :class:`ClinicNotFound`."""
+    if not user.is_authenticated or not user.is_active:
+        raise ClinicNotFound()
+    lookup = {"clinic": clinic} if isinstance(clinic, Clinic) else {"clinic__slug": clinic}
+    membership = (
+        Membership.objects.select_related("clinic", "user")
+        .filter(user=user, is_active=True, **lookup)
+        .first()
+    )
+    if membership is None:
+        raise ClinicNotFound()
+    return membership
+
+
+def access_for_request(request: HttpRequest, clinic: Clinic | str, *, via: str = "web") -> Access:
+    user: User = request.user  # type: ignore[assignment]
+    membership = membership_for(user, clinic)
+    return Access(
+        user=membership.user,
+        membership=membership,
+        ip=client_ip(request),
+        user_agent=user_agent(request),
+        via=via,
+    )
+
+
+def memberships_of(user: User) -> list[Membership]:
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.select_related("clinic").filter(user=user, is_active=True)
+    )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from filiform.clinics import views
+
+app_name = "clinics"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("clinics/switch/", views.switch, name="switch"),
+    path("c/<slug:clinic_slug>/", views.dashboard, name="dashboard"),
+    path("c/<slug:clinic_slug>/settings/", views.settings_page, name="settings"),
+]

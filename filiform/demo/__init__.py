@@ -1,0 +1,1 @@
+"""The demo clinic: deterministic synthetic data for trying Filiform and for the benchmarks."""

@@ -1,0 +1,108 @@
+"""Build (or rebuild) the demo clinics. Later features add their own demo steps to DEMO_STEPS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from filiform.accounts.models import ApiToken, User
+from filiform.clinics.models import Clinic, Location, Membership, Province, Role
+from filiform.demo.people import synthetic_patients
+from filiform.patients.models import Patient
+
+DEMO_PASSWORD = "needling-demo-2026"  # noqa: S105  (printed for the demo; never a real account)
+DEMO_DOMAIN = "demo.filiform.test"
+DEMO_PATIENTS = 50
+DEMO_SLUGS = ("riverside", "lakeshore")
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    key: str
+    given: str
+    family: str
+    role: Role
+    note: str = ""
+    also_at_lakeshore: bool = False
+
+    @property
+    def email(self) -> str:
+        return f"{self.key}@{DEMO_DOMAIN}"
+
+
+DEMO_STAFF = (
+    DemoStaff("owner", "Morgan", "Reyes", Role.OWNER, "clinic owner, also works at Lakeshore", True),
+    DemoStaff("physio", "Sam", "Tremblay", Role.PHYSIOTHERAPIST, "needling certified (Kinetacore level 2)", True),
+    DemoStaff("ims", "Priya", "Natarajan", Role.PHYSIOTHERAPIST, "needling certified (Gunn IMS)"),
+    DemoStaff("newgrad", "Jordan", "Lee", Role.PHYSIOTHERAPIST, "no needling credentials yet"),
+    DemoStaff("frontdesk", "Alex", "Martin", Role.FRONT_DESK, "front desk"),
+    DemoStaff("billing", "Casey", "Nguyen", Role.BILLING, "billing"),
+)
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    staff: tuple[DemoStaff, ...] = DEMO_STAFF
+    patients: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[str, int, int], None]
+DemoStep = Callable[[Clinic, Progress], None]
+DEMO_STEPS: list[DemoStep] = []
+
+
+def _quiet(label: str, done: int, total: int) -> None:
+    return None
+
+
+def demo_reset() -> None:
+    """Remove the demo clinics and people. The audit log keeps its entries: it is append-only."""
+    clinics = Clinic.objects.filter(slug__in=DEMO_SLUGS)
+    Patient.objects.filter(clinic__in=clinics).delete()
+    ApiToken.objects.filter(clinic__in=clinics).delete()
+    Membership.objects.filter(clinic__in=clinics).delete()
+    Location.objects.filter(clinic__in=clinics).delete()
+    clinics.delete()
+    User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").delete()
+
+
+@transaction.atomic
+def demo_build(*, reset: bool = False, seed: int = 2026, progress: Progress = _quiet) -> DemoResult:
+    if Clinic.objects.filter(slug=DEMO_SLUGS[0]).exists():
+        if not reset:
+            return DemoResult(created=False, patients=Patient.objects.filter(clinic__slug=DEMO_SLUGS[0]).count())
+        demo_reset()
+    riverside = Clinic.objects.create(
+        name="Riverside Physiotherapy (demo)", slug="riverside", street="100 Example Street",
+        city="Ottawa", province=Province.ON, postal_code="K1A 0B1", phone="+1-613-555-0100",
+        time_zone="America/Toronto", require_staff_two_factor=False,
+    )
+    Location.objects.create(clinic=riverside, name="Main clinic", city="Ottawa", province=Province.ON)
+    Location.objects.create(clinic=riverside, name="Westboro satellite", city="Ottawa", province=Province.ON)
+    lakeshore = Clinic.objects.create(
+        name="Lakeshore Sports Physio (demo)", slug="lakeshore", city="Kingston", province=Province.ON,
+        phone="+1-613-555-0150", time_zone="America/Toronto", require_staff_two_factor=False,
+    )
+    Location.objects.create(clinic=lakeshore, name="Lakeshore", city="Kingston", province=Province.ON)
+    for person in DEMO_STAFF:
+        user = User.objects.create_user(
+            person.email, DEMO_PASSWORD, first_name=person.given, last_name=person.family
+        )
+        Membership.objects.create(user=user, clinic=riverside, role=person.role)
+        if person.also_at_lakeshore:
+            Membership.objects.create(user=user, clinic=lakeshore, role=person.role)
+    owner = User.objects.get(email=DEMO_STAFF[0].email)
+    people = synthetic_patients(DEMO_PATIENTS, seed=seed)
+    Patient.objects.bulk_create(
+        Patient(clinic=riverside, created_by=owner, **vars(p)) for p in people
+    )
+    progress("patients", len(people), len(people))
+    for lakeshore_patient in synthetic_patients(8, seed=seed + 1):
+        Patient.objects.create(clinic=lakeshore, created_by=owner, **vars(lakeshore_patient))
+    for step in DEMO_STEPS:
+        step(riverside, progress)
+    return DemoResult(created=True, patients=len(people))

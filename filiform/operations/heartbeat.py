@@ -1,0 +1,46 @@
+"""The worker's heartbeat: a row it refreshes every few seconds while it runs."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from filiform.operations.models import WorkerHeartbeat
+
+
+def heartbeat_beat(*, worker_id: str, started_at: timezone.datetime) -> None:
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={
+            "hostname": socket.gethostname()[:255],
+            "pid": os.getpid(),
+            "started_at": started_at,
+            "beat_at": timezone.now(),
+        },
+    )
+
+
+class HeartbeatThread(threading.Thread):
+    def __init__(self, worker_id: str) -> None:
+        super().__init__(name="filiform-heartbeat", daemon=True)
+        self.worker_id = worker_id
+        self.started_at = timezone.now()
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                close_old_connections()
+                heartbeat_beat(worker_id=self.worker_id, started_at=self.started_at)
+            except Exception:  # a missed beat is reported by /healthz; keep trying
+                import logging
+
+                logging.getLogger(__name__).exception("heartbeat failed")
+            finally:
+                connection.close()
+            self.stopping.wait(settings.FILIFORM_WORKER_HEARTBEAT_SECONDS)

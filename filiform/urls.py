@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from filiform.api import api
+from filiform.operations.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("accounts/", include("filiform.accounts.urls")),
+    path("", include("filiform.clinics.urls")),
+    path("", include("filiform.patients.urls")),
+    path("", include("filiform.audit.urls")),
+]
+
+handler403 = "filiform.clinics.errors.forbidden"
+handler404 = "filiform.clinics.errors.not_found"
+handler500 = "filiform.clinics.errors.server_error"
