@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from filiform.clinics.access import Access
@@ -47,7 +47,7 @@ def get_patient(request: HttpRequest, patient_id: int) -> Patient:
     "", response={201: PatientOut, 400: Error, 401: Error, 403: Error, 413: Error, 422: ValidationErrorOut},
     summary="Register a patient",
 )
-def create_patient(request: HttpRequest, payload: PatientIn) -> tuple[int, Patient]:
+def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
     data = payload.dict()
     data["email"] = data["email"] or ""
-    return 201, patient_create(access=_access(request), **data)
+    return Status(201, patient_create(access=_access(request), **data))
