@@ -75,9 +75,6 @@ class BrowserSession(APIKeyCookie):
 
     param_name = settings.SESSION_COOKIE_NAME
 
-    def _get_key(self, request: HttpRequest) -> str | None:
-        return request.COOKIES.get(self.param_name)
-
     def authenticate(self, request: HttpRequest, key: str | None) -> Access | None:
         user: Any = request.user
         if not user.is_authenticated:

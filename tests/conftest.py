@@ -27,6 +27,29 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM inside live_se
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+@pytest.fixture(autouse=True)
+def _audit_log_append_only(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test runs with the audit triggers in force. A transactional test lifts them as it
+    ends, only so that pytest-django's flush can empty the table for the next test."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    transactional = bool(
+        "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction"))
+    )
+    if not (marker or transactional or "db" in names):
+        yield
+        return
+    from django.db import connection
+
+    from filiform.audit.append_only import append_only_enforce, append_only_lift
+
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    append_only_enforce(connection)
+    yield
+    if transactional:
+        append_only_lift(connection)
+
+
 @dataclass
 class World:
     clinic: Clinic

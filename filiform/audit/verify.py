@@ -46,20 +46,37 @@ def audit_chain_verify(
     - a gap in the sequence: an entry was **deleted**.
     """
     expected_prev = GENESIS_HASH
+    before_prev: str | None = None
     expected_seq = 1
     checked = 0
     for entry in _entries(batch):
-        if entry.compute_hash() != entry.hash:
-            return ChainReport(checked, ChainBreak(entry.seq, "edited", f"entry #{entry.seq} was edited: its content no longer matches its hash"))
-        if entry.seq != expected_seq or entry.prev_hash != expected_prev:
-            if entry.seq > expected_seq:
-                kind, what = "deleted", f"entries #{expected_seq}–#{entry.seq - 1} are missing (deleted)"
+        if entry.prev_hash != expected_prev:
+            if before_prev is not None and entry.prev_hash == before_prev:
+                problem = ChainBreak(
+                    entry.seq - 1, "inserted",
+                    f"entry #{entry.seq - 1} is not part of the chain: #{entry.seq} links past it (inserted)",
+                )
+            elif entry.seq > expected_seq:
+                problem = ChainBreak(
+                    entry.seq, "deleted",
+                    f"entries #{expected_seq}–#{entry.seq - 1} are missing (deleted)"
+                    if entry.seq - 1 > expected_seq else f"entry #{expected_seq} is missing (deleted)",
+                )
             else:
-                kind, what = "inserted", f"entry #{entry.seq} does not follow the entry before it (inserted)"
-            if entry.seq == expected_seq and entry.prev_hash != expected_prev:
-                kind, what = "inserted", f"entry #{entry.seq} does not link to entry #{entry.seq - 1} (inserted or replaced)"
-            return ChainReport(checked, ChainBreak(entry.seq, kind, what))
-        expected_prev = entry.hash
+                problem = ChainBreak(
+                    entry.seq, "inserted",
+                    f"entry #{entry.seq} does not link to the entry before it (inserted or replaced)",
+                )
+            return ChainReport(checked, problem)
+        if entry.compute_hash() != entry.hash:
+            return ChainReport(checked, ChainBreak(
+                entry.seq, "edited", f"entry #{entry.seq} was edited: its content no longer matches its hash",
+            ))
+        if entry.seq != expected_seq:
+            return ChainReport(checked, ChainBreak(
+                entry.seq, "edited", f"entry #{entry.seq} was renumbered (expected #{expected_seq})",
+            ))
+        before_prev, expected_prev = expected_prev, entry.hash
         expected_seq += 1
         checked += 1
         if progress and checked % batch == 0:

@@ -1,0 +1,113 @@
+"""Clinicians clicking through the real pages in headless Chromium."""
+
+import re
+
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Page, expect
+
+from filiform.clinics.models import Role
+from tests.conftest import World
+from tests.factories import TEST_PASSWORD, MembershipFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def code_for(device: TOTPDevice, drift: int = 0) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=drift):06d}"
+
+
+def test_enrol_and_sign_in_with_two_factor(world: World, live_server, page: Page, shot) -> None:
+    world.clinic.require_staff_two_factor = True
+    world.clinic.save()
+    sign_in(page, live_server.url, "bob@clinic.test")
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    expect(page.get_by_alt_text("QR code for your authenticator app")).to_be_visible()
+    shot("two-factor-enrol")
+    secret_hex = page.get_by_test_id("totp-key").get_attribute("data-hex")
+    device = TOTPDevice.objects.get(user=world.bob, confirmed=False)
+    assert device.key == secret_hex
+    page.get_by_label("Code from your authenticator app").fill(code_for(device))
+    page.get_by_role("button", name="Turn on two-factor").click()
+    expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
+    shot("two-factor-recovery-codes")
+    page.get_by_role("link", name="I have saved them").click()
+    expect(page.get_by_role("heading", name=world.clinic.name)).to_be_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_server.url, "bob@clinic.test")
+    expect(page.get_by_role("heading", name="Enter your two-factor code")).to_be_visible()
+    page.get_by_label("Code from your authenticator app").fill("000000")
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_text("That code was not accepted")).to_be_visible()
+    shot("two-factor-wrong-code")
+    device.refresh_from_db()
+    device.throttle_reset()
+    page.get_by_label("Code from your authenticator app").fill(code_for(device, drift=1))
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name=world.clinic.name)).to_be_visible()
+    shot("dashboard-physiotherapist")
+
+
+def test_switch_clinic(world: World, live_server, page: Page, shot) -> None:
+    MembershipFactory(user=world.alice, clinic=world.other_clinic, role=Role.OWNER)
+    sign_in(page, live_server.url, "alice@clinic.test")
+    expect(page.get_by_role("heading", name="Choose a clinic")).to_be_visible()
+    page.get_by_role("button", name=re.compile(world.clinic.name)).click()
+    expect(page.get_by_role("heading", name=world.clinic.name)).to_be_visible()
+    page.get_by_label("Clinic", exact=True).select_option(world.other_clinic.slug)
+    expect(page.get_by_role("heading", name=world.other_clinic.name)).to_be_visible()
+    expect(page.get_by_text(f"You are now working in {world.other_clinic.name}")).to_be_visible()
+    shot("clinic-switched")
+    page.get_by_role("link", name="Patients").click()
+    expect(page.get_by_text("Otherfolk, Wren")).to_be_visible()
+    expect(page.get_by_text("Zanzibarian")).to_have_count(0)
+
+
+def test_front_desk_is_refused_an_owner_page(world: World, live_server, page: Page, shot) -> None:
+    sign_in(page, live_server.url, "fran@clinic.test")
+    expect(page.get_by_role("link", name="Patients")).to_be_visible()
+    expect(page.get_by_role("link", name="User activity")).to_have_count(0)
+    page.goto(f"{live_server.url}/c/{world.clinic.slug}/activity/")
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    expect(page.get_by_text("This refusal has been recorded")).to_be_visible()
+    shot("front-desk-refused")
+
+
+def test_owner_reviews_user_activity(world: World, live_server, page: Page, shot) -> None:
+    sign_in(page, live_server.url, "alice@clinic.test")
+    page.get_by_role("link", name="Patients").click()
+    page.get_by_role("link", name="Zanzibarian, Quill").click()
+    page.get_by_role("link", name="User activity").click()
+    page.get_by_label("Action").select_option("read")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("tbody tr").first).to_contain_text("alice@clinic.test")
+    shot("user-activity")
+
+
+def test_front_desk_registers_and_finds_a_patient(world: World, live_server, page: Page, shot) -> None:
+    sign_in(page, live_server.url, "fran@clinic.test")
+    page.get_by_role("link", name="Patients").click()
+    page.get_by_role("link", name="New patient").click()
+    page.get_by_label("Given names").fill("Ida")
+    page.get_by_role("button", name="Save patient").click()
+    expect(page.get_by_text("This field is required.").first).to_be_visible()
+    shot("patient-form-errors")
+    page.get_by_label("Family name").fill("Quartz")
+    page.get_by_label("Date of birth").fill("1979-02-03")
+    page.get_by_label("Administrative gender").select_option("female")
+    page.get_by_role("button", name="Save patient").click()
+    expect(page.get_by_role("heading", name="Ida Quartz")).to_be_visible()
+    page.get_by_role("link", name="Patients").click()
+    page.get_by_label("Name, phone or date of birth").fill("quar")
+    expect(page.locator("#patient-rows tbody tr")).to_have_count(1)
+    expect(page.locator("#patient-rows")).to_contain_text("Quartz, Ida")
+    shot("patient-search")

@@ -1,0 +1,41 @@
+import pytest
+from django.core.management import call_command
+
+from filiform.accounts.models import User
+from filiform.clinics.models import Clinic, Membership
+from filiform.demo.clinic import DEMO_PASSWORD
+from filiform.demo.people import synthetic_patients
+from filiform.patients.models import Patient
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_builds_the_clinic_and_is_idempotent(capsys) -> None:
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "owner@demo.filiform.test" in out
+    assert DEMO_PASSWORD in out
+    riverside = Clinic.objects.get(slug="riverside")
+    assert Patient.objects.filter(clinic=riverside).count() == 50
+    roles = sorted(Membership.objects.filter(clinic=riverside).values_list("role", flat=True))
+    assert roles == ["billing", "front_desk", "owner", "physiotherapist", "physiotherapist", "physiotherapist"]
+    assert Membership.objects.filter(user__email="owner@demo.filiform.test").count() == 2
+    call_command("demo")
+    assert "already present" in capsys.readouterr().out
+    assert Patient.objects.filter(clinic=riverside).count() == 50
+
+
+def test_demo_reset_rebuilds_the_same_patients() -> None:
+    call_command("demo")
+    first = sorted(Patient.objects.filter(clinic__slug="riverside").values_list("family_name", "given_names", "birth_date"))
+    call_command("demo", "--reset")
+    again = sorted(Patient.objects.filter(clinic__slug="riverside").values_list("family_name", "given_names", "birth_date"))
+    assert first == again
+    assert User.objects.get(email="owner@demo.filiform.test").check_password(DEMO_PASSWORD)
+
+
+def test_synthetic_people_are_deterministic_and_fictional() -> None:
+    people = synthetic_patients(200, seed=7)
+    assert people == synthetic_patients(200, seed=7)
+    assert sum(p.family_name == "Smith" for p in people) == 4
+    assert all("-555-01" in p.phone and p.email.endswith(".test") for p in people)
