@@ -42,7 +42,9 @@ class MeOut(Schema):
 def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(
         request,
-        {"detail": "Not signed in: send a valid, unrevoked token as 'Authorization: Bearer <token>'."},
+        {
+            "detail": "Not signed in: send a valid, unrevoked token as 'Authorization: Bearer <token>'."
+        },
         status=401,
     )
 

@@ -54,9 +54,16 @@ class BearerToken(HttpBearer):
                 actor_id=api_token.user_id if api_token else None,
                 actor_email=api_token.user.email if api_token else "",
                 clinic_id=api_token.clinic_id if api_token else None,
-                object_type="api_token", object_id=api_token.pk if api_token else token[:12],
-                ip=client_ip(request), user_agent=user_agent(request), via="api",
-                detail={"reason": "unknown token" if api_token is None else "revoked token or inactive user"},
+                object_type="api_token",
+                object_id=api_token.pk if api_token else token[:12],
+                ip=client_ip(request),
+                user_agent=user_agent(request),
+                via="api",
+                detail={
+                    "reason": "unknown token"
+                    if api_token is None
+                    else "revoked token or inactive user"
+                },
             )
             return None
         membership.user = api_token.user
@@ -64,8 +71,11 @@ class BearerToken(HttpBearer):
         if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         return Access(
-            user=api_token.user, membership=membership, ip=client_ip(request),
-            user_agent=user_agent(request), via="api",
+            user=api_token.user,
+            membership=membership,
+            ip=client_ip(request),
+            user_agent=user_agent(request),
+            via="api",
         )
 
 

@@ -11,6 +11,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -34,7 +35,9 @@ def _audit_log_append_only(request: pytest.FixtureRequest) -> Iterator[None]:
     marker = request.node.get_closest_marker("django_db")
     names = request.fixturenames
     transactional = bool(
-        "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction"))
+        "transactional_db" in names
+        or "live_server" in names
+        or (marker and marker.kwargs.get("transaction"))
     )
     if not (marker or transactional or "db" in names):
         yield
@@ -66,12 +69,12 @@ class World:
 
 @pytest.fixture
 def world(db: None) -> World:
-    clinic = ClinicFactory(name="Riverside Test Physio", slug="riverside-test")
-    other = ClinicFactory(name="Elsewhere Physio", slug="elsewhere")
+    clinic = ClinicFactory.create(name="Riverside Test Physio", slug="riverside-test")
+    other = ClinicFactory.create(name="Elsewhere Physio", slug="elsewhere")
 
     def member(given: str, role: Role, at: Clinic = clinic) -> User:
-        user = UserFactory(email=f"{given.lower()}@clinic.test", first_name=given)
-        MembershipFactory(user=user, clinic=at, role=role)
+        user = UserFactory.create(email=f"{given.lower()}@clinic.test", first_name=given)
+        MembershipFactory.create(user=user, clinic=at, role=role)
         return user
 
     return World(
@@ -83,8 +86,12 @@ def world(db: None) -> World:
         fran=member("Fran", Role.FRONT_DESK),
         bill=member("Bill", Role.BILLING),
         olga=member("Olga", Role.PHYSIOTHERAPIST, other),
-        patient=PatientFactory(clinic=clinic, family_name="Zanzibarian", given_names="Quill"),
-        other_patient=PatientFactory(clinic=other, family_name="Otherfolk", given_names="Wren"),
+        patient=PatientFactory.create(
+            clinic=clinic, family_name="Zanzibarian", given_names="Quill"
+        ),
+        other_patient=PatientFactory.create(
+            clinic=other, family_name="Otherfolk", given_names="Wren"
+        ),
     )
 
 
@@ -94,7 +101,7 @@ def client_for(user: User) -> Client:
     return client
 
 
-def bearer(user: User, clinic: Clinic) -> dict[str, str]:
+def bearer(user: User, clinic: Clinic) -> dict[str, Any]:
     issued = api_token_create(user=user, clinic_slug=clinic.slug, name="test")
     return {"HTTP_AUTHORIZATION": f"Bearer {issued.key}"}
 
@@ -116,7 +123,7 @@ class _Collect(Message):
         super().__init__()
         self.box = box
 
-    def handle_message(self, message) -> None:  # type: ignore[no-untyped-def]
+    def handle_message(self, message) -> None:
         self.box.append(message)
 
 

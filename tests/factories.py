@@ -34,9 +34,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
 
     @factory.post_generation
-    def save_password(self, create: bool, extracted: object, **kwargs: object) -> None:
+    def save_password(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
-            self.save()
+            obj.save()
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -38,7 +38,9 @@ def idle_timeout_seconds(request: HttpRequest) -> int:
     minutes = None
     if clinic_id:
         minutes = (
-            Clinic.objects.filter(pk=clinic_id).values_list("idle_timeout_minutes", flat=True).first()
+            Clinic.objects.filter(pk=clinic_id)
+            .values_list("idle_timeout_minutes", flat=True)
+            .first()
         )
     return int(minutes or settings.FILIFORM_IDLE_TIMEOUT_MINUTES) * 60
 
@@ -56,18 +58,26 @@ class IdleTimeoutMiddleware:
             if last is not None and now - float(last) > idle_timeout_seconds(request):
                 user = request.user
                 audit_record(
-                    action=AuditAction.IDLE_LOGOUT, actor_id=user.pk,
-                    actor_email=getattr(user, "email", ""), ip=client_ip(request),
+                    action=AuditAction.IDLE_LOGOUT,
+                    actor_id=user.pk,
+                    actor_email=getattr(user, "email", ""),
+                    ip=client_ip(request),
                     user_agent=user_agent(request),
                 )
                 logout(request)
                 if request.path.startswith("/api/"):
                     return JsonResponse(
-                        {"detail": _("Your session ended after a period of inactivity. Sign in again.")},
+                        {
+                            "detail": _(
+                                "Your session ended after a period of inactivity. Sign in again."
+                            )
+                        },
                         status=401,
                     )
                 messages.info(request, _("You were signed out after a period of inactivity."))
-                return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}")
+                return redirect(
+                    f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}"
+                )
             # Write the session at most once a minute to keep requests cheap.
             if last is None or now - float(last) > 60:
                 request.session[LAST_ACTIVITY] = now
@@ -81,11 +91,17 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES):
-            state = two_factor_state(request.user)  # type: ignore[arg-type]
+        if request.user.is_authenticated and not request.path.startswith(
+            TWO_FACTOR_EXEMPT_PREFIXES
+        ):
+            state = two_factor_state(request.user)
             if state is TwoFactorState.NEEDS_CODE:
-                return redirect(f"{reverse('accounts:otp_verify')}?{urlencode({'next': request.get_full_path()})}")
+                return redirect(
+                    f"{reverse('accounts:otp_verify')}?{urlencode({'next': request.get_full_path()})}"
+                )
             if state is TwoFactorState.NEEDS_ENROLMENT:
-                messages.warning(request, _("Your clinic requires two-factor sign-in. Set it up to continue."))
+                messages.warning(
+                    request, _("Your clinic requires two-factor sign-in. Set it up to continue.")
+                )
                 return redirect("accounts:otp_enrol")
         return self.get_response(request)

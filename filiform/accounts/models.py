@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-TOKEN_PREFIX = "fil_"
+TOKEN_PREFIX = "fil_"  # noqa: S105  (a public marker, not a secret)
 
 
 class StaffUserManager(UserManager["User"]):
@@ -46,7 +46,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects: ClassVar[StaffUserManager] = StaffUserManager()  # type: ignore[assignment]
+    objects: ClassVar[StaffUserManager] = StaffUserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -64,7 +64,9 @@ class ApiToken(models.Model):
     """A bearer token acting for one user in one clinic. Only its SHA-256 is stored."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="api_tokens")
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=16)
     key_hash = models.CharField(max_length=64, unique=True)
@@ -89,4 +91,3 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
-

@@ -32,13 +32,22 @@ def api_token_create(
     name = name.strip() or "API token"
     key = ApiToken.new_key()
     token = ApiToken.objects.create(
-        user=user, clinic=membership.clinic, name=name[:100], prefix=key[:12],
+        user=user,
+        clinic=membership.clinic,
+        name=name[:100],
+        prefix=key[:12],
         key_hash=ApiToken.hash_key(key),
     )
     audit_record(
-        action=AuditAction.TOKEN_CREATED, actor_id=user.pk, actor_email=user.email,
-        clinic_id=membership.clinic_id, object_type="api_token", object_id=token.pk,
-        ip=ip, user_agent=user_agent, detail={"name": token.name, "prefix": token.prefix},
+        action=AuditAction.TOKEN_CREATED,
+        actor_id=user.pk,
+        actor_email=user.email,
+        clinic_id=membership.clinic_id,
+        object_type="api_token",
+        object_id=token.pk,
+        ip=ip,
+        user_agent=user_agent,
+        detail={"name": token.name, "prefix": token.prefix},
     )
     return IssuedToken(token=token, key=key)
 
@@ -54,9 +63,14 @@ def api_token_revoke(
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         audit_record(
-            action=AuditAction.TOKEN_REVOKED, actor_id=user.pk, actor_email=user.email,
-            clinic_id=token.clinic_id, object_type="api_token", object_id=token.pk,
-            ip=ip, user_agent=user_agent,
+            action=AuditAction.TOKEN_REVOKED,
+            actor_id=user.pk,
+            actor_email=user.email,
+            clinic_id=token.clinic_id,
+            object_type="api_token",
+            object_id=token.pk,
+            ip=ip,
+            user_agent=user_agent,
         )
     return token
 
@@ -76,8 +90,13 @@ def totp_confirm(*, user: User, device: TOTPDevice, ip: str | None, user_agent: 
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     audit_record(
-        action=AuditAction.OTP_ENROLLED, actor_id=user.pk, actor_email=user.email,
-        object_type="totp_device", object_id=device.pk, ip=ip, user_agent=user_agent,
+        action=AuditAction.OTP_ENROLLED,
+        actor_id=user.pk,
+        actor_email=user.email,
+        object_type="totp_device",
+        object_id=device.pk,
+        ip=ip,
+        user_agent=user_agent,
     )
     return recovery_codes_issue(user=user, ip=ip, user_agent=user_agent)
 
@@ -92,8 +111,13 @@ def recovery_codes_issue(*, user: User, ip: str | None, user_agent: str) -> list
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     audit_record(
-        action=AuditAction.RECOVERY_CODES, actor_id=user.pk, actor_email=user.email,
-        object_type="static_device", object_id=device.pk, ip=ip, user_agent=user_agent,
+        action=AuditAction.RECOVERY_CODES,
+        actor_id=user.pk,
+        actor_email=user.email,
+        object_type="static_device",
+        object_id=device.pk,
+        ip=ip,
+        user_agent=user_agent,
     )
     return codes
 
@@ -103,6 +127,9 @@ def two_factor_remove(*, user: User, ip: str | None, user_agent: str) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     audit_record(
-        action=AuditAction.OTP_REMOVED, actor_id=user.pk, actor_email=user.email,
-        ip=ip, user_agent=user_agent,
+        action=AuditAction.OTP_REMOVED,
+        actor_id=user.pk,
+        actor_email=user.email,
+        ip=ip,
+        user_agent=user_agent,
     )

@@ -21,13 +21,17 @@ def _where(request: HttpRequest | None) -> dict[str, Any]:
 
 @receiver(user_logged_in)
 def audit_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    audit_record(action=AuditAction.LOGIN, actor_id=user.pk, actor_email=user.email, **_where(request))
+    audit_record(
+        action=AuditAction.LOGIN, actor_id=user.pk, actor_email=user.email, **_where(request)
+    )
 
 
 @receiver(user_logged_out)
 def audit_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        audit_record(action=AuditAction.LOGOUT, actor_id=user.pk, actor_email=user.email, **_where(request))
+        audit_record(
+            action=AuditAction.LOGOUT, actor_id=user.pk, actor_email=user.email, **_where(request)
+        )
 
 
 @receiver(user_login_failed)
@@ -36,7 +40,9 @@ def audit_login_failed(
 ) -> None:
     attempted = str(credentials.get("username") or credentials.get("email") or "")[:254]
     audit_record(
-        action=AuditAction.LOGIN_FAILED, actor_email=attempted, detail={"reason": "wrong e-mail or password"},
+        action=AuditAction.LOGIN_FAILED,
+        actor_email=attempted,
+        detail={"reason": "wrong e-mail or password"},
         **_where(request),
     )
 
@@ -45,4 +51,6 @@ def audit_login_failed(
 def audit_locked_out(
     sender: Any, request: HttpRequest | None, username: str | None = None, **kwargs: Any
 ) -> None:
-    audit_record(action=AuditAction.LOCKED_OUT, actor_email=(username or "")[:254], **_where(request))
+    audit_record(
+        action=AuditAction.LOCKED_OUT, actor_email=(username or "")[:254], **_where(request)
+    )

@@ -29,7 +29,9 @@ def clinic_requires_two_factor(user: User) -> bool:
 def two_factor_state(user: User) -> TwoFactorState:
     if user_has_device(user, confirmed=True):
         is_verified = getattr(user, "is_verified", None)
-        return TwoFactorState.VERIFIED if is_verified and is_verified() else TwoFactorState.NEEDS_CODE
+        return (
+            TwoFactorState.VERIFIED if is_verified and is_verified() else TwoFactorState.NEEDS_CODE
+        )
     if clinic_requires_two_factor(user):
         return TwoFactorState.NEEDS_ENROLMENT
     return TwoFactorState.NOT_REQUIRED

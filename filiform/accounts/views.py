@@ -22,7 +22,11 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from filiform.accounts import services
 from filiform.accounts.forms import CodeForm, SignInForm, TokenForm
 from filiform.accounts.models import ApiToken, User
-from filiform.accounts.two_factor import TwoFactorState, clinic_requires_two_factor, two_factor_state
+from filiform.accounts.two_factor import (
+    TwoFactorState,
+    clinic_requires_two_factor,
+    two_factor_state,
+)
 from filiform.audit.services import AuditAction, audit_record
 from filiform.clinics.access import client_ip, memberships_of, user_agent
 
@@ -58,25 +62,39 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(user, form.cleaned_data["code"])
-        where = {"ip": client_ip(request), "user_agent": user_agent(request)}
+        ip, agent = client_ip(request), user_agent(request)
         if device is not None:
             otp_login(request, device)
             action = (
-                AuditAction.RECOVERY_CODE_USED if isinstance(device, StaticDevice) else AuditAction.OTP_VERIFIED
+                AuditAction.RECOVERY_CODE_USED
+                if isinstance(device, StaticDevice)
+                else AuditAction.OTP_VERIFIED
             )
-            audit_record(action=action, actor_id=user.pk, actor_email=user.email, **where)
+            audit_record(
+                action=action, actor_id=user.pk, actor_email=user.email, ip=ip, user_agent=agent
+            )
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
                 messages.warning(
-                    request, _("Recovery code used. %(left)d left — issue new ones on your security page.") % {"left": left}
+                    request,
+                    _("Recovery code used. %(left)d left — issue new ones on your security page.")
+                    % {"left": left},
                 )
             return redirect(next_url)
-        audit_record(action=AuditAction.OTP_FAILED, actor_id=user.pk, actor_email=user.email, **where)
+        audit_record(
+            action=AuditAction.OTP_FAILED,
+            actor_id=user.pk,
+            actor_email=user.email,
+            ip=ip,
+            user_agent=agent,
+        )
         form.add_error(
             "code",
-            _("That code was not accepted. Use the newest code your app shows (they change every "
-              "30 seconds), check the phone's clock, or use a recovery code. Repeated wrong codes "
-              "slow further tries down."),
+            _(
+                "That code was not accepted. Use the newest code your app shows (they change every "
+                "30 seconds), check the phone's clock, or use a recovery code. Repeated wrong codes "
+                "slow further tries down."
+            ),
         )
     return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url})
 
@@ -100,10 +118,14 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
                 user=user, device=device, ip=client_ip(request), user_agent=user_agent(request)
             )
             otp_login(request, device)
-            return render(request, "accounts/recovery_codes.html", {"codes": codes, "first_time": True})
+            return render(
+                request, "accounts/recovery_codes.html", {"codes": codes, "first_time": True}
+            )
         form.add_error(
             "code",
-            _("That code does not match. Scan the QR code again, then type the 6-digit code the app shows now."),
+            _(
+                "That code does not match. Scan the QR code again, then type the 6-digit code the app shows now."
+            ),
         )
     secret = device.bin_key.hex()
     import base64
@@ -125,7 +147,9 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not user_has_device(user, confirmed=True):
         return redirect("accounts:otp_enrol")
-    codes = services.recovery_codes_issue(user=user, ip=client_ip(request), user_agent=user_agent(request))
+    codes = services.recovery_codes_issue(
+        user=user, ip=client_ip(request), user_agent=user_agent(request)
+    )
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "first_time": False})
 
 
@@ -134,7 +158,10 @@ def recovery_codes_new(request: HttpRequest) -> HttpResponse:
 def two_factor_remove(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if clinic_requires_two_factor(user):
-        messages.error(request, _("A clinic you belong to requires two-factor sign-in, so it cannot be removed."))
+        messages.error(
+            request,
+            _("A clinic you belong to requires two-factor sign-in, so it cannot be removed."),
+        )
         return redirect("accounts:security")
     services.two_factor_remove(user=user, ip=client_ip(request), user_agent=user_agent(request))
     messages.success(request, _("Two-factor sign-in removed."))
@@ -150,8 +177,11 @@ def security(request: HttpRequest) -> HttpResponse:
     issued = None
     if request.method == "POST" and form.is_valid():
         issued = services.api_token_create(
-            user=user, clinic_slug=form.cleaned_data["clinic"], name=form.cleaned_data["name"],
-            ip=client_ip(request), user_agent=user_agent(request),
+            user=user,
+            clinic_slug=form.cleaned_data["clinic"],
+            name=form.cleaned_data["name"],
+            ip=client_ip(request),
+            user_agent=user_agent(request),
         )
         form = TokenForm(clinics=clinics)
     context = {
@@ -168,12 +198,19 @@ def security(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = services.api_token_revoke(
-        user=_user(request), token_id=token_id, ip=client_ip(request), user_agent=user_agent(request)
+        user=_user(request),
+        token_id=token_id,
+        ip=client_ip(request),
+        user_agent=user_agent(request),
     )
     if token is None:
         messages.error(request, _("That token does not exist or is not yours."))
     else:
-        messages.success(request, _("Token “%(name)s” revoked. Programs using it are refused from now on.") % {"name": token.name})
+        messages.success(
+            request,
+            _("Token “%(name)s” revoked. Programs using it are refused from now on.")
+            % {"name": token.name},
+        )
     return redirect("accounts:security")
 
 
@@ -186,8 +223,10 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         audit_record(
-            action=AuditAction.PASSWORD_RESET, actor_email=form.cleaned_data["email"][:254],
-            ip=client_ip(self.request), user_agent=user_agent(self.request),
+            action=AuditAction.PASSWORD_RESET,
+            actor_email=form.cleaned_data["email"][:254],
+            ip=client_ip(self.request),
+            user_agent=user_agent(self.request),
         )
         return super().form_valid(form)
 
@@ -200,8 +239,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         user = form.user
         audit_record(
-            action=AuditAction.PASSWORD_CHANGED, actor_id=user.pk, actor_email=user.email,
-            ip=client_ip(self.request), user_agent=user_agent(self.request), detail={"how": "reset link"},
+            action=AuditAction.PASSWORD_CHANGED,
+            actor_id=user.pk,
+            actor_email=user.email,
+            ip=client_ip(self.request),
+            user_agent=user_agent(self.request),
+            detail={"how": "reset link"},
         )
         return response
 
@@ -209,17 +252,25 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     audit_record(
-        action=AuditAction.CSRF_FAILURE, actor_id=getattr(user, "pk", None),
-        actor_email=getattr(user, "email", ""), ip=client_ip(request), user_agent=user_agent(request),
+        action=AuditAction.CSRF_FAILURE,
+        actor_id=getattr(user, "pk", None),
+        actor_email=getattr(user, "email", ""),
+        ip=client_ip(request),
+        user_agent=user_agent(request),
         detail={"path": request.path[:200], "reason": reason[:200]},
     )
     if request.path.startswith("/api/"):
         from django.http import JsonResponse
 
-        return JsonResponse({"detail": _("CSRF check failed: send the X-CSRFToken header with session requests.")}, status=403)
+        return JsonResponse(
+            {"detail": _("CSRF check failed: send the X-CSRFToken header with session requests.")},
+            status=403,
+        )
     return render(request, "accounts/csrf_failure.html", status=403)
 
 
-def locked_out(request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)

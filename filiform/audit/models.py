@@ -49,6 +49,9 @@ class AuditChainHead(models.Model):
     seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
+    def __str__(self) -> str:
+        return f"audit chain head #{self.seq}"
+
 
 class AuditEntry(models.Model):
     seq = models.BigIntegerField(unique=True)

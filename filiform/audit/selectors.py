@@ -38,7 +38,15 @@ def audit_entries(
     if date_to:
         entries = entries.filter(at__date__lte=date_to)
     audit_access(
-        access, action=AuditAction.READ, object_type="audit_log", patient_id=patient_id,
-        detail={"user": user_id, "action": action, "from": str(date_from or ""), "to": str(date_to or "")},
+        access,
+        action=AuditAction.READ,
+        object_type="audit_log",
+        patient_id=patient_id,
+        detail={
+            "user": user_id,
+            "action": action,
+            "from": str(date_from or ""),
+            "to": str(date_to or ""),
+        },
     )
     return entries.order_by("-seq")

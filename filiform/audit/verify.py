@@ -53,29 +53,43 @@ def audit_chain_verify(
         if entry.prev_hash != expected_prev:
             if before_prev is not None and entry.prev_hash == before_prev:
                 problem = ChainBreak(
-                    entry.seq - 1, "inserted",
+                    entry.seq - 1,
+                    "inserted",
                     f"entry #{entry.seq - 1} is not part of the chain: #{entry.seq} links past it (inserted)",
                 )
             elif entry.seq > expected_seq:
                 problem = ChainBreak(
-                    entry.seq, "deleted",
+                    entry.seq,
+                    "deleted",
                     f"entries #{expected_seq}–#{entry.seq - 1} are missing (deleted)"
-                    if entry.seq - 1 > expected_seq else f"entry #{expected_seq} is missing (deleted)",
+                    if entry.seq - 1 > expected_seq
+                    else f"entry #{expected_seq} is missing (deleted)",
                 )
             else:
                 problem = ChainBreak(
-                    entry.seq, "inserted",
+                    entry.seq,
+                    "inserted",
                     f"entry #{entry.seq} does not link to the entry before it (inserted or replaced)",
                 )
             return ChainReport(checked, problem)
         if entry.compute_hash() != entry.hash:
-            return ChainReport(checked, ChainBreak(
-                entry.seq, "edited", f"entry #{entry.seq} was edited: its content no longer matches its hash",
-            ))
+            return ChainReport(
+                checked,
+                ChainBreak(
+                    entry.seq,
+                    "edited",
+                    f"entry #{entry.seq} was edited: its content no longer matches its hash",
+                ),
+            )
         if entry.seq != expected_seq:
-            return ChainReport(checked, ChainBreak(
-                entry.seq, "edited", f"entry #{entry.seq} was renumbered (expected #{expected_seq})",
-            ))
+            return ChainReport(
+                checked,
+                ChainBreak(
+                    entry.seq,
+                    "edited",
+                    f"entry #{entry.seq} was renumbered (expected #{expected_seq})",
+                ),
+            )
         before_prev, expected_prev = expected_prev, entry.hash
         expected_seq += 1
         checked += 1
@@ -84,7 +98,21 @@ def audit_chain_verify(
     head = AuditChainHead.objects.filter(pk=1).first()
     written = head.seq if head is not None else 0
     if checked > written:
-        return ChainReport(checked, ChainBreak(written + 1, "inserted", f"entries after #{written} were never written by Filiform (inserted)"))
+        return ChainReport(
+            checked,
+            ChainBreak(
+                written + 1,
+                "inserted",
+                f"entries after #{written} were never written by Filiform (inserted)",
+            ),
+        )
     if checked < written:
-        return ChainReport(checked, ChainBreak(checked + 1, "deleted", f"the log ends at #{checked} but {written} entries were written (deleted from the end)"))
+        return ChainReport(
+            checked,
+            ChainBreak(
+                checked + 1,
+                "deleted",
+                f"the log ends at #{checked} but {written} entries were written (deleted from the end)",
+            ),
+        )
     return ChainReport(checked, None)

@@ -18,12 +18,18 @@ class ActivityFilterForm(forms.Form):
     user = forms.TypedChoiceField(label=_("Person"), required=False, coerce=int, empty_value=None)
     patient = forms.IntegerField(label=_("Patient number"), required=False, min_value=1)
     action = forms.ChoiceField(label=_("Action"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args: object, access: Access, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        staff = Membership.objects.filter(clinic_id=access.membership.clinic_id).select_related("user")
+        staff = Membership.objects.filter(clinic_id=access.membership.clinic_id).select_related(
+            "user"
+        )
         self.fields["user"].choices = [("", _("Anyone"))] + [  # type: ignore[attr-defined]
             (m.user_id, m.user.display_name) for m in staff
         ]
@@ -55,9 +61,12 @@ def user_activity(request: HttpRequest, access: Access) -> HttpResponse:
             pk__in={e.patient_id for e in page.object_list if e.patient_id},
         ).values_list("pk", "family_name")
     )
+    for entry in page.object_list:
+        entry.patient_name = patient_names.get(entry.patient_id, "")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "audit/activity.html",
-        {"form": form, "page": page, "patient_names": patient_names, "query": query.urlencode()},
+        request,
+        "audit/activity.html",
+        {"form": form, "page": page, "query": query.urlencode()},
     )

@@ -99,12 +99,14 @@ def membership_for(user: User, clinic: Clinic | str) -> Membership:
     """The user's active membership of a clinic (by object or slug), or :class:`ClinicNotFound`."""
     if not user.is_authenticated or not user.is_active:
         raise ClinicNotFound()
-    lookup = {"clinic": clinic} if isinstance(clinic, Clinic) else {"clinic__slug": clinic}
-    membership = (
-        Membership.objects.select_related("clinic", "user")
-        .filter(user=user, is_active=True, **lookup)
-        .first()
+    memberships = Membership.objects.select_related("clinic", "user").filter(
+        user=user, is_active=True
     )
+    if isinstance(clinic, Clinic):
+        memberships = memberships.filter(clinic=clinic)
+    else:
+        memberships = memberships.filter(clinic__slug=clinic)
+    membership = memberships.first()
     if membership is None:
         raise ClinicNotFound()
     return membership
@@ -125,6 +127,4 @@ def access_for_request(request: HttpRequest, clinic: Clinic | str, *, via: str =
 def memberships_of(user: User) -> list[Membership]:
     if not user.is_authenticated:
         return []
-    return list(
-        Membership.objects.select_related("clinic").filter(user=user, is_active=True)
-    )
+    return list(Membership.objects.select_related("clinic").filter(user=user, is_active=True))

@@ -15,6 +15,6 @@ def active_clinic(request: HttpRequest) -> dict[str, Any]:
         return {}
     return {
         "access": access,
-        "memberships": memberships_of(user),  # type: ignore[arg-type]
+        "memberships": memberships_of(user),
         "perm": {p.name: (access.can(p) if access else False) for p in Permission},
     }

@@ -23,7 +23,9 @@ def clinic_page(
     def decorate(view: ClinicView[P]) -> Callable[..., HttpResponse]:
         @login_required
         @wraps(view)
-        def wrapper(request: HttpRequest, clinic_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(
+            request: HttpRequest, clinic_slug: str, *args: Any, **kwargs: Any
+        ) -> HttpResponse:
             access = access_for_request(request, clinic_slug)
             if permission is not None:
                 access.require(permission)

@@ -12,7 +12,9 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    message = str(exception) if exception and str(exception) else _("Your role does not allow this.")
+    message = (
+        str(exception) if exception and str(exception) else _("Your role does not allow this.")
+    )
     if _wants_json(request):
         return JsonResponse({"detail": message}, status=403)
     return render(request, "errors/403.html", {"message": message}, status=403)
@@ -26,5 +28,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse({"detail": _("Something went wrong on our side; nothing was saved.")}, status=500)
+        return JsonResponse(
+            {"detail": _("Something went wrong on our side; nothing was saved.")}, status=500
+        )
     return render(request, "errors/500.html", status=500)

@@ -9,6 +9,13 @@ class ClinicPolicyForm(forms.ModelForm):
     class Meta:
         model = Clinic
         fields = [
-            "name", "street", "city", "province", "postal_code", "phone", "time_zone",
-            "require_staff_two_factor", "idle_timeout_minutes",
+            "name",
+            "street",
+            "city",
+            "province",
+            "postal_code",
+            "phone",
+            "time_zone",
+            "require_staff_two_factor",
+            "idle_timeout_minutes",
         ]

@@ -93,7 +93,9 @@ class Location(models.Model):
     class Meta:
         ordering: ClassVar[list[str]] = ["name"]
         constraints: ClassVar[list[models.BaseConstraint]] = [
-            models.UniqueConstraint(fields=["clinic", "name"], name="location_name_unique_in_clinic")
+            models.UniqueConstraint(
+                fields=["clinic", "name"], name="location_name_unique_in_clinic"
+            )
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,10 @@ def clinic_update(*, access: Access, form: ClinicPolicyForm) -> Clinic:
     access.require(Permission.CLINIC_MANAGE)
     clinic = form.save()
     audit_access(
-        access, action=AuditAction.UPDATE, object_type="clinic", object_id=clinic.pk,
+        access,
+        action=AuditAction.UPDATE,
+        object_type="clinic",
+        object_id=clinic.pk,
         detail={"changed": sorted(form.changed_data)},
     )
     return clinic

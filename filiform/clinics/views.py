@@ -34,7 +34,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def switch(request: HttpRequest) -> HttpResponse:
     access = access_for_request(request, request.POST.get("clinic", ""))
     request.session[ACTIVE_CLINIC] = access.membership.clinic_id
-    audit_access(access, action=AuditAction.CLINIC_SWITCH, object_type="clinic", object_id=access.clinic.pk)
+    audit_access(
+        access, action=AuditAction.CLINIC_SWITCH, object_type="clinic", object_id=access.clinic.pk
+    )
     messages.info(request, _("You are now working in %(clinic)s.") % {"clinic": access.clinic.name})
     return redirect("clinics:dashboard", clinic_slug=access.clinic.slug)
 

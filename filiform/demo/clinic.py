@@ -33,8 +33,17 @@ class DemoStaff:
 
 
 DEMO_STAFF = (
-    DemoStaff("owner", "Morgan", "Reyes", Role.OWNER, "clinic owner, also works at Lakeshore", True),
-    DemoStaff("physio", "Sam", "Tremblay", Role.PHYSIOTHERAPIST, "needling certified (Kinetacore level 2)", True),
+    DemoStaff(
+        "owner", "Morgan", "Reyes", Role.OWNER, "clinic owner, also works at Lakeshore", True
+    ),
+    DemoStaff(
+        "physio",
+        "Sam",
+        "Tremblay",
+        Role.PHYSIOTHERAPIST,
+        "needling certified (Kinetacore level 2)",
+        True,
+    ),
     DemoStaff("ims", "Priya", "Natarajan", Role.PHYSIOTHERAPIST, "needling certified (Gunn IMS)"),
     DemoStaff("newgrad", "Jordan", "Lee", Role.PHYSIOTHERAPIST, "no needling credentials yet"),
     DemoStaff("frontdesk", "Alex", "Martin", Role.FRONT_DESK, "front desk"),
@@ -74,20 +83,39 @@ def demo_reset() -> None:
 def demo_build(*, reset: bool = False, seed: int = 2026, progress: Progress = _quiet) -> DemoResult:
     if Clinic.objects.filter(slug=DEMO_SLUGS[0]).exists():
         if not reset:
-            return DemoResult(created=False, patients=Patient.objects.filter(clinic__slug=DEMO_SLUGS[0]).count())
+            return DemoResult(
+                created=False, patients=Patient.objects.filter(clinic__slug=DEMO_SLUGS[0]).count()
+            )
         demo_reset()
     riverside = Clinic.objects.create(
-        name="Riverside Physiotherapy (demo)", slug="riverside", street="100 Example Street",
-        city="Ottawa", province=Province.ON, postal_code="K1A 0B1", phone="+1-613-555-0100",
-        time_zone="America/Toronto", require_staff_two_factor=False,
+        name="Riverside Physiotherapy (demo)",
+        slug="riverside",
+        street="100 Example Street",
+        city="Ottawa",
+        province=Province.ON,
+        postal_code="K1A 0B1",
+        phone="+1-613-555-0100",
+        time_zone="America/Toronto",
+        require_staff_two_factor=False,
     )
-    Location.objects.create(clinic=riverside, name="Main clinic", city="Ottawa", province=Province.ON)
-    Location.objects.create(clinic=riverside, name="Westboro satellite", city="Ottawa", province=Province.ON)
+    Location.objects.create(
+        clinic=riverside, name="Main clinic", city="Ottawa", province=Province.ON
+    )
+    Location.objects.create(
+        clinic=riverside, name="Westboro satellite", city="Ottawa", province=Province.ON
+    )
     lakeshore = Clinic.objects.create(
-        name="Lakeshore Sports Physio (demo)", slug="lakeshore", city="Kingston", province=Province.ON,
-        phone="+1-613-555-0150", time_zone="America/Toronto", require_staff_two_factor=False,
+        name="Lakeshore Sports Physio (demo)",
+        slug="lakeshore",
+        city="Kingston",
+        province=Province.ON,
+        phone="+1-613-555-0150",
+        time_zone="America/Toronto",
+        require_staff_two_factor=False,
     )
-    Location.objects.create(clinic=lakeshore, name="Lakeshore", city="Kingston", province=Province.ON)
+    Location.objects.create(
+        clinic=lakeshore, name="Lakeshore", city="Kingston", province=Province.ON
+    )
     for person in DEMO_STAFF:
         user = User.objects.create_user(
             person.email, DEMO_PASSWORD, first_name=person.given, last_name=person.family

@@ -9,17 +9,87 @@ import random
 from dataclasses import dataclass
 
 GIVEN_NAMES = (
-    "Amelia", "Noah", "Olivia", "Liam", "Chloe", "Ethan", "Maya", "Lucas", "Zoe", "Owen",
-    "Aanya", "Mateo", "Leah", "Kai", "Sofia", "Elijah", "Nora", "Arjun", "Isla", "Felix",
-    "Hana", "Gabriel", "Ava", "Rohan", "Clara", "Malik", "Élise", "Thomas", "Mei", "Samuel",
+    "Amelia",
+    "Noah",
+    "Olivia",
+    "Liam",
+    "Chloe",
+    "Ethan",
+    "Maya",
+    "Lucas",
+    "Zoe",
+    "Owen",
+    "Aanya",
+    "Mateo",
+    "Leah",
+    "Kai",
+    "Sofia",
+    "Elijah",
+    "Nora",
+    "Arjun",
+    "Isla",
+    "Felix",
+    "Hana",
+    "Gabriel",
+    "Ava",
+    "Rohan",
+    "Clara",
+    "Malik",
+    "Élise",
+    "Thomas",
+    "Mei",
+    "Samuel",
 )
 FAMILY_NAMES = (
-    "Smith", "Tremblay", "Martin", "Roy", "Gagnon", "Lee", "Wilson", "Johnson", "MacDonald",
-    "Taylor", "Campbell", "Anderson", "Côté", "Bouchard", "Brown", "Chen", "Singh", "Patel",
-    "Nguyen", "Williams", "Kowalski", "Haddad", "Okafor", "Morrison", "Fraser", "Bélanger",
-    "Leblanc", "Stewart", "Park", "Ahmed", "Murray", "Lavoie", "Reid", "Kim", "Wong",
-    "Fortin", "Clarke", "Young", "Hall", "Scott", "Ross", "Grant", "Ferreira", "Sato",
-    "Ibrahim", "Moreau", "Dubois", "Walker", "Hughes",
+    "Smith",
+    "Tremblay",
+    "Martin",
+    "Roy",
+    "Gagnon",
+    "Lee",
+    "Wilson",
+    "Johnson",
+    "MacDonald",
+    "Taylor",
+    "Campbell",
+    "Anderson",
+    "Côté",
+    "Bouchard",
+    "Brown",
+    "Chen",
+    "Singh",
+    "Patel",
+    "Nguyen",
+    "Williams",
+    "Kowalski",
+    "Haddad",
+    "Okafor",
+    "Morrison",
+    "Fraser",
+    "Bélanger",
+    "Leblanc",
+    "Stewart",
+    "Park",
+    "Ahmed",
+    "Murray",
+    "Lavoie",
+    "Reid",
+    "Kim",
+    "Wong",
+    "Fortin",
+    "Clarke",
+    "Young",
+    "Hall",
+    "Scott",
+    "Ross",
+    "Grant",
+    "Ferreira",
+    "Sato",
+    "Ibrahim",
+    "Moreau",
+    "Dubois",
+    "Walker",
+    "Hughes",
 )
 GENDERS = ("female", "male", "female", "male", "other", "unknown")
 
@@ -34,7 +104,9 @@ class SyntheticPatient:
     email: str
 
 
-def synthetic_patients(count: int, *, seed: int = 2026, smith_every: int = 50) -> list[SyntheticPatient]:
+def synthetic_patients(
+    count: int, *, seed: int = 2026, smith_every: int = 50
+) -> list[SyntheticPatient]:
     """``count`` patients, the same ones for the same seed; every ``smith_every``-th is a Smith
     (the benchmark's search scenario)."""
     rng = random.Random(seed)
@@ -51,7 +123,9 @@ def synthetic_patients(count: int, *, seed: int = 2026, smith_every: int = 50) -
                 birth_date=today - dt.timedelta(days=age_days),
                 gender=rng.choice(GENDERS),
                 phone=f"+1-613-555-01{rng.randint(0, 99):02d}",
-                email=f"{given.lower()}.{family.lower()}.{number}@patients.test".replace("é", "e").replace("ô", "o"),
+                email=f"{given.lower()}.{family.lower()}.{number}@patients.test".replace(
+                    "é", "e"
+                ).replace("ô", "o"),
             )
         )
     return people

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import threading
@@ -13,7 +14,7 @@ from django.utils import timezone
 from filiform.operations.models import WorkerHeartbeat
 
 
-def heartbeat_beat(*, worker_id: str, started_at: timezone.datetime) -> None:
+def heartbeat_beat(*, worker_id: str, started_at: dt.datetime) -> None:
     WorkerHeartbeat.objects.update_or_create(
         worker_id=worker_id,
         defaults={

@@ -37,7 +37,11 @@ def _worker() -> dict[str, Any]:
         return {"ok": False, "last_beat": None, "age_seconds": None}
     age = (timezone.now() - beat.beat_at).total_seconds()
     stale_after = 3 * settings.FILIFORM_WORKER_HEARTBEAT_SECONDS
-    return {"ok": age <= stale_after, "last_beat": beat.beat_at.isoformat(), "age_seconds": round(age, 1)}
+    return {
+        "ok": age <= stale_after,
+        "last_beat": beat.beat_at.isoformat(),
+        "age_seconds": round(age, 1),
+    }
 
 
 @never_cache

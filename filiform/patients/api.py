@@ -23,11 +23,12 @@ class ValidationErrorOut(Schema):
 
 
 def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
+    return request.auth  # type: ignore[attr-defined]
 
 
 @router.get(
-    "", response={200: list[PatientOut], 401: Error, 403: Error},
+    "",
+    response={200: list[PatientOut], 401: Error, 403: Error},
     summary="List or search the clinic's patients",
 )
 @paginate(PageNumberPagination, page_size=20)
@@ -36,7 +37,8 @@ def list_patients(request: HttpRequest, q: str = "") -> QuerySet[Patient]:
 
 
 @router.get(
-    "/{patient_id}", response={200: PatientOut, 401: Error, 403: Error, 404: Error},
+    "/{patient_id}",
+    response={200: PatientOut, 401: Error, 403: Error, 404: Error},
     summary="One patient",
 )
 def get_patient(request: HttpRequest, patient_id: int) -> Patient:
@@ -44,7 +46,15 @@ def get_patient(request: HttpRequest, patient_id: int) -> Patient:
 
 
 @router.post(
-    "", response={201: PatientOut, 400: Error, 401: Error, 403: Error, 413: Error, 422: ValidationErrorOut},
+    "",
+    response={
+        201: PatientOut,
+        400: Error,
+        401: Error,
+        403: Error,
+        413: Error,
+        422: ValidationErrorOut,
+    },
     summary="Register a patient",
 )
 def create_patient(request: HttpRequest, payload: PatientIn) -> Status:

@@ -41,7 +41,10 @@ def patient_get(*, access: Access, patient_id: int) -> Patient:
     if patient is None:
         raise Http404("No such patient in this clinic.")
     audit_access(
-        access, action=AuditAction.READ, object_type="patient", object_id=patient.pk,
+        access,
+        action=AuditAction.READ,
+        object_type="patient",
+        object_id=patient.pk,
         patient_id=patient.pk,
     )
     return patient

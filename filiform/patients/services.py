@@ -42,7 +42,10 @@ def patient_create(
         raise ValidationError({"birth_date": "The date of birth cannot be in the future."})
     patient.save()
     audit_access(
-        access, action=AuditAction.CREATE, object_type="patient", object_id=patient.pk,
+        access,
+        action=AuditAction.CREATE,
+        object_type="patient",
+        object_id=patient.pk,
         patient_id=patient.pk,
     )
     return patient

@@ -18,7 +18,9 @@ from filiform.patients.services import patient_create
 @clinic_page(Permission.PATIENT_VIEW)
 def patient_list(request: HttpRequest, access: Access) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
-    page = Paginator(patient_search(access=access, query=query), 25).get_page(request.GET.get("page"))
+    page = Paginator(patient_search(access=access, query=query), 25).get_page(
+        request.GET.get("page")
+    )
     template = "patients/_rows.html" if request.headers.get("HX-Request") else "patients/list.html"
     return render(request, template, {"page": page, "query": query})
 
@@ -35,10 +37,16 @@ def patient_new(request: HttpRequest, access: Access) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, problems)
         else:
             messages.success(request, _("Patient %(name)s added.") % {"name": patient.display_name})
-            return redirect("patients:detail", clinic_slug=access.clinic.slug, patient_id=patient.pk)
+            return redirect(
+                "patients:detail", clinic_slug=access.clinic.slug, patient_id=patient.pk
+            )
     return render(request, "patients/new.html", {"form": form})
 
 
 @clinic_page(Permission.PATIENT_VIEW)
 def patient_detail(request: HttpRequest, access: Access, patient_id: int) -> HttpResponse:
-    return render(request, "patients/detail.html", {"patient": patient_get(access=access, patient_id=patient_id)})
+    return render(
+        request,
+        "patients/detail.html",
+        {"patient": patient_get(access=access, patient_id=patient_id)},
+    )

@@ -36,7 +36,9 @@ def test_repeated_failures_pause_sign_in(world: World, settings) -> None:
     response = _sign_in(client, "bob@clinic.test", TEST_PASSWORD)  # even the right one, for now
     assert response.status_code == 429
     assert "Sign-in paused" in response.content.decode()
-    assert AuditEntry.objects.filter(action=AuditAction.LOCKED_OUT, actor_email="bob@clinic.test").exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.LOCKED_OUT, actor_email="bob@clinic.test"
+    ).exists()
     assert "_auth_user_id" not in client.session
 
 
@@ -71,7 +73,9 @@ def test_csrf_failure_is_explained_and_audited(world: World) -> None:
     response = client.post(f"/c/{world.clinic.slug}/settings/", {"name": "Hijacked"})
     assert response.status_code == 403
     assert "The form had expired" in response.content.decode()
-    assert AuditEntry.objects.filter(action=AuditAction.CSRF_FAILURE, actor_id=world.alice.pk).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.CSRF_FAILURE, actor_id=world.alice.pk
+    ).exists()
     world.clinic.refresh_from_db()
     assert world.clinic.name == "Riverside Test Physio"
 

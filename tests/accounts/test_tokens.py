@@ -19,8 +19,11 @@ def test_cli_token_reads_the_api_as_its_user(world: World, capsys) -> None:
     response = Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200
     assert response.json() == {
-        "email": "bob@clinic.test", "name": world.bob.display_name, "clinic": world.clinic.slug,
-        "clinic_name": world.clinic.name, "role": "physiotherapist",
+        "email": "bob@clinic.test",
+        "name": world.bob.display_name,
+        "clinic": world.clinic.slug,
+        "clinic_name": world.clinic.name,
+        "role": "physiotherapist",
     }
     stored = ApiToken.objects.get()
     assert key not in (stored.key_hash, stored.prefix)  # only a hash is kept
@@ -36,7 +39,9 @@ def test_cli_refuses_a_clinic_the_user_is_not_in(world: World, capsys) -> None:
 
 def test_token_created_and_revoked_in_the_ui(world: World) -> None:
     client = client_for(world.fran)
-    page = client.post(reverse("accounts:security"), {"name": "Reception kiosk", "clinic": world.clinic.slug})
+    page = client.post(
+        reverse("accounts:security"), {"name": "Reception kiosk", "clinic": world.clinic.slug}
+    )
     key = page.context["issued"].key
     api = Client()
     assert api.get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
@@ -45,12 +50,18 @@ def test_token_created_and_revoked_in_the_ui(world: World) -> None:
     refused = api.get("/api/v1/patients", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert refused.status_code == 401
     assert "detail" in refused.json()
-    assert AuditEntry.objects.filter(action=AuditAction.TOKEN_REVOKED, object_id=str(token.pk)).exists()
-    assert AuditEntry.objects.filter(action=AuditAction.TOKEN_REFUSED, object_id=str(token.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.TOKEN_REVOKED, object_id=str(token.pk)
+    ).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.TOKEN_REFUSED, object_id=str(token.pk)
+    ).exists()
 
 
 def test_someone_elses_token_cannot_be_revoked(world: World) -> None:
-    token = ApiToken.objects.create(user=world.bob, clinic=world.clinic, name="x", prefix="fil_x", key_hash="h" * 64)
+    token = ApiToken.objects.create(
+        user=world.bob, clinic=world.clinic, name="x", prefix="fil_x", key_hash="h" * 64
+    )
     client_for(world.fran).post(reverse("accounts:token_revoke", args=[token.pk]))
     token.refresh_from_db()
     assert token.revoked_at is None

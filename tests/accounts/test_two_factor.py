@@ -30,7 +30,9 @@ def enrol(client: Client) -> tuple[TOTPDevice, list[str]]:
 
 def sign_in(email: str) -> Client:
     client = Client()
-    response = client.post(reverse("accounts:login"), {"username": email, "password": TEST_PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": email, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 302
     return client
 
@@ -39,7 +41,9 @@ def test_enrolment_issues_ten_recovery_codes_and_is_audited(world: World) -> Non
     _device, codes = enrol(client_for(world.bob))
     assert len(codes) == 10
     assert len(set(codes)) == 10
-    assert AuditEntry.objects.filter(action=AuditAction.OTP_ENROLLED, actor_id=world.bob.pk).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.OTP_ENROLLED, actor_id=world.bob.pk
+    ).exists()
 
 
 def test_wrong_enrolment_code_is_refused_with_advice(world: World) -> None:
@@ -59,7 +63,9 @@ def test_enrolled_user_must_give_a_code_before_any_page(world: World) -> None:
     # The security page, the API and a second enrolment are closed too until the code is given.
     assert client.get(reverse("accounts:security")).status_code == 302
     assert client.get("/api/v1/patients").status_code == 401
-    assert client.get(reverse("accounts:otp_enrol"))["Location"].startswith(reverse("accounts:otp_verify"))
+    assert client.get(reverse("accounts:otp_enrol"))["Location"].startswith(
+        reverse("accounts:otp_verify")
+    )
 
     wrong = client.post(reverse("accounts:otp_verify"), {"code": "123456"})
     assert "That code was not accepted" in wrong.content.decode()
@@ -71,7 +77,9 @@ def test_enrolled_user_must_give_a_code_before_any_page(world: World) -> None:
     ok = client.post(reverse("accounts:otp_verify"), {"code": current_code(device, offset=1)})
     assert ok.status_code == 302
     assert client.get(f"/c/{world.clinic.slug}/patients/").status_code == 200
-    assert AuditEntry.objects.filter(action=AuditAction.OTP_VERIFIED, actor_id=world.bob.pk).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.OTP_VERIFIED, actor_id=world.bob.pk
+    ).exists()
 
 
 def test_recovery_code_works_once(world: World) -> None:

@@ -24,7 +24,11 @@ def test_filter_by_patient_and_dates(world: World) -> None:
     owner = client_for(world.alice)
     rows = _activity(owner, world, patient=str(world.patient.pk)).context["page"].object_list
     assert {r.patient_id for r in rows} == {world.patient.pk}
-    none = _activity(owner, world, date_from="2001-01-01", date_to="2001-01-02").context["page"].object_list
+    none = (
+        _activity(owner, world, date_from="2001-01-01", date_to="2001-01-02")
+        .context["page"]
+        .object_list
+    )
     assert list(none) == []
     bad = _activity(owner, world, date_from="2026-05-02", date_to="2026-05-01")
     assert "The end date is before the start date." in bad.content.decode()
@@ -41,4 +45,6 @@ def test_front_desk_is_refused_and_the_refusal_is_logged(world: World) -> None:
     response = _activity(client_for(world.fran), world)
     assert response.status_code == 403
     assert "Not allowed" in response.content.decode()
-    assert AuditEntry.objects.filter(action=AuditAction.PERMISSION_DENIED, actor_id=world.fran.pk).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.PERMISSION_DENIED, actor_id=world.fran.pk
+    ).exists()

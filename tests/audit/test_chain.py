@@ -14,7 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _write(n: int) -> list[AuditEntry]:
-    return [audit_record(action=AuditAction.READ, object_type="patient", object_id=i, patient_id=i) for i in range(n)]
+    return [
+        audit_record(action=AuditAction.READ, object_type="patient", object_id=i, patient_id=i)
+        for i in range(n)
+    ]
 
 
 @contextmanager
@@ -41,10 +44,13 @@ def test_entries_link_into_a_chain() -> None:
     assert report.checked == 3
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_auditentry SET actor_email = 'x' WHERE seq = 1",
-    "DELETE FROM audit_auditentry WHERE seq = 1",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_auditentry SET actor_email = 'x' WHERE seq = 1",
+        "DELETE FROM audit_auditentry WHERE seq = 1",
+    ],
+)
 def test_database_refuses_changes(statement: str) -> None:
     _write(1)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
@@ -94,7 +100,11 @@ def test_inserted_entry_is_found() -> None:
     with triggers_off() as cursor:
         cursor.execute("UPDATE audit_auditentry SET seq = seq + 10 WHERE seq >= 2")
         forged = AuditEntry(
-            seq=2, at=entries[1].at, action=AuditAction.READ, object_type="patient", object_id="5",
+            seq=2,
+            at=entries[1].at,
+            action=AuditAction.READ,
+            object_type="patient",
+            object_id="5",
             prev_hash=entries[0].hash,
         )
         forged.hash = forged.compute_hash()
@@ -108,7 +118,11 @@ def test_inserted_entry_is_found() -> None:
 def test_appended_forgery_is_found() -> None:
     entries = _write(2)
     forged = AuditEntry(
-        seq=3, at=entries[1].at, action=AuditAction.READ, object_type="patient", object_id="5",
+        seq=3,
+        at=entries[1].at,
+        action=AuditAction.READ,
+        object_type="patient",
+        object_id="5",
         prev_hash=entries[1].hash,
     )
     forged.hash = forged.compute_hash()

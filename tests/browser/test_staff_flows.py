@@ -93,7 +93,9 @@ def test_owner_reviews_user_activity(world: World, live_server, page: Page, shot
     shot("user-activity")
 
 
-def test_front_desk_registers_and_finds_a_patient(world: World, live_server, page: Page, shot) -> None:
+def test_front_desk_registers_and_finds_a_patient(
+    world: World, live_server, page: Page, shot
+) -> None:
     sign_in(page, live_server.url, "fran@clinic.test")
     page.get_by_role("link", name="Patients").click()
     page.get_by_role("link", name="New patient").click()

@@ -43,7 +43,9 @@ def test_inactive_user_has_no_clinic(world: World) -> None:
 
 
 def test_refusal_is_audited(world: World) -> None:
-    access = Access(user=world.fran, membership=membership_for(world.fran, world.clinic), ip="10.1.2.3")
+    access = Access(
+        user=world.fran, membership=membership_for(world.fran, world.clinic), ip="10.1.2.3"
+    )
     with pytest.raises(AccessDenied):
         access.require(Permission.AUDIT_VIEW)
     entry = AuditEntry.objects.get(action=AuditAction.PERMISSION_DENIED)

@@ -13,7 +13,9 @@ def test_switching_clinic_changes_the_active_one(world: World) -> None:
     assert response["Location"] == f"/c/{world.other_clinic.slug}/"
     assert client.session[ACTIVE_CLINIC] == world.other_clinic.pk
     assert client.get("/")["Location"] == f"/c/{world.other_clinic.slug}/"
-    assert AuditEntry.objects.filter(action=AuditAction.CLINIC_SWITCH, clinic_id=world.other_clinic.pk).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.CLINIC_SWITCH, clinic_id=world.other_clinic.pk
+    ).exists()
 
 
 def test_switching_to_an_unknown_or_foreign_clinic_is_404(world: World) -> None:
@@ -29,7 +31,9 @@ def test_single_clinic_members_go_straight_to_it(world: World) -> None:
 def test_owner_changes_policy_and_it_is_audited(world: World) -> None:
     client = client_for(world.alice)
     form = client.get(f"/c/{world.clinic.slug}/settings/").context["form"]
-    data = {k: v for k, v in form.initial.items() if v is not None and k != "require_staff_two_factor"}
+    data = {
+        k: v for k, v in form.initial.items() if v is not None and k != "require_staff_two_factor"
+    }
     data["idle_timeout_minutes"] = 15
     response = client.post(f"/c/{world.clinic.slug}/settings/", data)
     assert response.status_code == 302
@@ -42,7 +46,13 @@ def test_invalid_settings_are_explained(world: World) -> None:
     client = client_for(world.alice)
     response = client.post(
         f"/c/{world.clinic.slug}/settings/",
-        {"name": "X", "province": "ON", "time_zone": "Mars/Olympus", "idle_timeout_minutes": 1, "postal_code": "123"},
+        {
+            "name": "X",
+            "province": "ON",
+            "time_zone": "Mars/Olympus",
+            "idle_timeout_minutes": 1,
+            "postal_code": "123",
+        },
     )
     page = response.content.decode()
     assert "is not a time zone name" in page

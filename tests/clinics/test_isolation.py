@@ -58,9 +58,13 @@ def test_every_page_refuses_another_clinics_user(world: World) -> None:
             response = getattr(client, method)(url)
             _assert_leaks_nothing(response.content, f"{method.upper()} {url}")
             if "clinic_slug" in route:
-                assert response.status_code in (403, 404), f"{method.upper()} {url} → {response.status_code}"
+                assert response.status_code in (403, 404), (
+                    f"{method.upper()} {url} → {response.status_code}"
+                )
             else:
-                assert response.status_code < 500, f"{method.upper()} {url} → {response.status_code}"
+                assert response.status_code < 500, (
+                    f"{method.upper()} {url} → {response.status_code}"
+                )
         walked += 1
     assert walked >= 10
 
@@ -78,12 +82,22 @@ def test_every_api_operation_refuses_another_clinics_token(world: World) -> None
     headers = bearer(world.olga, world.other_clinic)
     walked = 0
     for method, path, _operation in _api_operations():
-        url = re.sub(r"\{(\w+)\}", lambda m: str(world.patient.pk) if m.group(1) == "patient_id" else "1", path)
-        body = '{"family_name": "x", "given_names": "y", "birth_date": "1990-01-01", "gender": "male"}'
-        response = client.generic(method.upper(), url, body, content_type="application/json", **headers)
+        url = re.sub(
+            r"\{(\w+)\}",
+            lambda m: str(world.patient.pk) if m.group(1) == "patient_id" else "1",
+            path,
+        )
+        body = (
+            '{"family_name": "x", "given_names": "y", "birth_date": "1990-01-01", "gender": "male"}'
+        )
+        response = client.generic(
+            method.upper(), url, body, content_type="application/json", **headers
+        )
         _assert_leaks_nothing(response.content, f"{method.upper()} {url}")
         if "{" in path:
-            assert response.status_code in (403, 404), f"{method.upper()} {url} → {response.status_code}"
+            assert response.status_code in (403, 404), (
+                f"{method.upper()} {url} → {response.status_code}"
+            )
         else:
             assert response.status_code < 500
         assert response["Content-Type"].startswith("application/json")
@@ -94,6 +108,8 @@ def test_every_api_operation_refuses_another_clinics_token(world: World) -> None
 @pytest.mark.parametrize("persona", ["olga"])
 def test_session_api_with_another_clinics_header_is_refused(world: World, persona: str) -> None:
     client = client_for(getattr(world, persona))
-    response = client.get(f"/api/v1/patients/{world.patient.pk}", HTTP_X_FILIFORM_CLINIC=world.clinic.slug)
+    response = client.get(
+        f"/api/v1/patients/{world.patient.pk}", HTTP_X_FILIFORM_CLINIC=world.clinic.slug
+    )
     assert response.status_code == 401
     _assert_leaks_nothing(response.content, "session API")

@@ -18,7 +18,14 @@ def test_demo_builds_the_clinic_and_is_idempotent(capsys) -> None:
     riverside = Clinic.objects.get(slug="riverside")
     assert Patient.objects.filter(clinic=riverside).count() == 50
     roles = sorted(Membership.objects.filter(clinic=riverside).values_list("role", flat=True))
-    assert roles == ["billing", "front_desk", "owner", "physiotherapist", "physiotherapist", "physiotherapist"]
+    assert roles == [
+        "billing",
+        "front_desk",
+        "owner",
+        "physiotherapist",
+        "physiotherapist",
+        "physiotherapist",
+    ]
     assert Membership.objects.filter(user__email="owner@demo.filiform.test").count() == 2
     call_command("demo")
     assert "already present" in capsys.readouterr().out
@@ -27,9 +34,17 @@ def test_demo_builds_the_clinic_and_is_idempotent(capsys) -> None:
 
 def test_demo_reset_rebuilds_the_same_patients() -> None:
     call_command("demo")
-    first = sorted(Patient.objects.filter(clinic__slug="riverside").values_list("family_name", "given_names", "birth_date"))
+    first = sorted(
+        Patient.objects.filter(clinic__slug="riverside").values_list(
+            "family_name", "given_names", "birth_date"
+        )
+    )
     call_command("demo", "--reset")
-    again = sorted(Patient.objects.filter(clinic__slug="riverside").values_list("family_name", "given_names", "birth_date"))
+    again = sorted(
+        Patient.objects.filter(clinic__slug="riverside").values_list(
+            "family_name", "given_names", "birth_date"
+        )
+    )
     assert first == again
     assert User.objects.get(email="owner@demo.filiform.test").check_password(DEMO_PASSWORD)
 

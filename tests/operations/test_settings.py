@@ -56,9 +56,16 @@ def _settings_in_subprocess(tmp_path: Path, **env: str) -> dict:
         "'SESSION_COOKIE_SECURE','CSRF_COOKIE_SECURE','SECURE_HSTS_SECONDS','SECURE_SSL_REDIRECT',"
         "'CONTENT_SECURITY_POLICY','DEBUG','DATABASES']}))"
     )
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "filiform.settings", "FILIFORM_DATA_DIR": str(tmp_path), **env}
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "filiform.settings",
+        "FILIFORM_DATA_DIR": str(tmp_path),
+        **env,
+    }
     environment.pop("DATABASE_URL", None) if "DATABASE_URL" not in env else None
-    out = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 

@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -10,10 +11,15 @@ from filiform.patients.models import Patient
 from tests.conftest import World, bearer
 from tests.factories import PatientFactory
 
-NEW_PATIENT = {"family_name": "Quartz", "given_names": "Ida", "birth_date": "1979-02-03", "gender": "female"}
+NEW_PATIENT = {
+    "family_name": "Quartz",
+    "given_names": "Ida",
+    "birth_date": "1979-02-03",
+    "gender": "female",
+}
 
 
-def _post(client: Client, body: str | dict, headers: dict) -> object:
+def _post(client: Client, body: str | dict, headers: dict) -> Any:
     data = body if isinstance(body, str) else json.dumps(body)
     return client.post("/api/v1/patients", data, content_type="application/json", **headers)
 
@@ -25,7 +31,9 @@ def test_list_is_paginated_and_audited(world: World) -> None:
     body = response.json()
     assert body["count"] == 26
     assert len(body["items"]) == 20
-    assert AuditEntry.objects.filter(action=AuditAction.READ, object_type="patient_list", actor_id=world.fran.pk).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.READ, object_type="patient_list", actor_id=world.fran.pk
+    ).exists()
 
 
 def test_search_by_family_name_prefix(world: World) -> None:
@@ -49,7 +57,9 @@ def test_list_query_count_does_not_grow_with_patients(world: World) -> None:
 
 
 def test_one_patient_read_is_audited_with_the_patient(world: World) -> None:
-    response = Client().get(f"/api/v1/patients/{world.patient.pk}", **bearer(world.bob, world.clinic))
+    response = Client().get(
+        f"/api/v1/patients/{world.patient.pk}", **bearer(world.bob, world.clinic)
+    )
     assert response.status_code == 200
     assert response.json()["family_name"] == "Zanzibarian"
     entry = AuditEntry.objects.filter(action=AuditAction.READ, object_type="patient").latest("seq")
@@ -100,7 +110,9 @@ def test_bad_input_is_a_json_4xx_and_writes_nothing(world: World, body, status: 
 
 def test_oversized_body_is_413(world: World, settings) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
-    response = _post(Client(), {**NEW_PATIENT, "phone": "9" * 5000}, bearer(world.fran, world.clinic))
+    response = _post(
+        Client(), {**NEW_PATIENT, "phone": "9" * 5000}, bearer(world.fran, world.clinic)
+    )
     assert response.status_code == 413
     assert response.json() == {"detail": "The request body is too large."}
 
@@ -116,7 +128,9 @@ def test_no_or_bad_token_is_401_json(world: World) -> None:
 def test_session_requests_that_change_data_need_csrf(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.fran)
-    response = client.post("/api/v1/patients", json.dumps(NEW_PATIENT), content_type="application/json")
+    response = client.post(
+        "/api/v1/patients", json.dumps(NEW_PATIENT), content_type="application/json"
+    )
     assert response.status_code in (401, 403)
     assert not Patient.objects.filter(family_name="Quartz").exists()
 

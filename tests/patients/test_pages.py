@@ -6,7 +6,12 @@ def test_front_desk_registers_a_patient(world: World) -> None:
     client = client_for(world.fran)
     response = client.post(
         f"/c/{world.clinic.slug}/patients/new/",
-        {"given_names": "Ida", "family_name": "Quartz", "birth_date": "1979-02-03", "gender": "female"},
+        {
+            "given_names": "Ida",
+            "family_name": "Quartz",
+            "birth_date": "1979-02-03",
+            "gender": "female",
+        },
     )
     assert response.status_code == 302
     detail = client.get(response["Location"])
@@ -29,7 +34,12 @@ def test_future_birth_date_is_refused(world: World) -> None:
     client = client_for(world.fran)
     response = client.post(
         f"/c/{world.clinic.slug}/patients/new/",
-        {"given_names": "Ida", "family_name": "Quartz", "birth_date": "3000-01-01", "gender": "female"},
+        {
+            "given_names": "Ida",
+            "family_name": "Quartz",
+            "birth_date": "3000-01-01",
+            "gender": "female",
+        },
     )
     assert "cannot be in the future" in response.content.decode()
 
@@ -40,7 +50,9 @@ def test_search_page_and_htmx_fragment(world: World) -> None:
     full = client.get(f"/c/{world.clinic.slug}/patients/", {"q": "smith"})
     assert "Smith, Ann" in full.content.decode()
     assert "Zanzibarian" not in full.content.decode()
-    fragment = client.get(f"/c/{world.clinic.slug}/patients/", {"q": "zanz"}, HTTP_HX_REQUEST="true")
+    fragment = client.get(
+        f"/c/{world.clinic.slug}/patients/", {"q": "zanz"}, HTTP_HX_REQUEST="true"
+    )
     assert "<html" not in fragment.content.decode()
     assert "Zanzibarian, Quill" in fragment.content.decode()
 

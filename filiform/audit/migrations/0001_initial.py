@@ -4,44 +4,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(default=0)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(unique=True)),
-                ('at', models.DateTimeField(db_index=True)),
-                ('actor_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('actor_email', models.CharField(blank=True, max_length=254)),
-                ('clinic_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('action', models.CharField(choices=[('read', 'Read'), ('create', 'Create'), ('update', 'Update'), ('export', 'Export'), ('login', 'Signed in'), ('login_failed', 'Failed sign-in'), ('locked_out', 'Locked out'), ('logout', 'Signed out'), ('idle_logout', 'Signed out when idle'), ('otp_verified', 'Two-factor code accepted'), ('otp_failed', 'Two-factor code refused'), ('otp_enrolled', 'Two-factor enrolled'), ('otp_removed', 'Two-factor removed'), ('recovery_codes', 'Recovery codes issued'), ('recovery_code_used', 'Recovery code used'), ('password_reset', 'Password reset requested'), ('password_changed', 'Password changed'), ('permission_denied', 'Permission denied'), ('csrf_failure', 'Form check failed (CSRF)'), ('token_created', 'API token created'), ('token_revoked', 'API token revoked'), ('token_refused', 'API token refused'), ('clinic_switch', 'Switched clinic')], db_index=True, max_length=32)),
-                ('object_type', models.CharField(blank=True, max_length=64)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('patient_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('user_agent', models.CharField(blank=True, max_length=500)),
-                ('via', models.CharField(blank=True, max_length=16)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.BigIntegerField(unique=True)),
+                ("at", models.DateTimeField(db_index=True)),
+                ("actor_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("actor_email", models.CharField(blank=True, max_length=254)),
+                ("clinic_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("read", "Read"),
+                            ("create", "Create"),
+                            ("update", "Update"),
+                            ("export", "Export"),
+                            ("login", "Signed in"),
+                            ("login_failed", "Failed sign-in"),
+                            ("locked_out", "Locked out"),
+                            ("logout", "Signed out"),
+                            ("idle_logout", "Signed out when idle"),
+                            ("otp_verified", "Two-factor code accepted"),
+                            ("otp_failed", "Two-factor code refused"),
+                            ("otp_enrolled", "Two-factor enrolled"),
+                            ("otp_removed", "Two-factor removed"),
+                            ("recovery_codes", "Recovery codes issued"),
+                            ("recovery_code_used", "Recovery code used"),
+                            ("password_reset", "Password reset requested"),
+                            ("password_changed", "Password changed"),
+                            ("permission_denied", "Permission denied"),
+                            ("csrf_failure", "Form check failed (CSRF)"),
+                            ("token_created", "API token created"),
+                            ("token_revoked", "API token revoked"),
+                            ("token_refused", "API token refused"),
+                            ("clinic_switch", "Switched clinic"),
+                        ],
+                        db_index=True,
+                        max_length=32,
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, max_length=64)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                ("patient_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("user_agent", models.CharField(blank=True, max_length=500)),
+                ("via", models.CharField(blank=True, max_length=16)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'ordering': ['-seq'],
-                'indexes': [models.Index(fields=['clinic_id', '-at'], name='audit_clinic_time')],
+                "ordering": ["-seq"],
+                "indexes": [models.Index(fields=["clinic_id", "-at"], name="audit_clinic_time")],
             },
         ),
     ]

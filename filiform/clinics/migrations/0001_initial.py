@@ -3,13 +3,13 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import filiform.clinics.models
 from django.conf import settings
 from django.db import migrations, models
 
+import filiform.clinics.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,55 +18,213 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Clinic',
+            name="Clinic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(max_length=60, unique=True, verbose_name='short name in addresses')),
-                ('street', models.CharField(blank=True, max_length=200, verbose_name='street address')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='city')),
-                ('province', models.CharField(choices=[('AB', 'Alberta'), ('BC', 'British Columbia'), ('MB', 'Manitoba'), ('NB', 'New Brunswick'), ('NL', 'Newfoundland and Labrador'), ('NS', 'Nova Scotia'), ('NT', 'Northwest Territories'), ('NU', 'Nunavut'), ('ON', 'Ontario'), ('PE', 'Prince Edward Island'), ('QC', 'Quebec'), ('SK', 'Saskatchewan'), ('YT', 'Yukon')], max_length=2, verbose_name='province')),
-                ('postal_code', models.CharField(blank=True, max_length=7, validators=[django.core.validators.RegexValidator('^[A-Za-z]\\d[A-Za-z] ?\\d[A-Za-z]\\d$', 'Enter a Canadian postal code such as K1A 0B1.')], verbose_name='postal code')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('time_zone', models.CharField(default='America/Toronto', max_length=64, validators=[filiform.clinics.models.validate_time_zone], verbose_name='time zone')),
-                ('require_staff_two_factor', models.BooleanField(default=True, verbose_name='two-factor sign-in required for staff')),
-                ('idle_timeout_minutes', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(720)], verbose_name='sign out after this many idle minutes')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(
+                        max_length=60, unique=True, verbose_name="short name in addresses"
+                    ),
+                ),
+                (
+                    "street",
+                    models.CharField(blank=True, max_length=200, verbose_name="street address"),
+                ),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="city")),
+                (
+                    "province",
+                    models.CharField(
+                        choices=[
+                            ("AB", "Alberta"),
+                            ("BC", "British Columbia"),
+                            ("MB", "Manitoba"),
+                            ("NB", "New Brunswick"),
+                            ("NL", "Newfoundland and Labrador"),
+                            ("NS", "Nova Scotia"),
+                            ("NT", "Northwest Territories"),
+                            ("NU", "Nunavut"),
+                            ("ON", "Ontario"),
+                            ("PE", "Prince Edward Island"),
+                            ("QC", "Quebec"),
+                            ("SK", "Saskatchewan"),
+                            ("YT", "Yukon"),
+                        ],
+                        max_length=2,
+                        verbose_name="province",
+                    ),
+                ),
+                (
+                    "postal_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z]\\d[A-Za-z] ?\\d[A-Za-z]\\d$",
+                                "Enter a Canadian postal code such as K1A 0B1.",
+                            )
+                        ],
+                        verbose_name="postal code",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="America/Toronto",
+                        max_length=64,
+                        validators=[filiform.clinics.models.validate_time_zone],
+                        verbose_name="time zone",
+                    ),
+                ),
+                (
+                    "require_staff_two_factor",
+                    models.BooleanField(
+                        default=True, verbose_name="two-factor sign-in required for staff"
+                    ),
+                ),
+                (
+                    "idle_timeout_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(720),
+                        ],
+                        verbose_name="sign out after this many idle minutes",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Location',
+            name="Location",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('street', models.CharField(blank=True, max_length=200, verbose_name='street address')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='city')),
-                ('province', models.CharField(choices=[('AB', 'Alberta'), ('BC', 'British Columbia'), ('MB', 'Manitoba'), ('NB', 'New Brunswick'), ('NL', 'Newfoundland and Labrador'), ('NS', 'Nova Scotia'), ('NT', 'Northwest Territories'), ('NU', 'Nunavut'), ('ON', 'Ontario'), ('PE', 'Prince Edward Island'), ('QC', 'Quebec'), ('SK', 'Saskatchewan'), ('YT', 'Yukon')], max_length=2, verbose_name='province')),
-                ('postal_code', models.CharField(blank=True, max_length=7, validators=[django.core.validators.RegexValidator('^[A-Za-z]\\d[A-Za-z] ?\\d[A-Za-z]\\d$', 'Enter a Canadian postal code such as K1A 0B1.')], verbose_name='postal code')),
-                ('is_active', models.BooleanField(default=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='locations', to='clinics.clinic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "street",
+                    models.CharField(blank=True, max_length=200, verbose_name="street address"),
+                ),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="city")),
+                (
+                    "province",
+                    models.CharField(
+                        choices=[
+                            ("AB", "Alberta"),
+                            ("BC", "British Columbia"),
+                            ("MB", "Manitoba"),
+                            ("NB", "New Brunswick"),
+                            ("NL", "Newfoundland and Labrador"),
+                            ("NS", "Nova Scotia"),
+                            ("NT", "Northwest Territories"),
+                            ("NU", "Nunavut"),
+                            ("ON", "Ontario"),
+                            ("PE", "Prince Edward Island"),
+                            ("QC", "Quebec"),
+                            ("SK", "Saskatchewan"),
+                            ("YT", "Yukon"),
+                        ],
+                        max_length=2,
+                        verbose_name="province",
+                    ),
+                ),
+                (
+                    "postal_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z]\\d[A-Za-z] ?\\d[A-Za-z]\\d$",
+                                "Enter a Canadian postal code such as K1A 0B1.",
+                            )
+                        ],
+                        verbose_name="postal code",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="locations",
+                        to="clinics.clinic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('clinic', 'name'), name='location_name_unique_in_clinic')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("clinic", "name"), name="location_name_unique_in_clinic"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Clinic owner'), ('physiotherapist', 'Physiotherapist'), ('front_desk', 'Front desk'), ('billing', 'Billing')], max_length=20, verbose_name='role')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('joined_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='clinics.clinic')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Clinic owner"),
+                            ("physiotherapist", "Physiotherapist"),
+                            ("front_desk", "Front desk"),
+                            ("billing", "Billing"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("joined_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="clinics.clinic",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['clinic__name'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'clinic'), name='one_membership_per_clinic')],
+                "ordering": ["clinic__name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "clinic"), name="one_membership_per_clinic"
+                    )
+                ],
             },
         ),
     ]

@@ -24,10 +24,14 @@ class Command(BaseCommand):
         if user is None or not user.is_active:
             raise CommandError(f"No active user with the e-mail {options['user']!r}.")
         try:
-            issued = api_token_create(user=user, clinic_slug=options["clinic"], name=options["name"])
+            issued = api_token_create(
+                user=user, clinic_slug=options["clinic"], name=options["name"]
+            )
         except ClinicNotFound as error:
             raise CommandError(
                 f"{user.email} is not an active member of a clinic called {options['clinic']!r}."
             ) from error
-        self.stderr.write(f"Token for {user.email} at {issued.token.clinic.slug} (shown once; store it safely):")
+        self.stderr.write(
+            f"Token for {user.email} at {issued.token.clinic.slug} (shown once; store it safely):"
+        )
         self.stdout.write(issued.key)

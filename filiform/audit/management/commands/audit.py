@@ -24,4 +24,6 @@ class Command(BaseCommand):
                 f"Audit log broken at entry #{report.problem.seq} ({report.problem.kind}): "
                 f"{report.problem.message}. {report.checked} entries before it are intact."
             )
-        self.stdout.write(self.style.SUCCESS(f"Audit log intact: {report.checked} entries, chain unbroken."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Audit log intact: {report.checked} entries, chain unbroken.")
+        )

@@ -21,10 +21,14 @@ class Command(BaseCommand):
 
         result = demo_build(reset=reset, seed=seed, progress=progress)
         if result.created:
-            self.stdout.write(self.style.SUCCESS(f"Demo clinic ready with {result.patients} synthetic patients."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Demo clinic ready with {result.patients} synthetic patients.")
+            )
         else:
             self.stdout.write("Demo clinic already present (use --reset to rebuild it).")
         self.stdout.write("")
-        self.stdout.write(f"Open {settings.SITE_URL}/ and sign in as (password for all: {DEMO_PASSWORD}):")
+        self.stdout.write(
+            f"Open {settings.SITE_URL}/ and sign in as (password for all: {DEMO_PASSWORD}):"
+        )
         for person in result.staff:
             self.stdout.write(f"  {person.email:<34} {person.role.label:<16} {person.note}")

@@ -18,22 +18,49 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("FILIFORM_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("FILIFORM_WEB_WORKERS", "2")))
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("FILIFORM_WEB_THREADS", "4")))
-        parser.add_argument("--with-worker", action="store_true", help="Also start `filiform worker`.")
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("FILIFORM_WEB_WORKERS", "2"))
+        )
+        parser.add_argument(
+            "--threads", type=int, default=int(os.environ.get("FILIFORM_WEB_THREADS", "4"))
+        )
+        parser.add_argument(
+            "--with-worker", action="store_true", help="Also start `filiform worker`."
+        )
 
-    def handle(self, *args: Any, bind: str, workers: int, threads: int, with_worker: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, bind: str, workers: int, threads: int, with_worker: bool, **options: Any
+    ) -> None:
         if settings.DEBUG:
-            raise CommandError("FILIFORM_DEBUG is on; the production server refuses to serve with DEBUG.")
+            raise CommandError(
+                "FILIFORM_DEBUG is on; the production server refuses to serve with DEBUG."
+            )
         gunicorn = [
-            sys.executable, "-m", "gunicorn", "filiform.wsgi:application",
-            "--bind", bind, "--workers", str(workers), "--threads", str(threads),
-            "--access-logfile", "-", "--forwarded-allow-ips", os.environ.get("FILIFORM_PROXY_IPS", "127.0.0.1"),
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "filiform.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--access-logfile",
+            "-",
+            "--forwarded-allow-ips",
+            os.environ.get("FILIFORM_PROXY_IPS", "127.0.0.1"),
         ]
         children = [subprocess.Popen(gunicorn)]
         if with_worker:
-            children.append(subprocess.Popen([sys.executable, "-m", "filiform.cli", "worker", "--verbosity", "1"]))
-        self.stdout.write(self.style.SUCCESS(f"Filiform is serving on http://{bind}/ (Ctrl+C stops it)."))
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "filiform.cli", "worker", "--verbosity", "1"]
+                )
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"Filiform is serving on http://{bind}/ (Ctrl+C stops it).")
+        )
 
         def stop(signum: int, frame: object) -> None:
             for child in children:

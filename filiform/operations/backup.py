@@ -1,0 +1,408 @@
+"""Backing up and restoring the whole database, with a manifest that lets a restore prove itself.
+
+A backup is one file plus ``FILE.manifest.json`` next to it: when it was taken, from which database
+vendor and Filiform version, the migration state, the row count of every table and the file's
+sha256. A restore refuses a file whose checksum or vendor does not match its manifest, and
+afterwards counts every table again and compares.
+
+SQLite: the online backup API copies pages while the server keeps running. One read transaction
+on the source is held across every step and the row counts, so copy and counts are the same
+snapshot (WAL lets writers carry on meanwhile).
+
+PostgreSQL: ``pg_dump --format=custom`` run against a snapshot exported by a REPEATABLE READ
+transaction that also counted the rows, so the manifest describes exactly what was dumped. The
+restore is ``pg_restore --clean --if-exists --single-transaction``: it drops and recreates the
+tables, so the audit log's triggers (which refuse UPDATE, DELETE and TRUNCATE) are not in the way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import django
+from django.db import connection, connections
+from pydantic import BaseModel, ValidationError
+
+__all__ = [
+    "BackupError",
+    "BackupManifest",
+    "Progress",
+    "RestoreReport",
+    "TableMismatch",
+    "backup_verify",
+    "database_backup",
+    "database_restore",
+    "manifest_path",
+]
+
+Progress = Callable[[str, int, int], None]
+"""``progress(label, done, total)``; ``total`` is 0 for a step that has no measurable size."""
+
+MANIFEST_SUFFIX = ".manifest.json"
+MANIFEST_FORMAT = 1
+# 16 MiB per step at SQLite's default 4 KiB page: a clinic database copies in a few steps, and a
+# large one still reports progress.
+SQLITE_PAGES_PER_STEP = 4096
+SQLITE_TIMEOUT_SECONDS = 20.0
+# libpq connection options Django may carry in OPTIONS, handed to pg_dump/pg_restore as the
+# environment variables libpq reads, so nothing secret appears on a command line.
+LIBPQ_OPTION_ENV = {
+    "sslmode": "PGSSLMODE",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "sslpassword": "PGSSLPASSWORD",
+    "passfile": "PGPASSFILE",
+    "service": "PGSERVICE",
+    "connect_timeout": "PGCONNECT_TIMEOUT",
+    "target_session_attrs": "PGTARGETSESSIONATTRS",
+}
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go ahead; the message is for the person running it."""
+
+
+class BackupManifest(BaseModel):
+    """What ``FILE.manifest.json`` holds. ``tables`` maps every table to its row count."""
+
+    format: int = MANIFEST_FORMAT
+    created_at: dt.datetime
+    vendor: str
+    database: str
+    filiform_version: str
+    django_version: str
+    migrations: dict[str, str]
+    tables: dict[str, int]
+    file: str
+    size: int
+    sha256: str
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+
+@dataclass(frozen=True)
+class TableMismatch:
+    table: str
+    expected: int | None  # None: the table is not in the backup
+    actual: int | None  # None: the table is missing from the database after the restore
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    manifest: BackupManifest
+    tables: int
+    rows: int
+    mismatches: list[TableMismatch]
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+class _Cursor(Protocol):
+    """The part of a DB-API cursor the counting needs (sqlite3's and Django's both fit)."""
+
+    def execute(self, sql: str, /) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> Any: ...
+
+
+def _quiet(label: str, done: int, total: int) -> None:
+    return None
+
+
+def manifest_path(path: Path) -> Path:
+    return path.with_name(path.name + MANIFEST_SUFFIX)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _filiform_version() -> str:
+    try:
+        return version("filiform")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _count_rows(
+    cursor: _Cursor, tables: list[str], quote_name: Callable[[str], str]
+) -> dict[str, int]:
+    counts = {}
+    for table in sorted(tables):
+        # Table names come from the database's own catalogue and are quoted.
+        cursor.execute(f"SELECT COUNT(*) FROM {quote_name(table)}")  # noqa: S608
+        counts[table] = int(cursor.fetchone()[0])
+    return counts
+
+
+def _migration_state(cursor: _Cursor, tables: list[str]) -> dict[str, str]:
+    """The latest applied migration of each app (by when it was applied)."""
+    if "django_migrations" not in tables:
+        return {}
+    cursor.execute("SELECT app, name FROM django_migrations ORDER BY applied, id")
+    latest = {str(app): str(name) for app, name in cursor.fetchall()}
+    return dict(sorted(latest.items()))
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty file only its owner can read: a backup is the whole health record."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def database_backup(
+    *, path: Path | str, overwrite: bool = False, progress: Progress | None = None
+) -> BackupManifest:
+    """Back up the database Django is connected to into ``path`` and write its manifest.
+
+    The file is written under a temporary name and renamed when complete, so ``path`` never
+    holds a half-written backup.
+    """
+    path = Path(path)
+    report = progress or _quiet
+    if path.exists() and not overwrite:
+        raise BackupError(f"{path} already exists; choose a new name (or pass --overwrite).")
+    if not path.parent.is_dir():
+        raise BackupError(f"the folder {path.parent} does not exist.")
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    _create_private(partial)
+    try:
+        if connection.vendor == "sqlite":
+            migrations, tables = _sqlite_backup(partial, report)
+        elif connection.vendor == "postgresql":
+            migrations, tables = _postgres_backup(partial, report)
+        else:
+            raise BackupError(f"backups of {connection.vendor} databases are not supported.")
+        report("checksum", 0, 0)
+        manifest = BackupManifest(
+            created_at=dt.datetime.now(tz=dt.UTC),
+            vendor=connection.vendor,
+            database=str(connection.settings_dict["NAME"]),
+            filiform_version=_filiform_version(),
+            django_version=django.get_version(),
+            migrations=migrations,
+            tables=tables,
+            file=path.name,
+            size=partial.stat().st_size,
+            sha256=_sha256(partial),
+        )
+        manifest_partial = manifest_path(partial)
+        manifest_partial.write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        os.replace(partial, path)
+        os.replace(manifest_partial, manifest_path(path))
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        manifest_path(partial).unlink(missing_ok=True)
+        raise
+    return manifest
+
+
+def _sqlite_progress(report: Progress) -> Callable[[int, int, int], None]:
+    def step(status: int, remaining: int, total: int) -> None:
+        report("copying pages", total - remaining, total)
+
+    return step
+
+
+def _sqlite_backup(target_path: Path, report: Progress) -> tuple[dict[str, str], dict[str, int]]:
+    with connection.cursor() as cursor:
+        table_names = connection.introspection.table_names(cursor)
+    # Django opens SQLite with uri=True too, so NAME may be a plain path or a file: URI.
+    source = sqlite3.connect(
+        str(connection.settings_dict["NAME"]),
+        uri=True,
+        timeout=SQLITE_TIMEOUT_SECONDS,
+        isolation_level=None,
+    )
+    try:
+        # A read transaction held across the counts and every backup step: they all see one
+        # snapshot, and the backup does not restart when the running server commits meanwhile.
+        source.execute("BEGIN DEFERRED")
+        source.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        report("counting rows", 0, len(table_names))
+        tables = _count_rows(source.cursor(), table_names, connection.ops.quote_name)
+        migrations = _migration_state(source.cursor(), table_names)
+        target = sqlite3.connect(target_path, isolation_level=None)
+        try:
+            source.backup(target, pages=SQLITE_PAGES_PER_STEP, progress=_sqlite_progress(report))
+            # The copy carries the live database's WAL flag; a backup should be one plain file.
+            target.execute("PRAGMA journal_mode=DELETE").fetchone()
+            report("checking the copy", 0, 0)
+            (verdict,) = target.execute("PRAGMA quick_check").fetchone()
+            if verdict != "ok":
+                raise BackupError(f"the copy failed SQLite's quick_check: {verdict}")
+        finally:
+            target.close()
+        source.execute("ROLLBACK")
+    finally:
+        source.close()
+    return migrations, tables
+
+
+def _pg_command(program: str) -> tuple[str, list[str], dict[str, str]]:
+    """The program's path, its connection arguments, and an environment carrying the secrets."""
+    binary = shutil.which(program)
+    if binary is None:
+        raise BackupError(
+            f"{program} was not found on PATH; install the PostgreSQL client tools of the "
+            "server's major version (e.g. postgresql-client-15) or add their bin folder to PATH."
+        )
+    settings = connection.settings_dict
+    args = ["--no-password"]
+    if settings["HOST"]:
+        args += ["--host", str(settings["HOST"])]
+    if settings["PORT"]:
+        args += ["--port", str(settings["PORT"])]
+    if settings["USER"]:
+        args += ["--username", str(settings["USER"])]
+    if settings["NAME"]:
+        args += ["--dbname", str(settings["NAME"])]
+    env = dict(os.environ)
+    if settings["PASSWORD"]:
+        env["PGPASSWORD"] = str(settings["PASSWORD"])
+    options: Mapping[str, Any] = settings["OPTIONS"]
+    for option, variable in LIBPQ_OPTION_ENV.items():
+        if options.get(option) is not None:
+            env[variable] = str(options[option])
+    return binary, args, env
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        name = Path(command[0]).name
+        raise BackupError(f"{name} failed (exit {done.returncode}): {done.stderr.strip()}")
+
+
+def _postgres_backup(target_path: Path, report: Progress) -> tuple[dict[str, str], dict[str, int]]:
+    pg_dump, args, env = _pg_command("pg_dump")
+    snapshot = connection.copy()
+    try:
+        with snapshot.cursor() as cursor:
+            # The exported snapshot is valid while this transaction is open: pg_dump reads
+            # exactly what the counts below read.
+            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot_id = str(cursor.fetchone()[0])
+            table_names = snapshot.introspection.table_names(cursor)
+            report("counting rows", 0, len(table_names))
+            tables = _count_rows(cursor, table_names, snapshot.ops.quote_name)
+            migrations = _migration_state(cursor, table_names)
+            report("pg_dump", 0, 0)
+            command = [pg_dump, "--format=custom", "--file", str(target_path)]
+            _run([*command, f"--snapshot={snapshot_id}", *args], env)
+            cursor.execute("ROLLBACK")
+    finally:
+        snapshot.close()
+    return migrations, tables
+
+
+def backup_verify(*, path: Path | str) -> BackupManifest:
+    """Read ``path``'s manifest and check the file against it and against this database."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"there is no backup file at {path}.")
+    manifest_file = manifest_path(path)
+    if not manifest_file.is_file():
+        raise BackupError(
+            f"{manifest_file} is missing; without it the backup cannot be checked, so it is "
+            "not restored."
+        )
+    try:
+        manifest = BackupManifest.model_validate_json(manifest_file.read_bytes())
+    except ValidationError as exc:
+        raise BackupError(f"{manifest_file} is not a Filiform backup manifest: {exc}") from exc
+    if manifest.format != MANIFEST_FORMAT:
+        raise BackupError(f"{manifest_file} has manifest format {manifest.format}, not 1.")
+    actual = _sha256(path)
+    if actual != manifest.sha256:
+        raise BackupError(
+            f"{path} does not match its manifest (sha256 {actual}, manifest says "
+            f"{manifest.sha256}): the file is damaged or was changed. Refusing to restore it."
+        )
+    if manifest.vendor != connection.vendor:
+        raise BackupError(
+            f"{path} is a {manifest.vendor} backup but this Filiform uses {connection.vendor}; "
+            "restore it into a database of the same kind."
+        )
+    return manifest
+
+
+def database_restore(*, path: Path | str, progress: Progress | None = None) -> RestoreReport:
+    """Overwrite the database Django is connected to with the backup at ``path``, then count.
+
+    The caller gets the comparison with the manifest; a non-empty ``mismatches`` means the
+    database does not hold what the backup held.
+    """
+    path = Path(path)
+    report = progress or _quiet
+    report("verifying checksum", 0, 0)
+    manifest = backup_verify(path=path)
+    # Nothing of ours may hold the database open while it is replaced underneath.
+    connections.close_all()
+    if manifest.vendor == "sqlite":
+        _sqlite_restore(path, report)
+    else:
+        _postgres_restore(path, report)
+    connections.close_all()
+    with connection.cursor() as cursor:
+        table_names = connection.introspection.table_names(cursor)
+        report("counting rows", 0, len(table_names))
+        counts = _count_rows(cursor, table_names, connection.ops.quote_name)
+    mismatches = [
+        TableMismatch(table, manifest.tables.get(table), counts.get(table))
+        for table in sorted(manifest.tables.keys() | counts.keys())
+        if manifest.tables.get(table) != counts.get(table)
+    ]
+    return RestoreReport(
+        manifest=manifest, tables=len(counts), rows=sum(counts.values()), mismatches=mismatches
+    )
+
+
+def _sqlite_restore(source_path: Path, report: Progress) -> None:
+    source = sqlite3.connect(f"file:{quote(str(source_path.resolve()))}?mode=ro", uri=True)
+    try:
+        target = sqlite3.connect(
+            str(connection.settings_dict["NAME"]),
+            uri=True,
+            timeout=SQLITE_TIMEOUT_SECONDS,
+            isolation_level=None,
+        )
+        try:
+            source.backup(target, pages=SQLITE_PAGES_PER_STEP, progress=_sqlite_progress(report))
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
+def _postgres_restore(source_path: Path, report: Progress) -> None:
+    pg_restore, args, env = _pg_command("pg_restore")
+    if "--dbname" not in args:
+        # Without a database pg_restore would print SQL instead of restoring.
+        raise BackupError("the database settings name no database (NAME) to restore into.")
+    report("pg_restore", 0, 0)
+    restore = [pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction"]
+    _run([*restore, *args, str(source_path)], env)

@@ -1,0 +1,71 @@
+"""``filiform restore FILE --yes``: replace the database with a checked backup, then count rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+
+from filiform.operations.backup import (
+    BackupError,
+    RestoreReport,
+    backup_verify,
+    database_restore,
+)
+from filiform.operations.management.commands.backup import progress_printer
+
+
+def _mismatch_table(report: RestoreReport) -> list[str]:
+    def shown(count: int | None) -> str:
+        return "absent" if count is None else str(count)
+
+    width = max(len("table"), *(len(m.table) for m in report.mismatches))
+    lines = [f"  {'table':<{width}}  {'in backup':>10}  {'now':>10}"]
+    lines += [
+        f"  {m.table:<{width}}  {shown(m.expected):>10}  {shown(m.actual):>10}"
+        for m in report.mismatches
+    ]
+    return lines
+
+
+class Command(BaseCommand):
+    help = (
+        "Replace the whole database with the backup in FILE (checked against FILE.manifest.json "
+        "first), then compare every table's row count with the manifest. Requires --yes."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="A backup written by `filiform backup`.")
+        parser.add_argument(
+            "--yes",
+            action="store_true",
+            help="Confirm that the current database is to be overwritten.",
+        )
+
+    def handle(self, *args: Any, file: Path, yes: bool, verbosity: int, **options: Any) -> None:
+        try:
+            manifest = backup_verify(path=file)
+            if not yes:
+                raise CommandError(
+                    f"{file} checks out (taken {manifest.created_at:%Y-%m-%d %H:%M} UTC, "
+                    f"{manifest.rows} rows), but restoring it OVERWRITES the whole "
+                    f"{connection.vendor} database {connection.settings_dict['NAME']}: "
+                    "everything written since the backup is lost. Stop `filiform serve` and the "
+                    "worker, then run again with --yes."
+                )
+            self.stdout.write(f"Restoring {file} (taken {manifest.created_at:%Y-%m-%d %H:%M} UTC)")
+            report = database_restore(path=file, progress=progress_printer(self.stdout, verbosity))
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        if not report.ok:
+            self.stderr.write("Row counts that differ from the backup's manifest:")
+            for line in _mismatch_table(report):
+                self.stderr.write(line)
+            raise CommandError(
+                f"restore check failed: {len(report.mismatches)} tables do not match the manifest."
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"restore checked: {report.tables} tables, {report.rows} rows match")
+        )
