@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from filiform.clinics.models import Clinic
+from filiform.clinics.models import Clinic, Role
 
 
 class ClinicPolicyForm(forms.ModelForm):
@@ -19,3 +20,10 @@ class ClinicPolicyForm(forms.ModelForm):
             "require_staff_two_factor",
             "idle_timeout_minutes",
         ]
+
+
+class StaffInviteForm(forms.Form):
+    first_name = forms.CharField(label=_("Given name"), max_length=150)
+    last_name = forms.CharField(label=_("Family name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,9 +12,10 @@ from filiform.accounts.middleware import ACTIVE_CLINIC
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission, access_for_request, memberships_of
 from filiform.clinics.decorators import clinic_page
-from filiform.clinics.forms import ClinicPolicyForm
-from filiform.clinics.models import Clinic
+from filiform.clinics.forms import ClinicPolicyForm, StaffInviteForm
+from filiform.clinics.models import Clinic, Membership, Role
 from filiform.clinics.services import clinic_update
+from filiform.clinics.staff import staff_change_role, staff_invite, staff_set_active
 
 
 @login_required
@@ -56,3 +58,50 @@ def settings_page(request: HttpRequest, access: Access) -> HttpResponse:
         messages.success(request, _("Clinic settings saved."))
         return redirect("clinics:settings", clinic_slug=clinic.slug)
     return render(request, "clinics/settings.html", {"form": form, "clinic": clinic})
+
+
+@clinic_page(Permission.CLINIC_MANAGE)
+@require_http_methods(["GET", "POST"])
+def staff_page(request: HttpRequest, access: Access) -> HttpResponse:
+    form = StaffInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = staff_invite(access=access, **form.cleaned_data)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(
+                request,
+                _("%(name)s added as %(role)s. An e-mail with a sign-in link is on its way.")
+                % {"name": membership.user.display_name, "role": membership.get_role_display()},
+            )
+            return redirect("clinics:staff", clinic_slug=access.clinic.slug)
+    staff = Membership.objects.filter(clinic_id=access.membership.clinic_id).select_related("user")
+    return render(
+        request,
+        "clinics/staff.html",
+        {
+            "form": form,
+            "staff": staff.order_by("-is_active", "user__last_name"),
+            "roles": Role.choices,
+        },
+    )
+
+
+@clinic_page(Permission.CLINIC_MANAGE)
+@require_POST
+def staff_update(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
+    try:
+        if "role" in request.POST:
+            staff_change_role(access=access, membership_id=membership_id, role=request.POST["role"])
+        elif "active" in request.POST:
+            staff_set_active(
+                access=access, membership_id=membership_id, active=request.POST["active"] == "1"
+            )
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(request, _("Staff list updated."))
+    return redirect("clinics:staff", clinic_slug=access.clinic.slug)

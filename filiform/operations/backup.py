@@ -32,6 +32,7 @@ from urllib.parse import quote
 
 import django
 from django.db import connection, connections
+from django.db.migrations.executor import MigrationExecutor
 from pydantic import BaseModel, ValidationError
 
 __all__ = [
@@ -107,6 +108,8 @@ class RestoreReport:
     tables: int
     rows: int
     mismatches: list[TableMismatch]
+    # Migrations this Filiform has that the restored database has not applied yet.
+    pending_migrations: list[str]
 
     @property
     def ok(self) -> bool:
@@ -241,7 +244,7 @@ def _sqlite_backup(target_path: Path, report: Progress) -> tuple[dict[str, str],
         # snapshot, and the backup does not restart when the running server commits meanwhile.
         source.execute("BEGIN DEFERRED")
         source.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        report("counting rows", 0, len(table_names))
+        report(f"counting rows in {len(table_names)} tables", 0, 0)
         tables = _count_rows(source.cursor(), table_names, connection.ops.quote_name)
         migrations = _migration_state(source.cursor(), table_names)
         target = sqlite3.connect(target_path, isolation_level=None)
@@ -307,7 +310,7 @@ def _postgres_backup(target_path: Path, report: Progress) -> tuple[dict[str, str
             cursor.execute("SELECT pg_export_snapshot()")
             snapshot_id = str(cursor.fetchone()[0])
             table_names = snapshot.introspection.table_names(cursor)
-            report("counting rows", 0, len(table_names))
+            report(f"counting rows in {len(table_names)} tables", 0, 0)
             tables = _count_rows(cursor, table_names, snapshot.ops.quote_name)
             migrations = _migration_state(cursor, table_names)
             report("pg_dump", 0, 0)
@@ -369,15 +372,21 @@ def database_restore(*, path: Path | str, progress: Progress | None = None) -> R
     connections.close_all()
     with connection.cursor() as cursor:
         table_names = connection.introspection.table_names(cursor)
-        report("counting rows", 0, len(table_names))
+        report(f"counting rows in {len(table_names)} tables", 0, 0)
         counts = _count_rows(cursor, table_names, connection.ops.quote_name)
     mismatches = [
         TableMismatch(table, manifest.tables.get(table), counts.get(table))
         for table in sorted(manifest.tables.keys() | counts.keys())
         if manifest.tables.get(table) != counts.get(table)
     ]
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     return RestoreReport(
-        manifest=manifest, tables=len(counts), rows=sum(counts.values()), mismatches=mismatches
+        manifest=manifest,
+        tables=len(counts),
+        rows=sum(counts.values()),
+        mismatches=mismatches,
+        pending_migrations=[f"{migration.app_label}.{migration.name}" for migration, _ in plan],
     )
 
 

@@ -113,3 +113,21 @@ def test_front_desk_registers_and_finds_a_patient(
     expect(page.locator("#patient-rows tbody tr")).to_have_count(1)
     expect(page.locator("#patient-rows")).to_contain_text("Quartz, Ida")
     shot("patient-search")
+
+
+def test_owner_adds_staff_and_changes_a_role(world: World, live_server, page: Page, shot) -> None:
+    sign_in(page, live_server.url, "alice@clinic.test")
+    page.get_by_role("link", name="Staff").click()
+    page.get_by_label("Given name").fill("Nia")
+    page.get_by_label("Family name").fill("Okoye")
+    page.get_by_label("E-mail").fill("nia@clinic.test")
+    page.get_by_label("Role", exact=True).select_option("front_desk")
+    page.get_by_role("button", name="Add to staff").click()
+    expect(page.get_by_text("An e-mail with a sign-in link is on its way")).to_be_visible()
+    row = page.get_by_test_id("staff-nia@clinic.test")
+    expect(row).to_contain_text("Active")
+    row.get_by_label("Role of Nia").select_option("billing")
+    row.get_by_role("button", name="Change role").click()
+    expect(page.get_by_text("Staff list updated.")).to_be_visible()
+    expect(page.get_by_test_id("staff-nia@clinic.test").get_by_label("Role of Nia")).to_have_value("billing")
+    shot("staff-list")

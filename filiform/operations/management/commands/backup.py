@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.db import OperationalError
 
 from filiform.operations.backup import BackupError, Progress, database_backup, manifest_path
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             manifest = database_backup(
                 path=file, overwrite=overwrite, progress=progress_printer(self.stdout, verbosity)
             )
-        except BackupError as exc:
+        except (BackupError, OperationalError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
+from django.db import OperationalError, connection
 
 from filiform.operations.backup import (
     BackupError,
@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 )
             self.stdout.write(f"Restoring {file} (taken {manifest.created_at:%Y-%m-%d %H:%M} UTC)")
             report = database_restore(path=file, progress=progress_printer(self.stdout, verbosity))
-        except BackupError as exc:
+        except (BackupError, OperationalError) as exc:
             raise CommandError(str(exc)) from exc
         if not report.ok:
             self.stderr.write("Row counts that differ from the backup's manifest:")
@@ -69,3 +69,11 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"restore checked: {report.tables} tables, {report.rows} rows match")
         )
+        if report.pending_migrations:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"The backup predates this Filiform ({report.manifest.filiform_version}): "
+                    f"{len(report.pending_migrations)} migration(s) not applied yet. "
+                    "Run `filiform migrate` before starting the server."
+                )
+            )
