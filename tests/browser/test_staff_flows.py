@@ -121,7 +121,7 @@ def test_owner_adds_staff_and_changes_a_role(world: World, live_server, page: Pa
     page.get_by_label("Given name").fill("Nia")
     page.get_by_label("Family name").fill("Okoye")
     page.get_by_label("E-mail").fill("nia@clinic.test")
-    page.get_by_label("Role", exact=True).select_option("front_desk")
+    page.get_by_role("combobox", name="Role", exact=True).select_option("front_desk")
     page.get_by_role("button", name="Add to staff").click()
     expect(page.get_by_text("An e-mail with a sign-in link is on its way")).to_be_visible()
     row = page.get_by_test_id("staff-nia@clinic.test")
