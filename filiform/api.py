@@ -9,6 +9,7 @@ from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError
 
 from filiform.api_auth import BearerToken, BrowserSession
+from filiform.api_errors import Error
 from filiform.clinics.access import Access
 from filiform.patients.api import router as patients_router
 
@@ -24,10 +25,6 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
 )
-
-
-class Error(Schema):
-    detail: str
 
 
 class MeOut(Schema):

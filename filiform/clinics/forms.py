@@ -26,4 +26,4 @@ class StaffInviteForm(forms.Form):
     first_name = forms.CharField(label=_("Given name"), max_length=150)
     last_name = forms.CharField(label=_("Family name"), max_length=150)
     email = forms.EmailField(label=_("E-mail"))
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=[("", _("Choose a role…")), *Role.choices])

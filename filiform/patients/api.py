@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Router, Status
+from ninja.pagination import paginate
 
+from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
+from filiform.api_pagination import ClinicPages
 from filiform.clinics.access import Access
 from filiform.patients.models import Patient
 from filiform.patients.schemas import PatientIn, PatientOut
@@ -14,31 +16,23 @@ from filiform.patients.services import patient_create
 router = Router(tags=["patients"])
 
 
-class Error(Schema):
-    detail: str
-
-
-class ValidationErrorOut(Schema):
-    detail: object
-
-
 def _access(request: HttpRequest) -> Access:
     return request.auth  # type: ignore[attr-defined]
 
 
 @router.get(
     "",
-    response={200: list[PatientOut], 401: Error, 403: Error},
+    response={200: list[PatientOut], **READ_ERRORS},
     summary="List or search the clinic's patients",
 )
-@paginate(PageNumberPagination, page_size=20)
+@paginate(ClinicPages)
 def list_patients(request: HttpRequest, q: str = "") -> QuerySet[Patient]:
     return patient_search(access=_access(request), query=q[:100])
 
 
 @router.get(
     "/{patient_id}",
-    response={200: PatientOut, 401: Error, 403: Error, 404: Error},
+    response={200: PatientOut, **ONE_ERRORS},
     summary="One patient",
 )
 def get_patient(request: HttpRequest, patient_id: int) -> Patient:
@@ -47,14 +41,7 @@ def get_patient(request: HttpRequest, patient_id: int) -> Patient:
 
 @router.post(
     "",
-    response={
-        201: PatientOut,
-        400: Error,
-        401: Error,
-        403: Error,
-        413: Error,
-        422: ValidationErrorOut,
-    },
+    response={201: PatientOut, **WRITE_ERRORS},
     summary="Register a patient",
 )
 def create_patient(request: HttpRequest, payload: PatientIn) -> Status:

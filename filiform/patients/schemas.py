@@ -1,11 +1,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import EmailStr, Field
+from pydantic import BeforeValidator, EmailStr, Field
 
 from filiform.patients.models import AdministrativeGender
+
+
+def _iso_date_text(value: Any) -> Any:
+    """Dates arrive as YYYY-MM-DD text; a bare number is not silently read as a timestamp."""
+    if not isinstance(value, str | dt.date):
+        raise ValueError("give the date as text in the form YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 
 
 class PatientOut(Schema):
@@ -22,7 +33,7 @@ class PatientOut(Schema):
 class PatientIn(Schema):
     family_name: str = Field(min_length=1, max_length=100)
     given_names: str = Field(min_length=1, max_length=150)
-    birth_date: dt.date
+    birth_date: IsoDate
     gender: AdministrativeGender
     phone: str = Field(default="", max_length=30)
     email: EmailStr | None = None

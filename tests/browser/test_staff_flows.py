@@ -129,5 +129,7 @@ def test_owner_adds_staff_and_changes_a_role(world: World, live_server, page: Pa
     row.get_by_label("Role of Nia").select_option("billing")
     row.get_by_role("button", name="Change role").click()
     expect(page.get_by_text("Staff list updated.")).to_be_visible()
-    expect(page.get_by_test_id("staff-nia@clinic.test").get_by_label("Role of Nia")).to_have_value("billing")
+    expect(page.get_by_test_id("staff-nia@clinic.test").get_by_label("Role of Nia")).to_have_value(
+        "billing"
+    )
     shot("staff-list")

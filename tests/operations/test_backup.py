@@ -1,8 +1,336 @@
+"""`filiform backup` and `filiform restore` on the database the tests run against (SQLite or
+PostgreSQL): round trip, refusals, the manifest, and consistency while something keeps writing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from contextlib import closing
+from importlib.metadata import version
+from io import StringIO
+from pathlib import Path
+
 import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, connections
+from django.db.migrations.recorder import MigrationRecorder
+
+from filiform.audit.models import AuditAction, AuditEntry
+from filiform.audit.services import audit_record
+from filiform.audit.verify import audit_chain_verify
+from filiform.clinics.models import Clinic
+from filiform.demo.clinic import demo_build
+from filiform.operations import backup as backup_module
+from filiform.operations.backup import (
+    BackupManifest,
+    database_backup,
+    database_restore,
+    manifest_path,
+)
+from filiform.patients.models import Patient
+from tests.factories import PatientFactory
+
+# The backup reads the database through its own connection (and pg_dump), so the data must be
+# committed: transactional tests.
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_probe():
-    from filiform.clinics.models import Clinic
+@pytest.fixture
+def clinic_data() -> None:
+    demo_build()
+    audit_record(action=AuditAction.LOGIN, actor_email="owner@demo.filiform.test")
 
-    assert Clinic.objects.count() == 0
+
+def backup(tmp_path: Path) -> Path:
+    path = tmp_path / "filiform.backup"
+    call_command("backup", str(path), stdout=StringIO())
+    return path
+
+
+def add_a_patient_after_the_backup() -> Patient:
+    patient: Patient = PatientFactory.create(
+        clinic=Clinic.objects.get(slug="riverside"), family_name="Afterthebackup"
+    )
+    return patient
+
+
+def manifest_of(path: Path) -> BackupManifest:
+    return BackupManifest.model_validate_json(manifest_path(path).read_bytes())
+
+
+def test_restore_brings_back_the_backup_and_checks_every_table(tmp_path, clinic_data) -> None:
+    path = backup(tmp_path)
+    patients, audit_entries = Patient.objects.count(), AuditEntry.objects.count()
+    add_a_patient_after_the_backup()
+    audit_record(action=AuditAction.CREATE, object_type="patient", object_id="later")
+
+    out = StringIO()
+    call_command("restore", str(path), "--yes", stdout=out)
+
+    assert not Patient.objects.filter(family_name="Afterthebackup").exists()
+    assert Patient.objects.count() == patients
+    assert AuditEntry.objects.count() == audit_entries
+    manifest = manifest_of(path)
+    assert f"restore checked: {len(manifest.tables)} tables, {manifest.rows} rows match" in (
+        out.getvalue()
+    )
+    # The audit log came back append-only, with a chain that still verifies and continues.
+    with pytest.raises(DatabaseError):
+        AuditEntry.objects.update(actor_email="someone-else@clinic.test")
+    audit_record(action=AuditAction.LOGIN, actor_email="owner@demo.filiform.test")
+    assert audit_chain_verify().ok
+
+
+def test_the_manifest_describes_the_backup(tmp_path, clinic_data) -> None:
+    before = dt.datetime.now(tz=dt.UTC)
+    path = backup(tmp_path)
+
+    data = json.loads(manifest_path(path).read_text())
+    created = dt.datetime.fromisoformat(data["created_at"])
+    assert created.utcoffset() == dt.timedelta(0)
+    assert before <= created <= dt.datetime.now(tz=dt.UTC)
+    assert data["vendor"] == connection.vendor
+    assert data["filiform_version"] == version("filiform")
+    assert data["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert data["size"] == path.stat().st_size
+    assert data["file"] == path.name
+    latest: dict[str, str] = {}
+    for migration in MigrationRecorder.Migration.objects.order_by("applied", "id"):
+        latest[migration.app] = migration.name
+    assert data["migrations"] == latest
+    assert data["migrations"]["audit"] == "0002_append_only"
+    assert set(data["tables"]) == set(connection.introspection.table_names())
+    assert data["tables"]["patients_patient"] == Patient.objects.count() == 58
+    assert data["tables"]["audit_auditentry"] == 1
+    assert oct(path.stat().st_mode & 0o777) == "0o600"  # the whole health record
+
+
+def test_backup_reports_progress_and_keeps_no_partial_file(tmp_path, clinic_data) -> None:
+    steps: list[str] = []
+    path = tmp_path / "progress.backup"
+    manifest = database_backup(path=path, progress=lambda label, done, total: steps.append(label))
+    assert any(label.startswith("counting rows in ") for label in steps)
+    assert ("copying pages" if connection.vendor == "sqlite" else "pg_dump") in steps
+    assert manifest.tables["clinics_clinic"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, manifest_path(path).name]
+
+
+def test_a_quiet_backup_prints_nothing(tmp_path, clinic_data) -> None:
+    out = StringIO()
+    call_command("backup", str(tmp_path / "quiet.backup"), verbosity=0, stdout=out)
+    assert out.getvalue() == ""
+    assert manifest_path(tmp_path / "quiet.backup").is_file()
+
+
+def test_backup_does_not_overwrite_unless_asked(tmp_path, clinic_data) -> None:
+    path = backup(tmp_path)
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("backup", str(path), stdout=StringIO())
+    add_a_patient_after_the_backup()
+    call_command("backup", str(path), "--overwrite", stdout=StringIO())
+    assert manifest_of(path).tables["patients_patient"] == 59
+
+
+def test_restore_without_yes_is_refused_and_changes_nothing(tmp_path, clinic_data) -> None:
+    path = backup(tmp_path)
+    add_a_patient_after_the_backup()
+    with pytest.raises(CommandError, match=r"OVERWRITES.*--yes"):
+        call_command("restore", str(path), stdout=StringIO())
+    assert Patient.objects.filter(family_name="Afterthebackup").exists()
+
+
+def test_a_changed_backup_file_is_refused(tmp_path, clinic_data) -> None:
+    path = backup(tmp_path)
+    add_a_patient_after_the_backup()
+    damaged = bytearray(path.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(CommandError, match="does not match its manifest"):
+        call_command("restore", str(path), "--yes", stdout=StringIO())
+    assert Patient.objects.filter(family_name="Afterthebackup").exists()
+
+
+def test_a_backup_without_manifest_is_refused(tmp_path, clinic_data) -> None:
+    path = backup(tmp_path)
+    manifest_path(path).unlink()
+    with pytest.raises(CommandError, match=r"manifest\.json is missing"):
+        call_command("restore", str(path), "--yes", stdout=StringIO())
+
+
+def test_a_backup_from_the_other_vendor_is_refused(tmp_path, clinic_data) -> None:
+    path = backup(tmp_path)
+    manifest = manifest_of(path)
+    other = "postgresql" if connection.vendor == "sqlite" else "sqlite"
+    manifest_path(path).write_text(manifest.model_copy(update={"vendor": other}).model_dump_json())
+    with pytest.raises(CommandError, match=f"is a {other} backup"):
+        call_command("restore", str(path), "--yes", stdout=StringIO())
+
+
+def test_counts_that_differ_from_the_manifest_fail_the_restore(tmp_path, clinic_data) -> None:
+    path = backup(tmp_path)
+    manifest = manifest_of(path)
+    tables = {**manifest.tables, "patients_patient": 99, "gone_table": 1}
+    manifest_path(path).write_text(manifest.model_copy(update={"tables": tables}).model_dump_json())
+    err = StringIO()
+    with pytest.raises(CommandError, match="2 tables do not match"):
+        call_command("restore", str(path), "--yes", stdout=StringIO(), stderr=err)
+    lines = err.getvalue().splitlines()
+    assert any(line.split() == ["patients_patient", "99", "58"] for line in lines)
+    assert any(line.split() == ["gone_table", "1", "absent"] for line in lines)
+
+
+def test_restoring_an_older_database_asks_for_migrate(tmp_path, clinic_data) -> None:
+    recorder = MigrationRecorder(connection)
+    last = recorder.migration_qs.order_by("-applied", "-id").first()
+    assert last is not None
+    last.delete()  # as if the backup came from before this migration
+    try:
+        path = backup(tmp_path)
+        out = StringIO()
+        call_command("restore", str(path), "--yes", stdout=out)
+    finally:
+        recorder.record_applied(last.app, last.name)
+    assert "restore checked" in out.getvalue()
+    assert "1 migration(s) not applied yet. Run `filiform migrate`" in out.getvalue()
+
+
+def test_the_postgresql_password_stays_off_the_command_line(monkeypatch) -> None:
+    for key, value in {
+        "NAME": "clinic",
+        "USER": "filiform",
+        "PASSWORD": "s3cret-pw",
+        "HOST": "db.internal",
+        "PORT": 5433,
+        "OPTIONS": {"sslmode": "verify-full"},
+    }.items():
+        monkeypatch.setitem(connection.settings_dict, key, value)
+    monkeypatch.setattr(backup_module.shutil, "which", lambda program: f"/usr/bin/{program}")
+    binary, args, env = backup_module._pg_command("pg_dump")
+    assert binary == "/usr/bin/pg_dump"
+    assert args == [
+        "--no-password",
+        "--host",
+        "db.internal",
+        "--port",
+        "5433",
+        "--username",
+        "filiform",
+        "--dbname",
+        "clinic",
+    ]
+    assert env["PGPASSWORD"] == "s3cret-pw"
+    assert env["PGSSLMODE"] == "verify-full"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL: see the test below")
+def test_counts_match_while_the_server_keeps_writing_sqlite(tmp_path, clinic_data) -> None:
+    """The in-memory test database cannot show this; the real thing is a WAL file on disk."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {
+        "FILIFORM_DATA_DIR": str(tmp_path / "data"),
+        "DJANGO_SETTINGS_MODULE": "filiform.settings",
+    }
+
+    def filiform(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "filiform.cli", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    filiform("migrate", "--verbosity", "0")
+    filiform("demo")
+    live = tmp_path / "data" / "filiform.sqlite3"
+    path = tmp_path / "live.backup"
+    with writing(lambda n: _heartbeat_sqlite(live, n)):
+        filiform("backup", str(path))
+    assert not Path(f"{path}-wal").exists()
+    with closing(sqlite3.connect(path)) as copy:
+        assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    backed_up = manifest_of(path).tables["operations_workerheartbeat"]
+    with closing(sqlite3.connect(live)) as before:
+        written = before.execute("SELECT COUNT(*) FROM operations_workerheartbeat").fetchone()[0]
+    assert 0 < backed_up < written  # the writer was busy before, during and after the backup
+    assert "restore checked" in filiform("restore", str(path), "--yes")
+    with closing(sqlite3.connect(live)) as restored:
+        beats = restored.execute("SELECT COUNT(*) FROM operations_workerheartbeat").fetchone()[0]
+        assert restored.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert beats == backed_up
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_counts_match_while_the_server_keeps_writing_postgresql(tmp_path, clinic_data) -> None:
+    from filiform.operations.models import WorkerHeartbeat
+
+    def beat(n: int) -> None:
+        now = dt.datetime.now(tz=dt.UTC)
+        WorkerHeartbeat.objects.create(
+            worker_id=f"w{n}", hostname="test", pid=n, started_at=now, beat_at=now
+        )
+
+    path = tmp_path / "live.backup"
+    with writing(beat):
+        database_backup(path=path)
+    written = WorkerHeartbeat.objects.count()
+    report = database_restore(path=path)
+    assert report.ok, report.mismatches
+    assert WorkerHeartbeat.objects.count() == manifest_of(path).tables["operations_workerheartbeat"]
+    assert written > WorkerHeartbeat.objects.count()  # the writer went on after the snapshot
+
+
+def _heartbeat_sqlite(live: Path, n: int) -> None:
+    with closing(sqlite3.connect(live, timeout=20)) as db, db:
+        db.execute(
+            "INSERT INTO operations_workerheartbeat (worker_id, hostname, pid, started_at, beat_at)"
+            " VALUES (?, 'test', ?, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+            (f"w{n}", n),
+        )
+
+
+class writing:
+    """Keep inserting rows from another thread (another connection) while the block runs."""
+
+    def __init__(self, write_one) -> None:
+        self.write_one = write_one
+        self.stop = threading.Event()
+        self.started = threading.Event()
+        self.errors: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        n = 0
+        try:
+            while not self.stop.is_set():
+                n += 1
+                self.write_one(n)
+                self.started.set()
+        except BaseException as exc:
+            self.errors.append(exc)
+            self.started.set()
+        finally:
+            connections.close_all()
+
+    def __enter__(self) -> writing:
+        self.thread.start()
+        self.started.wait(10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # A last write after the backup finished proves the writer kept going throughout.
+        self.started.clear()
+        self.started.wait(10)
+        self.stop.set()
+        self.thread.join(10)
+        assert not self.errors, self.errors

@@ -153,3 +153,19 @@ def test_docs_page_is_served_locally(world: World) -> None:
     response = Client().get("/api/v1/docs")
     assert response.status_code == 200
     assert "/static/ninja/swagger-ui-bundle" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("page=2", 200),
+        ("page=0", 422),
+        ("page=119925347489025787472904192", 422),
+        ("page_size=101", 422),
+        ("page_size=abc", 422),
+    ],
+)
+def test_paging_bounds(world: World, query: str, status: int) -> None:
+    response = Client().get(f"/api/v1/patients?{query}", **bearer(world.bob, world.clinic))
+    assert response.status_code == status
+    assert "detail" in response.json() or "items" in response.json()

@@ -40,13 +40,16 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, file: Path, overwrite: bool, verbosity: int, **options: Any
     ) -> None:
-        self.stdout.write(f"Backing up to {file}")
+        if verbosity >= 1:
+            self.stdout.write(f"Backing up to {file}")
         try:
             manifest = database_backup(
                 path=file, overwrite=overwrite, progress=progress_printer(self.stdout, verbosity)
             )
         except (BackupError, OperationalError) as exc:
             raise CommandError(str(exc)) from exc
+        if verbosity < 1:
+            return  # quiet for cron: only failures speak
         self.stdout.write(
             self.style.SUCCESS(
                 f"backup written: {file} ({manifest.size} bytes, sha256 {manifest.sha256}); "
