@@ -5,6 +5,8 @@ from contextlib import contextmanager
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from filiform.audit.models import GENESIS_HASH, AuditAction, AuditEntry
 from filiform.audit.services import audit_record
@@ -140,3 +142,33 @@ def test_verify_command_reports_ok_and_broken(capsys) -> None:
         cursor.execute("UPDATE audit_auditentry SET ip = '10.0.0.9' WHERE seq = 2")
     with pytest.raises(CommandError, match=r"broken at entry #2 \(edited\)"):
         call_command("audit", "verify")
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    length=st.integers(min_value=2, max_value=8),
+    data=st.data(),
+    tamper=st.sampled_from(["edit", "delete"]),
+)
+def test_any_single_edit_or_deletion_is_found_where_it_happened(
+    length: int, data, tamper: str
+) -> None:
+    with transaction.atomic():
+        _write(length)
+        target = data.draw(st.integers(min_value=1, max_value=length), label="target")
+        with triggers_off() as cursor:
+            if tamper == "edit":
+                cursor.execute(
+                    "UPDATE audit_auditentry SET user_agent = 'forged' WHERE seq = %s", [target]
+                )
+            else:
+                cursor.execute("DELETE FROM audit_auditentry WHERE seq = %s", [target])
+        report = audit_chain_verify()
+        assert report.problem is not None
+        assert report.problem.kind == ("edited" if tamper == "edit" else "deleted")
+        expected = target if tamper == "edit" or target == length else target + 1
+        assert report.problem.seq == expected
+        assert report.checked == target - 1
+        transaction.set_rollback(True)  # each example starts from an empty log
