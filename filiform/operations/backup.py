@@ -407,11 +407,31 @@ def _sqlite_restore(source_path: Path, report: Progress) -> None:
         source.close()
 
 
+def _pg_other_transactions() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+            " AND backend_type = 'client backend'"
+        )
+        busy = int(cursor.fetchone()[0])
+    connection.close()
+    return busy
+
+
 def _postgres_restore(source_path: Path, report: Progress) -> None:
     pg_restore, args, env = _pg_command("pg_restore")
     if "--dbname" not in args:
         # Without a database pg_restore would print SQL instead of restoring.
         raise BackupError("the database settings name no database (NAME) to restore into.")
+    busy = _pg_other_transactions()
+    if busy:
+        # pg_restore sets lock_timeout to 0 itself, so DROP TABLE waits for these to finish.
+        report(
+            f"waiting for {busy} other sessions with open transactions (is the server stopped?)",
+            0,
+            0,
+        )
     report("pg_restore", 0, 0)
     restore = [pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction"]
     _run([*restore, *args, str(source_path)], env)

@@ -72,7 +72,8 @@ class Command(BaseCommand):
         if report.pending_migrations:
             self.stdout.write(
                 self.style.WARNING(
-                    f"The backup predates this Filiform ({report.manifest.filiform_version}): "
+                    f"The backup (taken by Filiform {report.manifest.filiform_version}) is "
+                    "older than this installation: "
                     f"{len(report.pending_migrations)} migration(s) not applied yet. "
                     "Run `filiform migrate` before starting the server."
                 )
