@@ -6,9 +6,13 @@ matches the schema, and never a 500.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -18,8 +22,16 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 
 
 @pytest.fixture
-def fuzz_headers(world: World) -> dict[str, str]:
-    return {"Authorization": bearer(world.fran, world.clinic)["HTTP_AUTHORIZATION"]}
+def fuzz_headers(world: World) -> Iterator[dict[str, str]]:
+    """Schemathesis calls the WSGI application directly; like Django's test client, keep the
+    start- and end-of-request hooks from closing the test's database connection mid-transaction."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield {"Authorization": bearer(world.fran, world.clinic)["HTTP_AUTHORIZATION"]}
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
 
 
 @schema.parametrize()

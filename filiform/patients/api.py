@@ -1,4 +1,4 @@
-from __future__ import annotations
+"""The patients API: list and search, read one, register (JSON, audited, clinic-scoped)."""
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from filiform.api_pagination import ClinicPages
+from filiform.api_types import Text
 from filiform.clinics.access import Access
 from filiform.patients.models import Patient
 from filiform.patients.schemas import PatientIn, PatientOut
@@ -26,7 +27,7 @@ def _access(request: HttpRequest) -> Access:
     summary="List or search the clinic's patients",
 )
 @paginate(ClinicPages)
-def list_patients(request: HttpRequest, q: str = "") -> QuerySet[Patient]:
+def list_patients(request: HttpRequest, q: Text = "") -> QuerySet[Patient]:
     return patient_search(access=_access(request), query=q[:100])
 
 

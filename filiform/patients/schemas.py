@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import BeforeValidator, EmailStr, Field
 
+from filiform.api_types import Text
 from filiform.patients.models import AdministrativeGender
 
 
@@ -31,9 +32,9 @@ class PatientOut(Schema):
 
 
 class PatientIn(Schema):
-    family_name: str = Field(min_length=1, max_length=100)
-    given_names: str = Field(min_length=1, max_length=150)
+    family_name: Text = Field(min_length=1, max_length=100)
+    given_names: Text = Field(min_length=1, max_length=150)
     birth_date: IsoDate
     gender: AdministrativeGender
-    phone: str = Field(default="", max_length=30)
+    phone: Text = Field(default="", max_length=30)
     email: EmailStr | None = None

@@ -17,7 +17,7 @@ def patient_search(*, access: Access, query: str = "") -> QuerySet[Patient]:
     """
     access.require(Permission.PATIENT_VIEW)
     patients = Patient.objects.filter(clinic_id=access.membership.clinic_id, active=True)
-    query = query.strip()
+    query = query.replace("\x00", "").strip()  # NUL cannot reach PostgreSQL text
     if query:
         condition = Q()
         for word in query.split():

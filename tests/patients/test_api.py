@@ -169,3 +169,11 @@ def test_paging_bounds(world: World, query: str, status: int) -> None:
     response = Client().get(f"/api/v1/patients?{query}", **bearer(world.bob, world.clinic))
     assert response.status_code == status
     assert "detail" in response.json() or "items" in response.json()
+
+
+def test_nul_characters_are_refused_not_a_500(world: World) -> None:
+    headers = bearer(world.fran, world.clinic)
+    response = _post(Client(), {**NEW_PATIENT, "given_names": "Ida\u0000"}, headers)
+    assert response.status_code == 422
+    assert "NUL" in json.dumps(response.json())
+    assert Client().get("/api/v1/patients?q=a%00b", **headers).status_code == 422

@@ -61,3 +61,9 @@ def test_billing_sees_patients_but_cannot_register(world: World) -> None:
     client = client_for(world.bill)
     assert client.get(f"/c/{world.clinic.slug}/patients/").status_code == 200
     assert client.get(f"/c/{world.clinic.slug}/patients/new/").status_code == 403
+
+
+def test_search_with_a_nul_character_is_harmless(world: World) -> None:
+    response = client_for(world.bob).get(f"/c/{world.clinic.slug}/patients/", {"q": "zanz\x00"})
+    assert response.status_code == 200
+    assert "Zanzibarian, Quill" in response.content.decode()
