@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from filiform.accounts.two_factor import TwoFactorState, two_factor_state
-from filiform.audit.services import AuditAction, audit_record
+from filiform.audit.services import AuditAction, audit_user_event
 from filiform.clinics.access import client_ip, user_agent
 from filiform.clinics.models import Clinic
 
@@ -57,10 +57,9 @@ class IdleTimeoutMiddleware:
             last = request.session.get(LAST_ACTIVITY)
             if last is not None and now - float(last) > idle_timeout_seconds(request):
                 user = request.user
-                audit_record(
+                audit_user_event(
+                    user,
                     action=AuditAction.IDLE_LOGOUT,
-                    actor_id=user.pk,
-                    actor_email=getattr(user, "email", ""),
                     ip=client_ip(request),
                     user_agent=user_agent(request),
                 )

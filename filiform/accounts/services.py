@@ -11,7 +11,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from filiform.accounts.models import ApiToken, User
-from filiform.audit.services import AuditAction, audit_record
+from filiform.audit.services import AuditAction, audit_user_event
 from filiform.clinics.access import membership_for
 
 RECOVERY_CODE_COUNT = 10
@@ -38,10 +38,9 @@ def api_token_create(
         prefix=key[:12],
         key_hash=ApiToken.hash_key(key),
     )
-    audit_record(
+    audit_user_event(
+        user,
         action=AuditAction.TOKEN_CREATED,
-        actor_id=user.pk,
-        actor_email=user.email,
         clinic_id=membership.clinic_id,
         object_type="api_token",
         object_id=token.pk,
@@ -62,10 +61,9 @@ def api_token_revoke(
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_record(
+        audit_user_event(
+            user,
             action=AuditAction.TOKEN_REVOKED,
-            actor_id=user.pk,
-            actor_email=user.email,
             clinic_id=token.clinic_id,
             object_type="api_token",
             object_id=token.pk,
@@ -89,10 +87,9 @@ def totp_confirm(*, user: User, device: TOTPDevice, ip: str | None, user_agent: 
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    audit_record(
+    audit_user_event(
+        user,
         action=AuditAction.OTP_ENROLLED,
-        actor_id=user.pk,
-        actor_email=user.email,
         object_type="totp_device",
         object_id=device.pk,
         ip=ip,
@@ -110,10 +107,9 @@ def recovery_codes_issue(*, user: User, ip: str | None, user_agent: str) -> list
     device.token_set.all().delete()
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-    audit_record(
+    audit_user_event(
+        user,
         action=AuditAction.RECOVERY_CODES,
-        actor_id=user.pk,
-        actor_email=user.email,
         object_type="static_device",
         object_id=device.pk,
         ip=ip,
@@ -126,10 +122,9 @@ def recovery_codes_issue(*, user: User, ip: str | None, user_agent: str) -> list
 def two_factor_remove(*, user: User, ip: str | None, user_agent: str) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
-    audit_record(
+    audit_user_event(
+        user,
         action=AuditAction.OTP_REMOVED,
-        actor_id=user.pk,
-        actor_email=user.email,
         ip=ip,
         user_agent=user_agent,
     )

@@ -9,7 +9,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from filiform.audit.services import AuditAction, audit_record
+from filiform.audit.services import AuditAction, audit_record, audit_user_event
 from filiform.clinics.access import client_ip, user_agent
 
 
@@ -21,17 +21,13 @@ def _where(request: HttpRequest | None) -> dict[str, Any]:
 
 @receiver(user_logged_in)
 def audit_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    audit_record(
-        action=AuditAction.LOGIN, actor_id=user.pk, actor_email=user.email, **_where(request)
-    )
+    audit_user_event(user, action=AuditAction.LOGIN, **_where(request))
 
 
 @receiver(user_logged_out)
 def audit_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        audit_record(
-            action=AuditAction.LOGOUT, actor_id=user.pk, actor_email=user.email, **_where(request)
-        )
+        audit_user_event(user, action=AuditAction.LOGOUT, **_where(request))
 
 
 @receiver(user_login_failed)

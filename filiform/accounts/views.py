@@ -27,7 +27,7 @@ from filiform.accounts.two_factor import (
     clinic_requires_two_factor,
     two_factor_state,
 )
-from filiform.audit.services import AuditAction, audit_record
+from filiform.audit.services import AuditAction, audit_record, audit_user_event
 from filiform.clinics.access import client_ip, memberships_of, user_agent
 
 
@@ -70,9 +70,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 if isinstance(device, StaticDevice)
                 else AuditAction.OTP_VERIFIED
             )
-            audit_record(
-                action=action, actor_id=user.pk, actor_email=user.email, ip=ip, user_agent=agent
-            )
+            audit_user_event(user, action=action, ip=ip, user_agent=agent)
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
                 messages.warning(
@@ -81,10 +79,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                     % {"left": left},
                 )
             return redirect(next_url)
-        audit_record(
+        audit_user_event(
+            user,
             action=AuditAction.OTP_FAILED,
-            actor_id=user.pk,
-            actor_email=user.email,
             ip=ip,
             user_agent=agent,
         )
@@ -238,10 +235,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         user = form.user
-        audit_record(
+        audit_user_event(
+            user,
             action=AuditAction.PASSWORD_CHANGED,
-            actor_id=user.pk,
-            actor_email=user.email,
             ip=client_ip(self.request),
             user_agent=user_agent(self.request),
             detail={"how": "reset link"},

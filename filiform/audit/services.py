@@ -13,7 +13,7 @@ from filiform.audit.models import AuditAction, AuditChainHead, AuditEntry
 if TYPE_CHECKING:
     from filiform.clinics.access import Access
 
-__all__ = ["AuditAction", "audit_access", "audit_record"]
+__all__ = ["AuditAction", "audit_access", "audit_record", "audit_user_event"]
 
 
 def audit_record(
@@ -84,4 +84,23 @@ def audit_access(
         user_agent=access.user_agent,
         via=access.via,
         detail=detail,
+    )
+
+
+def audit_user_event(
+    user: Any,
+    *,
+    action: AuditAction,
+    ip: str | None = None,
+    user_agent: str = "",
+    **fields: Any,
+) -> AuditEntry:
+    """A security event about one person (sign-in, two-factor, tokens…), outside any clinic."""
+    return audit_record(
+        action=action,
+        actor_id=user.pk,
+        actor_email=user.email,
+        ip=ip,
+        user_agent=user_agent,
+        **fields,
     )
