@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
@@ -36,46 +37,55 @@ class BearerToken(HttpBearer):
     """``Authorization: Bearer fil_…`` — the token names its user and clinic."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Access | None:
-        api_token = (
-            ApiToken.objects.select_related("user", "clinic")
-            .filter(key_hash=ApiToken.hash_key(token))
-            .first()
+        key_hash = ApiToken.hash_key(token)
+        # One query on the hot path: the membership the token speaks for, if all is still valid.
+        membership = (
+            Membership.objects.select_related("user", "clinic")
+            .filter(
+                is_active=True,
+                user__is_active=True,
+                user__api_tokens__key_hash=key_hash,
+                user__api_tokens__revoked_at__isnull=True,
+                clinic_id=F("user__api_tokens__clinic_id"),
+            )
+            .annotate(
+                token_id=F("user__api_tokens__id"),
+                token_last_used=F("user__api_tokens__last_used_at"),
+            )
+            .order_by()[:1]
         )
-        membership = None
-        if api_token is not None and api_token.revoked_at is None and api_token.user.is_active:
-            membership = (
-                Membership.objects.select_related("clinic")
-                .filter(user_id=api_token.user_id, clinic_id=api_token.clinic_id, is_active=True)
-                .first()
-            )
-        if api_token is None or membership is None:
-            audit_record(
-                action=AuditAction.TOKEN_REFUSED,
-                actor_id=api_token.user_id if api_token else None,
-                actor_email=api_token.user.email if api_token else "",
-                clinic_id=api_token.clinic_id if api_token else None,
-                object_type="api_token",
-                object_id=api_token.pk if api_token else token[:12],
-                ip=client_ip(request),
-                user_agent=user_agent(request),
-                via="api",
-                detail={
-                    "reason": "unknown token"
-                    if api_token is None
-                    else "revoked token or inactive user"
-                },
-            )
+        found = next(iter(membership), None)
+        if found is None:
+            self._refuse(request, token, key_hash)
             return None
-        membership.user = api_token.user
         now = timezone.now()
-        if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        last_used = found.token_last_used
+        if last_used is None or now - last_used > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=found.token_id).update(last_used_at=now)
         return Access(
-            user=api_token.user,
-            membership=membership,
+            user=found.user,
+            membership=found,
             ip=client_ip(request),
             user_agent=user_agent(request),
             via="api",
+        )
+
+    @staticmethod
+    def _refuse(request: HttpRequest, token: str, key_hash: str) -> None:
+        api_token = ApiToken.objects.select_related("user").filter(key_hash=key_hash).first()
+        audit_record(
+            action=AuditAction.TOKEN_REFUSED,
+            actor_id=api_token.user_id if api_token else None,
+            actor_email=api_token.user.email if api_token else "",
+            clinic_id=api_token.clinic_id if api_token else None,
+            object_type="api_token",
+            object_id=api_token.pk if api_token else token[:12],
+            ip=client_ip(request),
+            user_agent=user_agent(request),
+            via="api",
+            detail={
+                "reason": "unknown token" if api_token is None else "revoked token or inactive user"
+            },
         )
 
 

@@ -37,9 +37,10 @@ def audit_record(
     transaction the entry commits or rolls back with the change it describes.
     """
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = AuditChainHead.objects.create(pk=1)
+        try:
+            head = AuditChainHead.objects.select_for_update().get(pk=1)
+        except AuditChainHead.DoesNotExist:
+            AuditChainHead.objects.get_or_create(pk=1)
             head = AuditChainHead.objects.select_for_update().get(pk=1)
         entry = AuditEntry(
             seq=head.seq + 1,

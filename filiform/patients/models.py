@@ -41,6 +41,11 @@ class Patient(models.Model):
     class Meta:
         ordering: ClassVar[list[str]] = ["family_name", "given_names", "id"]
         indexes: ClassVar[list[models.Index]] = [
+            # The patient list: one clinic's active patients in name order, a page at a time.
+            models.Index(
+                fields=["clinic", "active", "family_name", "given_names", "id"],
+                name="patient_list_order",
+            ),
             models.Index(
                 "clinic", Lower("family_name"), Lower("given_names"), name="patient_name_search"
             ),

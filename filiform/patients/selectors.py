@@ -37,9 +37,10 @@ def patient_search(*, access: Access, query: str = "") -> QuerySet[Patient]:
 def patient_get(*, access: Access, patient_id: int) -> Patient:
     """One patient of the acting clinic; another clinic's patient is simply not found."""
     access.require(Permission.PATIENT_VIEW)
-    patient = Patient.objects.filter(clinic_id=access.membership.clinic_id, pk=patient_id).first()
-    if patient is None:
-        raise Http404("No such patient in this clinic.")
+    try:
+        patient = Patient.objects.get(clinic_id=access.membership.clinic_id, pk=patient_id)
+    except Patient.DoesNotExist:
+        raise Http404("No such patient in this clinic.") from None
     audit_access(
         access,
         action=AuditAction.READ,
