@@ -39,7 +39,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +59,7 @@ PEER: dict[str, tuple[str, str]] = {
     "search": ("403 / 422", "86 / 189"),
     "mixed": ("952 / 875", "48 / 55"),
 }
-PEER_MEMORY = "800–900 MiB RSS"
+PEER_MEMORY = "800-900 MiB RSS"
 
 
 class BenchError(RuntimeError):
@@ -163,28 +162,67 @@ def status_kib(pid: int, key: str, source: str = "status") -> int:
     return int(match.group(1)) if match else 0
 
 
-def all_cpu_snapshot() -> dict[int, tuple[int, str]]:
-    return {pid: (cpu_ticks(pid), cmdline(pid)[:90]) for pid in _pids()}
+def short_command(pid: int) -> str:
+    words = cmdline(pid).split()
+    if not words:
+        return f"pid {pid}"
+    words[0] = Path(words[0]).name
+    return " ".join(words)[:70]
+
+
+def wait_for_quiet(threshold: float, max_wait: float) -> float:
+    """Wait, at most ``max_wait`` seconds, until the machine's CPUs are less than ``threshold`` %
+    busy over one second (the machine is shared); return the last figure measured."""
+    deadline = time.monotonic() + max_wait
+    while True:
+        before, started = machine_busy_ticks(), time.monotonic()
+        time.sleep(1)
+        capacity = (os.cpu_count() or 1) * (time.monotonic() - started) * HZ
+        busy = 100 * (machine_busy_ticks() - before) / capacity
+        if busy < threshold or time.monotonic() >= deadline:
+            return round(busy, 1)
 
 
 class CpuWindow:
-    """Machine-wide CPU use during a window, split into ours (this script's process tree and any
-    other roots given) and everybody else's."""
+    """Machine-wide CPU use during a window, split into ours (this script's process tree, which
+    holds the server, and the database server's) and everybody else's, with the busiest of the
+    others by name (counting the children they reaped, so that a shell stands for its commands).
+    Also the CPU the server and the database used, which noise on a shared machine moves less
+    than throughput."""
 
-    def __init__(self, *extra_roots: int) -> None:
-        self.extra_roots = extra_roots
+    def __init__(self, server_pid: int, db_pid: int | None) -> None:
+        self.server_pid = server_pid
+        self.db_roots = (db_pid,) if db_pid else ()
         self.started = time.monotonic()
         self.busy = machine_busy_ticks()
-        self.ours = self._ours()
+        self.ours = self._ticks(os.getpid(), *self.db_roots)
+        self.server = self._ticks(server_pid)
+        self.db = self._ticks(*self.db_roots)
+        self.each = {pid: cpu_ticks(pid) for pid in _pids()}
+        self.top_others: list[str] = []
+        self.server_seconds = 0.0
+        self.db_seconds = 0.0
 
-    def _ours(self) -> int:
-        return sum(cpu_ticks(pid) for pid in process_tree(os.getpid(), *self.extra_roots))
+    @staticmethod
+    def _ticks(*roots: int) -> int:
+        return sum(cpu_ticks(pid) for pid in process_tree(*roots)) if roots else 0
 
     def other_percent(self) -> float:
         elapsed = time.monotonic() - self.started
         busy = machine_busy_ticks() - self.busy
-        ours = self._ours() - self.ours
+        ours_now = process_tree(os.getpid(), *self.db_roots)
+        ours = sum(cpu_ticks(pid) for pid in ours_now) - self.ours
+        self.server_seconds = (self._ticks(self.server_pid) - self.server) / HZ
+        self.db_seconds = (self._ticks(*self.db_roots) - self.db) / HZ
         capacity = (os.cpu_count() or 1) * elapsed * HZ
+        used = [
+            (cpu_ticks(pid) - self.each.get(pid, 0), pid) for pid in _pids() if pid not in ours_now
+        ]
+        self.top_others = [
+            f"{ticks / HZ:.1f} s {short_command(pid)}"
+            for ticks, pid in sorted(used, reverse=True)[:3]
+            if ticks >= HZ // 2
+        ]
         return round(100 * max(0, busy - ours) / capacity, 1) if capacity else 0.0
 
 
@@ -194,9 +232,11 @@ class CpuWindow:
 def pg_bindir(explicit: str | None) -> Path | None:
     if explicit:
         return Path(explicit)
-    found = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name)
-    ) if Path("/usr/lib/postgresql").exists() else []
+    found = (
+        sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+        if Path("/usr/lib/postgresql").exists()
+        else []
+    )
     return found[-1] if found and (found[-1] / "initdb").exists() else None
 
 
@@ -216,16 +256,38 @@ class ThrowawayPostgres:
         self.pgdata.mkdir(mode=0o700)
         if os.geteuid() == 0:
             shutil.chown(self.pgdata, "postgres", "postgres")
-        run(self._as_postgres(
-            str(self.bindir / "initdb"), "-D", str(self.pgdata), "-U", "postgres",
-            "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8",
-        ), timeout=120)
+        run(
+            self._as_postgres(
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.pgdata),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ),
+            timeout=120,
+        )
         self.port = free_port()
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.pgdata}"
-        run(self._as_postgres(
-            str(self.bindir / "pg_ctl"), "-D", str(self.pgdata), "-l",
-            str(self.pgdata / "server.log"), "-w", "-t", "60", "-o", options, "start",
-        ), timeout=90)
+        run(
+            self._as_postgres(
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.pgdata),
+                "-l",
+                str(self.pgdata / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                options,
+                "start",
+            ),
+            timeout=90,
+        )
         self.running = True
         import psycopg
 
@@ -240,10 +302,20 @@ class ThrowawayPostgres:
             return
         self.running = False
         try:
-            run(self._as_postgres(
-                str(self.bindir / "pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "-t",
-                "60", "stop",
-            ), timeout=90)
+            run(
+                self._as_postgres(
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.pgdata),
+                    "-m",
+                    "fast",
+                    "-w",
+                    "-t",
+                    "60",
+                    "stop",
+                ),
+                timeout=90,
+            )
         except BenchError as error:
             log(f"could not stop the throwaway PostgreSQL: {error}")
 
@@ -256,7 +328,8 @@ class ThrowawayPostgres:
 
 def base_env(data_dir: Path, database_url: str | None) -> dict[str, str]:
     env = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if not key.startswith("FILIFORM_") and key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
     }
     env.update(
@@ -361,23 +434,42 @@ class Server:
     def start(self, timeout: float = 60) -> None:
         with self.log_path.open("wb") as log_file:
             self.proc = subprocess.Popen(
-                [FILIFORM, "serve", "--bind", f"127.0.0.1:{self.port}", "--workers",
-                 str(self.workers), "--threads", str(self.threads)],
-                env=self.env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+                [
+                    FILIFORM,
+                    "serve",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--workers",
+                    str(self.workers),
+                    "--threads",
+                    str(self.threads),
+                ],
+                env=self.env,
+                cwd=ROOT,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise BenchError(f"the server exited with {self.proc.returncode}:\n{self.log_tail()}")
+                raise BenchError(
+                    f"the server exited with {self.proc.returncode}:\n{self.log_tail()}"
+                )
             try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:  # noqa: S310
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.2)
         raise BenchError(f"/healthz did not answer 200 within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def check(self) -> None:
+        """Fail loudly, with the server's log, if it is no longer running."""
+        if self.proc is None or self.proc.poll() is not None:
+            code = self.proc.returncode if self.proc else None
+            raise BenchError(f"the server is gone (exit status {code}):\n{self.log_tail()}")
 
     def log_tail(self) -> str:
         try:
@@ -406,8 +498,9 @@ class Server:
         if self.proc is None:
             return {}
         gunicorn = [
-            pid for pid in process_tree(self.proc.pid) if pid != self.proc.pid
-            and "gunicorn" in cmdline(pid)
+            pid
+            for pid in process_tree(self.proc.pid)
+            if pid != self.proc.pid and "gunicorn" in cmdline(pid)
         ]
         return {
             "gunicorn_processes": len(gunicorn),
@@ -419,10 +512,10 @@ class Server:
         }
 
     def get_json(self, path: str, token: str) -> Any:
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310  (http://127.0.0.1, built here)
             self.base + path, headers={"Authorization": f"Bearer {token}"}
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return json.loads(response.read())
 
 
@@ -440,13 +533,16 @@ class WrkRun:
     socket_errors: int
     other_cpu_percent: float
     loadavg: str
+    top_others: list[str] = field(default_factory=list)
+    server_cpu_ms: float = 0.0  # CPU time of the server's processes per response
+    db_cpu_ms: float = 0.0  # CPU time of the PostgreSQL server's processes per response
 
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
 def parse_wrk(text: str) -> dict[str, float]:
-    """Requests/s, the latency percentiles (ms), and the error counts from wrk's --latency output."""
+    """Requests/s, latency percentiles (ms) and error counts from wrk's --latency output."""
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", text, re.MULTILINE)
     total = re.search(r"^\s*(\d+) requests in", text, re.MULTILINE)
     if rps is None or total is None:
@@ -461,32 +557,45 @@ def parse_wrk(text: str) -> dict[str, float]:
     return found
 
 
-def wrk(args: argparse.Namespace, url: str, token: str, seconds: float, lua: list[str]) -> str:
+def wrk(
+    args: argparse.Namespace, server: Server, url: str, token: str, seconds: float, lua: list[str]
+) -> str:
     cmd = [
-        "wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{seconds:g}s", "--latency",
-        "--timeout", "10s", "-H", f"Authorization: Bearer {token}",
+        "wrk",
+        f"-t{args.wrk_threads}",
+        f"-c{args.connections}",
+        f"-d{seconds:g}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-H",
+        f"Authorization: Bearer {token}",
     ]
     if lua:
         cmd += ["-s", lua[0], url, "--", *lua[1:]]
     else:
         cmd.append(url)
-    return run(cmd, timeout=seconds + 60)
+    try:
+        return run(cmd, timeout=seconds + 60)
+    except BenchError:
+        server.check()  # a dead server explains the failure better than wrk does
+        raise
 
 
 # --- the raw-SQL floor ------------------------------------------------------------------------
 
 COLUMNS = "id, family_name, given_names, birth_date, gender, phone, email, active"
-RAW_SQL = {
-    "read": [f"SELECT {COLUMNS} FROM patients_patient WHERE clinic_id = %s AND id = %s"],
+RAW_SQL: dict[str, list[str]] = {  # constant SQL; the values go in as parameters
+    "read": [f"SELECT {COLUMNS} FROM patients_patient WHERE clinic_id = %s AND id = %s"],  # noqa: S608
     "list": [
         "SELECT COUNT(*) FROM patients_patient WHERE clinic_id = %s AND active",
-        f"SELECT {COLUMNS} FROM patients_patient WHERE clinic_id = %s AND active "
+        f"SELECT {COLUMNS} FROM patients_patient WHERE clinic_id = %s AND active "  # noqa: S608
         "ORDER BY family_name, given_names, id LIMIT 20",
     ],
     "search": [
         "SELECT COUNT(*) FROM patients_patient WHERE clinic_id = %s AND active "
         "AND lower(family_name) LIKE %s",
-        f"SELECT {COLUMNS} FROM patients_patient WHERE clinic_id = %s AND active "
+        f"SELECT {COLUMNS} FROM patients_patient WHERE clinic_id = %s AND active "  # noqa: S608
         "AND lower(family_name) LIKE %s ORDER BY family_name, given_names, id LIMIT 20",
     ],
 }
@@ -514,12 +623,20 @@ class RawDb:
     def execute(self, text: str, params: tuple[Any, ...] = ()) -> list[Any]:
         return list(self.conn.execute(self.sql(text), params).fetchall())
 
+    def write(self, text: str, params: tuple[Any, ...] = ()) -> None:
+        self.conn.execute(self.sql(text), params)
+
     def close(self) -> None:
         self.conn.close()
+
+    def drop_scratch_tables(self) -> None:
+        for table in ("bench_audit", "bench_head"):
+            self.conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     def make_scratch_audit_table(self) -> None:
         """A copy of the audit table's shape and indexes, for the "read + audit write" floor
         (the real chain is left alone)."""
+        self.drop_scratch_tables()
         if self.vendor == "sqlite":
             rows = self.execute(
                 "SELECT type, sql FROM sqlite_master WHERE tbl_name = 'audit_auditentry' "
@@ -533,8 +650,7 @@ class RawDb:
         else:
             self.conn.execute("CREATE TABLE bench_audit (LIKE audit_auditentry INCLUDING ALL)")
         self.conn.execute("CREATE TABLE bench_head (id integer PRIMARY KEY, seq bigint, h text)")
-        self.conn.execute("INSERT INTO bench_head VALUES (1, 0, %s)".replace(
-            "%s", "?" if self.vendor == "sqlite" else "%s"), ("0" * 64,))
+        self.write("INSERT INTO bench_head VALUES (1, 0, %s)", ("0" * 64,))
 
     def read_with_audit(self, clinic_id: int, patient_id: int) -> None:
         """What one audited read has to do at the least: the read, and one chained append."""
@@ -542,18 +658,25 @@ class RawDb:
         self.conn.execute("BEGIN IMMEDIATE" if self.vendor == "sqlite" else "BEGIN")
         try:
             self.execute(RAW_SQL["read"][0], (clinic_id, patient_id))
-            seq, prev = self.execute(f"SELECT seq, h FROM bench_head WHERE id = 1{lock}")[0]
+            seq, prev = self.execute(f"SELECT seq, h FROM bench_head WHERE id = 1{lock}")[0]  # noqa: S608
             now = dt.datetime.now(dt.UTC)
             digest = hashlib.sha256(f"{prev}|{seq + 1}|{now.isoformat()}".encode()).hexdigest()
-            self.execute(
+            self.write(
                 "INSERT INTO bench_audit (seq, at, actor_id, actor_email, clinic_id, action, "
                 "object_type, object_id, patient_id, ip, user_agent, via, detail, prev_hash, hash) "
                 "VALUES (%s, %s, 1, 'owner@demo.filiform.test', %s, 'read', 'patient', %s, %s, "
                 "'127.0.0.1', 'wrk', 'api', '{}', %s, %s)",
-                (seq + 1, now.isoformat() if self.vendor == "sqlite" else now, clinic_id,
-                 str(patient_id), patient_id, prev, digest),
+                (
+                    seq + 1,
+                    now.isoformat() if self.vendor == "sqlite" else now,
+                    clinic_id,
+                    str(patient_id),
+                    patient_id,
+                    prev,
+                    digest,
+                ),
             )
-            self.execute("UPDATE bench_head SET seq = %s, h = %s WHERE id = 1", (seq + 1, digest))
+            self.write("UPDATE bench_head SET seq = %s, h = %s WHERE id = 1", (seq + 1, digest))
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
@@ -563,7 +686,7 @@ class RawDb:
 def raw_floor(db: RawDb, clinic_id: int, read_id: int, seconds: float) -> dict[str, float]:
     """Operations per second, one thread; one operation = what the endpoint needs (two queries,
     count and page, for list and search)."""
-    params = {
+    params: dict[str, list[tuple[Any, ...]]] = {
         "read": [(clinic_id, read_id)],
         "list": [(clinic_id,), (clinic_id,)],
         "search": [(clinic_id, "smith%"), (clinic_id, "smith%")],
@@ -582,6 +705,7 @@ def raw_floor(db: RawDb, clinic_id: int, read_id: int, seconds: float) -> dict[s
         db.read_with_audit(clinic_id, read_id)
         done += 1
     found["read+audit"] = round(done / (time.monotonic() - started), 1)
+    db.drop_scratch_tables()
     return found
 
 
@@ -610,9 +734,10 @@ def scenario_paths(read_id: int) -> dict[str, str]:
 
 
 def bench_backend(
-    kind: str, args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack
-) -> BackendResult:
-    result = BackendResult(backend=kind)
+    result: BackendResult, args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack
+) -> None:
+    """Fill ``result`` in as the work goes, so that a failure part-way still reports the rest."""
+    kind = result.backend
     data_dir = workdir / kind
     data_dir.mkdir()
     postgres: ThrowawayPostgres | None = None
@@ -634,17 +759,35 @@ def bench_backend(
     log(f"{kind}: migrate, demo clinic, {args.patients} patients")
     run([FILIFORM, "migrate", "--noinput"], env=env)
     run([FILIFORM, "demo"], env=env)
-    result.data = json.loads(run(
-        [sys.executable, __file__, "_load", str(args.patients)], env=env, timeout=1800
-    ))
-    log(f"{kind}: {result.data['patients']} patients ({result.data['smiths']} Smiths) "
-        f"loaded in {result.data['load_seconds']} s")
-    token = run([FILIFORM, "token", "create", "--user", OWNER_EMAIL, "--clinic", CLINIC_SLUG,
-                 "--name", "benchmark"], env=env).strip().splitlines()[-1]
+    result.data = json.loads(
+        run([sys.executable, __file__, "_load", str(args.patients)], env=env, timeout=1800)
+    )
+    log(
+        f"{kind}: {result.data['patients']} patients ({result.data['smiths']} Smiths) "
+        f"loaded in {result.data['load_seconds']} s"
+    )
+    token = (
+        run(
+            [
+                FILIFORM,
+                "token",
+                "create",
+                "--user",
+                OWNER_EMAIL,
+                "--clinic",
+                CLINIC_SLUG,
+                "--name",
+                "benchmark",
+            ],
+            env=env,
+        )
+        .strip()
+        .splitlines()[-1]
+    )
     paths = scenario_paths(result.data["read_id"])
-    result.queries = json.loads(run(
-        [sys.executable, __file__, "_queries", token, json.dumps(paths)], env=env
-    ))
+    result.queries = json.loads(
+        run([sys.executable, __file__, "_queries", token, json.dumps(paths)], env=env)
+    )
 
     sqlite_path = data_dir / "filiform.sqlite3" if kind == "sqlite" else None
     raw = RawDb(sqlite_path, database_url)
@@ -666,7 +809,6 @@ def bench_backend(
         raise BenchError(f"the API does not answer as expected: {probe}")
 
     pg_root = postgres.postmaster_pid() if postgres else None
-    extra_roots = (pg_root,) if pg_root else ()
     ranges = ",".join(f"{lo}-{hi}" for lo, hi in result.data["ranges"])
     sent = 0
     for scenario in args.scenarios:
@@ -674,24 +816,45 @@ def bench_backend(
             url, lua = server.base + "/", [str(MIXED_LUA), ranges, str(args.write_percent)]
         else:
             url, lua = server.base + paths[scenario], []
+        server.check()
+        if args.quiet_wait > 0:
+            wait_for_quiet(args.quiet_below, args.quiet_wait)
         if args.warmup > 0:
-            sent += int(parse_wrk(wrk(args, url, token, args.warmup, lua))["requests"])
+            sent += int(parse_wrk(wrk(args, server, url, token, args.warmup, lua))["requests"])
         for number in range(1, args.repeat + 1):
-            window = CpuWindow(*extra_roots)
-            found = parse_wrk(wrk(args, url, token, args.duration, lua))
+            server.check()
+            if args.quiet_wait > 0 and number > 1:
+                wait_for_quiet(args.quiet_below, args.quiet_wait)
+            assert server.proc is not None
+            window = CpuWindow(server.proc.pid, pg_root)
+            found = parse_wrk(wrk(args, server, url, token, args.duration, lua))
+            other_percent = window.other_percent()
             sent += int(found["requests"])
             wrk_run = WrkRun(
-                backend=kind, scenario=scenario, run=number, rps=found["rps"],
-                p50_ms=found.get("p50_ms", 0.0), p90_ms=found.get("p90_ms", 0.0),
-                p99_ms=found.get("p99_ms", 0.0), requests=int(found["requests"]),
-                non_2xx=int(found["non_2xx"]), socket_errors=int(found["socket_errors"]),
-                other_cpu_percent=window.other_percent(), loadavg=loadavg(),
+                backend=kind,
+                scenario=scenario,
+                run=number,
+                rps=found["rps"],
+                p50_ms=found.get("p50_ms", 0.0),
+                p90_ms=found.get("p90_ms", 0.0),
+                p99_ms=found.get("p99_ms", 0.0),
+                requests=int(found["requests"]),
+                non_2xx=int(found["non_2xx"]),
+                socket_errors=int(found["socket_errors"]),
+                other_cpu_percent=other_percent,
+                loadavg=loadavg(),
+                top_others=window.top_others,
+                server_cpu_ms=round(1000 * window.server_seconds / max(1, found["requests"]), 2),
+                db_cpu_ms=round(1000 * window.db_seconds / max(1, found["requests"]), 2),
             )
             result.runs.append(wrk_run)
-            log(f"{kind} {scenario} #{number}: {wrk_run.rps:,.0f} req/s, p50 {wrk_run.p50_ms} ms, "
+            log(
+                f"{kind} {scenario} #{number}: {wrk_run.rps:,.0f} req/s, p50 {wrk_run.p50_ms} ms, "
                 f"p99 {wrk_run.p99_ms} ms, non-2xx {wrk_run.non_2xx}, "
-                f"others used {wrk_run.other_cpu_percent} % of the CPUs")
+                f"others used {wrk_run.other_cpu_percent} % of the CPUs"
+            )
 
+    server.check()
     result.memory = server.memory()
     if pg_root:
         tree = process_tree(pg_root)
@@ -699,7 +862,9 @@ def bench_backend(
         result.memory["postgres_pss_mib"] = round(
             sum(status_kib(p, "Pss", "smaps_rollup") for p in tree) / 1024, 1
         )
-        result.memory["postgres_rss_mib"] = round(sum(status_kib(p, "VmRSS") for p in tree) / 1024, 1)
+        result.memory["postgres_rss_mib"] = round(
+            sum(status_kib(p, "VmRSS") for p in tree) / 1024, 1
+        )
     server.stop()
 
     audit_after = raw.execute("SELECT COUNT(*) FROM audit_auditentry")[0][0]
@@ -714,9 +879,9 @@ def bench_backend(
         result.audit["verify"] = f"FAILED: {str(error).strip().splitlines()[-1]}"
 
     log(f"{kind}: raw-SQL floor, {args.floor_seconds:g} s per query")
-    result.floor = raw_floor(raw, result.data["clinic_id"], result.data["read_id"],
-                             args.floor_seconds)
-    return result
+    result.floor = raw_floor(
+        raw, result.data["clinic_id"], result.data["read_id"], args.floor_seconds
+    )
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -747,8 +912,9 @@ def report(results: list[BackendResult], args: argparse.Namespace, meta: dict[st
         "",
         "## Throughput and latency (each run; req/s, latency in ms)",
         "",
-        "| database | scenario | req/s | p50 | p90 | p99 | non-2xx | others' CPU % |",
-        "|---|---|---|---|---|---|---|---|",
+        "| database | scenario | req/s | p50 | p90 | p99 | non-2xx | server CPU ms/req "
+        "| PostgreSQL CPU ms/req | others' CPU % |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in results:
         for scenario in args.scenarios:
@@ -758,6 +924,8 @@ def report(results: list[BackendResult], args: argparse.Namespace, meta: dict[st
                     f"| {result.backend} | {scenario} | {_joined(runs, 'rps', ',.0f')} | "
                     f"{_joined(runs, 'p50_ms', '.1f')} | {_joined(runs, 'p90_ms', '.1f')} | "
                     f"{_joined(runs, 'p99_ms', '.1f')} | {_joined(runs, 'non_2xx', 'd')} | "
+                    f"{_joined(runs, 'server_cpu_ms', '.2f')} | "
+                    f"{_joined(runs, 'db_cpu_ms', '.2f') if result.backend != 'sqlite' else '-'} | "
                     f"{_joined(runs, 'other_cpu_percent', '.0f')} |"
                 )
     names = [r.backend for r in results]
@@ -765,7 +933,8 @@ def report(results: list[BackendResult], args: argparse.Namespace, meta: dict[st
         "",
         "## Side by side with the peer (best run; req/s and p99 ms)",
         "",
-        "| scenario | " + " | ".join(f"{n} req/s | {n} p99" for n in names)
+        "| scenario | "
+        + " | ".join(f"{n} req/s | {n} p99" for n in names)
         + " | Medplum req/s | Medplum p99 |",
         "|---" * (1 + 2 * len(names) + 2) + "|",
     ]
@@ -774,8 +943,8 @@ def report(results: list[BackendResult], args: argparse.Namespace, meta: dict[st
         for result in results:
             runs = [r for r in result.runs if r.scenario == scenario]
             best = _best(runs) if runs else None
-            cells += [f"{best.rps:,.0f}", f"{best.p99_ms:.1f}"] if best else ["–", "–"]
-        peer = PEER.get(scenario, ("–", "–"))
+            cells += [f"{best.rps:,.0f}", f"{best.p99_ms:.1f}"] if best else ["-", "-"]
+        peer = PEER.get(scenario, ("-", "-"))
         lines.append(f"| {scenario} | " + " | ".join(cells) + f" | {peer[0]} | {peer[1]} |")
     memory_cells = []
     for result in results:
@@ -802,17 +971,19 @@ def report(results: list[BackendResult], args: argparse.Namespace, meta: dict[st
         for scenario in ("read", "list", "search"):
             runs = [r for r in result.runs if r.scenario == scenario]
             floor = result.floor.get(scenario)
-            ratios.append(f"{floor / _best(runs).rps:.1f}×" if runs and floor else "–")
+            ratios.append(f"{floor / _best(runs).rps:.1f}x" if runs and floor else "-")
         f = result.floor
         lines.append(
             f"| {result.backend} | {f.get('read', 0):,.0f} | {f.get('list', 0):,.0f} | "
-            f"{f.get('search', 0):,.0f} | {f.get('read+audit', 0):,.0f} | " + " | ".join(ratios)
+            f"{f.get('search', 0):,.0f} | {f.get('read+audit', 0):,.0f} | "
+            + " | ".join(ratios)
             + " |"
         )
     lines += ["", "## Queries per request, memory, audit", ""]
     for result in results:
-        counts = ", ".join(f"{n} {q['queries']} (HTTP {q['status']})"
-                           for n, q in result.queries.items())
+        counts = ", ".join(
+            f"{n} {q['queries']} (HTTP {q['status']})" for n, q in result.queries.items()
+        )
         lines.append(f"- {result.backend}: SQL queries per request: {counts}")
         lines.append(f"- {result.backend}: memory after the run: {result.memory}")
         lines.append(
@@ -826,22 +997,15 @@ def report(results: list[BackendResult], args: argparse.Namespace, meta: dict[st
             f"loaded in {result.data.get('load_seconds')} s"
         )
         lines += [f"- {result.backend}: {note}" for note in result.notes]
-    if meta.get("others"):
-        lines += ["", "## Other processes that used the CPU during the run", "", meta["others"]]
+    lines += ["", "## What else used the CPUs during each run", ""]
+    for result in results:
+        for r in result.runs:
+            others = "; ".join(r.top_others) or "nothing much"
+            lines.append(
+                f"- {r.backend} {r.scenario} #{r.run}: others {r.other_cpu_percent:.0f} % of the "
+                f"CPUs (load {r.loadavg}): {others}"
+            )
     return "\n".join(lines) + "\n"
-
-
-def other_processes(before: dict[int, tuple[int, str]], ours: set[int]) -> str:
-    after = all_cpu_snapshot()
-    used = []
-    for pid, (ticks, command) in after.items():
-        if pid in ours:
-            continue
-        delta = ticks - before.get(pid, (0, ""))[0]
-        if delta >= 2 * HZ:
-            used.append((delta / HZ, command or f"pid {pid}"))
-    used.sort(reverse=True)
-    return "\n".join(f"- {seconds:.0f} s CPU: `{command}`" for seconds, command in used[:8])
 
 
 def machine_meta(argv: list[str]) -> dict[str, str]:
@@ -885,18 +1049,42 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk -t")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--server-threads", type=int, default=4, help="threads per worker")
-    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
-                        help=f"comma-separated, from {', '.join(SCENARIOS)}")
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help=f"comma-separated, from {', '.join(SCENARIOS)}",
+    )
     parser.add_argument("--write-percent", type=int, default=20, help="writes in 'mixed'")
-    parser.add_argument("--db", action="append", choices=("sqlite", "postgresql", "postgres"),
-                        help="database(s) to run on; default SQLite, plus PostgreSQL when its "
-                        "binaries are installed or --postgres-url is given")
-    parser.add_argument("--postgres-url", help="a scratch PostgreSQL database to use (its "
-                        "contents are changed) instead of starting a throwaway server")
+    parser.add_argument(
+        "--db",
+        action="append",
+        choices=("sqlite", "postgresql", "postgres"),
+        help="database(s) to run on; default SQLite, plus PostgreSQL when its "
+        "binaries are installed or --postgres-url is given",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        help="a scratch PostgreSQL database to use (its "
+        "contents are changed) instead of starting a throwaway server",
+    )
     parser.add_argument("--pg-bin", help="PostgreSQL's bin directory (initdb, pg_ctl)")
     parser.add_argument("--floor-seconds", type=float, default=3, help="seconds per raw query")
-    parser.add_argument("--verify-timeout", type=float, default=600,
-                        help="seconds allowed for `filiform audit verify`")
+    parser.add_argument(
+        "--verify-timeout",
+        type=float,
+        default=600,
+        help="seconds allowed for `filiform audit verify`",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=30,
+        help="before each scenario and run, wait up to this many seconds for the machine to be "
+        "quiet (0: do not wait)",
+    )
+    parser.add_argument(
+        "--quiet-below", type=float, default=25, help="'quiet' means CPUs less than this %% busy"
+    )
     parser.add_argument("--results-dir", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args(argv)
@@ -930,25 +1118,30 @@ def main(argv: list[str]) -> int:
         raise BenchError("wrk is not installed (Debian package `wrk`)")
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
     meta = machine_meta(argv)
-    cpu_before = all_cpu_snapshot()
     results: list[BackendResult] = []
     workdir = Path(tempfile.mkdtemp(prefix="filiform-bench-"))
     workdir.chmod(0o711)  # the postgres user must reach its data directory inside
     try:
         for kind in args.db:
-            with contextlib.ExitStack() as stack:
-                results.append(bench_backend(kind, args, workdir, stack))
+            result = BackendResult(backend=kind)
+            results.append(result)
+            try:
+                with contextlib.ExitStack() as stack:
+                    bench_backend(result, args, workdir, stack)
+            except Exception as error:  # say what failed, and go on with the next database
+                log(f"{kind}: benchmark failed: {error}")
+                first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+                result.notes.append(f"FAILED part-way: {type(error).__name__}: {first_line}")
     finally:
         if args.keep:
             log(f"kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     meta["load_end"] = loadavg()
-    meta["others"] = other_processes(cpu_before, {os.getpid()})
     text = report(results, args, meta)
     print(text)
     args.results_dir.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = dt.datetime.now().astimezone().strftime("%Y%m%d-%H%M%S")
     (args.results_dir / f"{stamp}.md").write_text(text, encoding="utf-8")
     (args.results_dir / f"{stamp}.json").write_text(
         json.dumps({"meta": meta, "results": [asdict(r) for r in results]}, indent=1, default=str),
