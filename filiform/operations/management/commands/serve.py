@@ -12,6 +12,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+# Requests are CPU-bound Python: single-threaded processes, two per core, measured better than
+# threads on both databases (fewer connections queueing for SQLite's write lock; docs/benchmarks.md).
+DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)
+
 
 class Command(BaseCommand):
     help = "Serve Filiform with gunicorn; --with-worker also runs the background worker."
@@ -19,10 +23,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("FILIFORM_BIND", "127.0.0.1:8000"))
         parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("FILIFORM_WEB_WORKERS", "2"))
+            "--workers",
+            type=int,
+            default=int(os.environ.get("FILIFORM_WEB_WORKERS", str(DEFAULT_WORKERS))),
         )
         parser.add_argument(
-            "--threads", type=int, default=int(os.environ.get("FILIFORM_WEB_THREADS", "4"))
+            "--threads", type=int, default=int(os.environ.get("FILIFORM_WEB_THREADS", "1"))
         )
         parser.add_argument(
             "--with-worker", action="store_true", help="Also start `filiform worker`."
@@ -51,6 +57,11 @@ class Command(BaseCommand):
             "--forwarded-allow-ips",
             os.environ.get("FILIFORM_PROXY_IPS", "127.0.0.1"),
         ]
+        if not with_worker:
+            # Nothing to supervise: become gunicorn, saving this process's memory.
+            self.stdout.write(self.style.SUCCESS(f"Filiform is serving on http://{bind}/."))
+            self.stdout.flush()
+            os.execv(sys.executable, gunicorn)  # noqa: S606  (our own argument list)
         children = [subprocess.Popen(gunicorn)]
         if with_worker:
             children.append(
