@@ -177,3 +177,19 @@ def test_nul_characters_are_refused_not_a_500(world: World) -> None:
     assert response.status_code == 422
     assert "NUL" in json.dumps(response.json())
     assert Client().get("/api/v1/patients?q=a%00b", **headers).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("PUT", "/api/v1/patients"), ("DELETE", "/api/v1/patients/1")]
+)
+def test_wrong_method_is_a_json_405(world: World, method: str, path: str) -> None:
+    response = Client().generic(method, path, **bearer(world.bob, world.clinic))
+    assert response.status_code == 405
+    assert "Method not allowed" in response.json()["detail"]
+    assert "GET" in response["Allow"]
+
+
+def test_unknown_api_path_is_a_json_404(world: World) -> None:
+    response = Client().get("/api/v1/no-such-thing", **bearer(world.bob, world.clinic))
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
