@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from filiform.clinics.models import Clinic, Role
+from filiform.clinics.models import Clinic, Location, Role
 
 
 class ClinicPolicyForm(forms.ModelForm):
@@ -27,3 +27,19 @@ class StaffInviteForm(forms.Form):
     last_name = forms.CharField(label=_("Family name"), max_length=150)
     email = forms.EmailField(label=_("E-mail"))
     role = forms.ChoiceField(label=_("Role"), choices=[("", _("Choose a role…")), *Role.choices])
+
+
+class LocationForm(forms.ModelForm):
+    class Meta:
+        model = Location
+        fields = ["name", "street", "city", "province", "postal_code"]
+
+    def __init__(self, *args: object, clinic: Clinic, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.instance.clinic = clinic
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        if Location.objects.filter(clinic=self.instance.clinic, name__iexact=name).exists():
+            raise forms.ValidationError(_("This clinic already has a location with that name."))
+        return name

@@ -9,6 +9,11 @@ urlpatterns = [
     path("clinics/switch/", views.switch, name="switch"),
     path("c/<slug:clinic_slug>/", views.dashboard, name="dashboard"),
     path("c/<slug:clinic_slug>/settings/", views.settings_page, name="settings"),
+    path(
+        "c/<slug:clinic_slug>/settings/locations/<int:location_id>/",
+        views.location_update,
+        name="location_update",
+    ),
     path("c/<slug:clinic_slug>/staff/", views.staff_page, name="staff"),
     path(
         "c/<slug:clinic_slug>/staff/<int:membership_id>/", views.staff_update, name="staff_update"

@@ -12,9 +12,9 @@ from filiform.accounts.middleware import ACTIVE_CLINIC
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission, access_for_request, memberships_of
 from filiform.clinics.decorators import clinic_page
-from filiform.clinics.forms import ClinicPolicyForm, StaffInviteForm
+from filiform.clinics.forms import ClinicPolicyForm, LocationForm, StaffInviteForm
 from filiform.clinics.models import Clinic, Membership, Role
-from filiform.clinics.services import clinic_update
+from filiform.clinics.services import clinic_update, location_add, location_set_active
 from filiform.clinics.staff import staff_change_role, staff_invite, staff_set_active
 
 
@@ -52,12 +52,44 @@ def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest, access: Access) -> HttpResponse:
     clinic = Clinic.objects.get(pk=access.membership.clinic_id)
-    form = ClinicPolicyForm(request.POST or None, instance=clinic)
-    if request.method == "POST" and form.is_valid():
+    adding_location = request.POST.get("form") == "location"
+    form = ClinicPolicyForm(
+        request.POST if request.method == "POST" and not adding_location else None, instance=clinic
+    )
+    location_form = LocationForm(
+        request.POST if adding_location else None, clinic=clinic, prefix="location"
+    )
+    if request.method == "POST" and adding_location and location_form.is_valid():
+        location = location_add(access=access, form=location_form)
+        messages.success(request, _("Location “%(name)s” added.") % {"name": location.name})
+        return redirect("clinics:settings", clinic_slug=clinic.slug)
+    if request.method == "POST" and not adding_location and form.is_valid():
         clinic_update(access=access, form=form)
         messages.success(request, _("Clinic settings saved."))
         return redirect("clinics:settings", clinic_slug=clinic.slug)
-    return render(request, "clinics/settings.html", {"form": form, "clinic": clinic})
+    return render(
+        request,
+        "clinics/settings.html",
+        {
+            "form": form,
+            "location_form": location_form,
+            "clinic": clinic,
+            "locations": clinic.locations.order_by("-is_active", "name"),
+        },
+    )
+
+
+@clinic_page(Permission.CLINIC_MANAGE)
+@require_POST
+def location_update(request: HttpRequest, access: Access, location_id: int) -> HttpResponse:
+    location = location_set_active(
+        access=access, location_id=location_id, active=request.POST.get("active") == "1"
+    )
+    if location is None:
+        messages.error(request, _("That location is not one of this clinic's."))
+    else:
+        messages.success(request, _("Location “%(name)s” updated.") % {"name": location.name})
+    return redirect("clinics:settings", clinic_slug=access.clinic.slug)
 
 
 @clinic_page(Permission.CLINIC_MANAGE)

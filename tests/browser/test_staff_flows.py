@@ -133,3 +133,11 @@ def test_owner_adds_staff_and_changes_a_role(world: World, live_server, page: Pa
         "billing"
     )
     shot("staff-list")
+    page.get_by_role("link", name="Clinic settings").click()
+    page.locator("#id_location-name").fill("Downtown")
+    page.get_by_role("button", name="Add location").click()
+    expect(page.get_by_text("This field is required.").first).to_be_visible()
+    page.locator("#id_location-province").select_option("ON")
+    page.get_by_role("button", name="Add location").click()
+    expect(page.get_by_text("Location “Downtown” added.")).to_be_visible()
+    shot("clinic-settings")

@@ -69,3 +69,37 @@ def test_pages_carry_security_headers(world: World) -> None:
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_owner_adds_and_closes_a_location(world: World) -> None:
+    client = client_for(world.alice)
+    url = f"/c/{world.clinic.slug}/settings/"
+    data = {
+        "form": "location",
+        "location-name": "Downtown",
+        "location-city": "Ottawa",
+        "location-province": "ON",
+        "location-postal_code": "K1P 1J1",
+    }
+    assert client.post(url, data).status_code == 302
+    location = world.clinic.locations.get(name="Downtown")
+    assert AuditEntry.objects.filter(action=AuditAction.CREATE, object_type="location").exists()
+    duplicate = client.post(url, {**data, "location-name": "downtown"})
+    assert "already has a location with that name" in duplicate.content.decode()
+    client.post(f"{url}locations/{location.pk}/", {"active": "0"})
+    location.refresh_from_db()
+    assert not location.is_active
+    client.get(f"/c/{world.clinic.slug}/")  # shows (and so clears) the confirmation message
+    assert "Downtown" not in client.get(f"/c/{world.clinic.slug}/").content.decode()
+
+
+def test_another_clinics_location_cannot_be_closed(world: World) -> None:
+    from filiform.clinics.models import Location
+
+    theirs = Location.objects.create(clinic=world.other_clinic, name="Theirs", province="ON")
+    response = client_for(world.alice).post(
+        f"/c/{world.clinic.slug}/settings/locations/{theirs.pk}/", {"active": "0"}, follow=True
+    )
+    assert "not one of this clinic" in response.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.is_active

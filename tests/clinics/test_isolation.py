@@ -30,6 +30,8 @@ def _fill(route: str, world: World) -> str:
         "clinic_slug": world.clinic.slug,
         "patient_id": str(world.patient.pk),
         "token_id": "1",
+        "location_id": "1",
+        "membership_id": "1",
         "uidb64": "MQ",
         "token": "set-password",
     }
