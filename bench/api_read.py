@@ -7,7 +7,9 @@
 For each database it builds a fresh data directory (and, for PostgreSQL, a throwaway server on
 loopback unless --postgres-url names a scratch database), migrates, loads the demo clinic plus
 synthetic patients, issues an API token, starts the production server (`filiform serve`,
-gunicorn, DEBUG off) and drives it with wrk. Scenarios (see docs/benchmarks.md):
+gunicorn, DEBUG off; with the product's own workers and threads unless --workers or
+--server-threads are given, and records what it really ran) and drives it with wrk. Scenarios
+(see docs/benchmarks.md):
 
     read    GET /api/v1/patients/{id}          (the same id every time)
     list    GET /api/v1/patients?page=1        (first page of 20 with the count)
@@ -418,32 +420,43 @@ def internal_queries(token: str, paths: dict[str, str]) -> dict[str, Any]:
 # --- the server and the load ------------------------------------------------------------------
 
 
+def serve_flags(workers: int | None, threads: int | None) -> list[str]:
+    """`filiform serve`'s sizing flags: only those given, so that the product's defaults apply."""
+    flags = ["--workers", str(workers)] if workers is not None else []
+    return flags + (["--threads", str(threads)] if threads is not None else [])
+
+
+def _flag(words: list[str], name: str) -> int | None:
+    for index, word in enumerate(words):
+        if word == name and index + 1 < len(words) and words[index + 1].isdigit():
+            return int(words[index + 1])
+        if word.startswith(name + "=") and word[len(name) + 1 :].isdigit():
+            return int(word[len(name) + 1 :])
+    return None
+
+
 class Server:
-    def __init__(self, env: dict[str, str], workdir: Path, workers: int, threads: int) -> None:
+    def __init__(
+        self, env: dict[str, str], workdir: Path, workers: int | None, threads: int | None
+    ) -> None:
         self.env = env
         self.port = free_port()
         self.log_path = workdir / "server.log"
-        self.workers = workers
-        self.threads = threads
+        self.flags = serve_flags(workers, threads)
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def command(self) -> str:
+        return " ".join(["filiform", "serve", *self.flags])
+
     def start(self, timeout: float = 60) -> None:
         with self.log_path.open("wb") as log_file:
             self.proc = subprocess.Popen(
-                [
-                    FILIFORM,
-                    "serve",
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                    "--workers",
-                    str(self.workers),
-                    "--threads",
-                    str(self.threads),
-                ],
+                [FILIFORM, "serve", "--bind", f"127.0.0.1:{self.port}", *self.flags],
                 env=self.env,
                 cwd=ROOT,
                 stdout=log_file,
@@ -477,6 +490,13 @@ class Server:
         except OSError:
             return ""
 
+    def log_head(self, size: int = 20000) -> str:
+        try:
+            with self.log_path.open("rb") as log_file:
+                return log_file.read(size).decode(errors="replace")
+        except OSError:
+            return ""
+
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is None:
@@ -487,29 +507,64 @@ class Server:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 log("the server did not stop in 20 s; killing its process group")
-        # `filiform serve` ran in its own session: end whatever of that group is left (gunicorn).
+        # The server ran in its own session: end whatever of that group is left.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5)
 
-    def memory(self) -> dict[str, Any]:
-        """RSS and PSS of the gunicorn master and workers, and of the `filiform serve` wrapper."""
+    def processes(self) -> tuple[int | None, list[int], list[int]]:
+        """The gunicorn master, its workers, and any other process of the server's tree (the
+        `filiform serve` wrapper, which since commit 580584b exec()s gunicorn and so is the
+        master itself unless the background worker is started too)."""
         if self.proc is None:
-            return {}
-        gunicorn = [
-            pid
-            for pid in process_tree(self.proc.pid)
-            if pid != self.proc.pid and "gunicorn" in cmdline(pid)
-        ]
+            return None, [], []
+        tree = process_tree(self.proc.pid)
+        gunicorn = {pid for pid in tree if "gunicorn" in cmdline(pid)}
+        parents = _parents()
+        masters = sorted(pid for pid in gunicorn if parents.get(pid) not in gunicorn)
+        master = masters[0] if masters else None
+        workers = sorted(pid for pid in gunicorn if pid != master)
+        others = sorted(tree - gunicorn)
+        return master, workers, others
+
+    def effective(self) -> dict[str, Any]:
+        """What the server really runs: --workers and --threads as the product passed them to
+        gunicorn (read from the master's command line), the live worker processes, and
+        gunicorn's worker class (from its log: `sync` for one thread, `gthread` for more)."""
+        master, workers, others = self.processes()
+        words = cmdline(master).split() if master else []
+        worker_class = re.search(r"Using worker: (\S+)", self.log_head())
         return {
-            "gunicorn_processes": len(gunicorn),
-            "gunicorn_rss_mib": round(sum(status_kib(p, "VmRSS") for p in gunicorn) / 1024, 1),
-            "gunicorn_pss_mib": round(
-                sum(status_kib(p, "Pss", "smaps_rollup") for p in gunicorn) / 1024, 1
-            ),
-            "wrapper_rss_mib": round(status_kib(self.proc.pid, "VmRSS") / 1024, 1),
+            "workers": _flag(words, "--workers"),
+            "threads": _flag(words, "--threads"),
+            "worker_processes": len(workers),
+            "worker_class": worker_class.group(1) if worker_class else "unknown",
+            "wrapper": bool(others),
         }
+
+    def memory(self) -> dict[str, Any]:
+        """RSS and PSS of the gunicorn master and of its workers, and of any other process of
+        the server's tree (the wrapper, if there is one); each process is counted once."""
+        master, workers, others = self.processes()
+
+        def mib(pids: list[int], key: str, source: str = "status") -> float:
+            return round(sum(status_kib(p, key, source) for p in pids) / 1024, 1)
+
+        gunicorn = ([master] if master else []) + workers
+        found: dict[str, Any] = {
+            "gunicorn_processes": len(gunicorn),
+            "gunicorn_rss_mib": mib(gunicorn, "VmRSS"),
+            "gunicorn_pss_mib": mib(gunicorn, "Pss", "smaps_rollup"),
+            "master_rss_mib": mib(gunicorn[:1], "VmRSS"),
+            "workers_rss_mib": mib(workers, "VmRSS"),
+            "workers_pss_mib": mib(workers, "Pss", "smaps_rollup"),
+        }
+        if others:  # an older `filiform serve`, or one started with --with-worker
+            found["wrapper_processes"] = len(others)
+            found["wrapper_rss_mib"] = mib(others, "VmRSS")
+            found["wrapper_pss_mib"] = mib(others, "Pss", "smaps_rollup")
+        return found
 
     def get_json(self, path: str, token: str) -> Any:
         request = urllib.request.Request(  # noqa: S310  (http://127.0.0.1, built here)
@@ -720,6 +775,7 @@ class BackendResult:
     runs: list[WrkRun] = field(default_factory=list)
     queries: dict[str, Any] = field(default_factory=dict)
     floor: dict[str, float] = field(default_factory=dict)
+    server: dict[str, Any] = field(default_factory=dict)
     memory: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -800,8 +856,14 @@ def bench_backend(
 
     server = Server(env, data_dir, args.workers, args.server_threads)
     stack.callback(server.stop)
-    log(f"{kind}: starting `filiform serve` on {server.base}")
+    log(f"{kind}: starting `{server.command}` on {server.base}")
     server.start()
+    result.server = {"command": server.command, **server.effective()}
+    log(
+        f"{kind}: gunicorn runs {result.server['workers']} workers × "
+        f"{result.server['threads']} threads ({result.server['worker_class']} worker), "
+        f"{result.server['worker_processes']} worker processes up"
+    )
     probe = {name: server.get_json(path, token) for name, path in paths.items()}
     result.data["search_count"] = probe["search"]["count"]
     result.data["list_count"] = probe["list"]["count"]
@@ -895,6 +957,27 @@ def _joined(runs: list[WrkRun], attribute: str, fmt: str) -> str:
     return " / ".join(format(getattr(r, attribute), fmt) for r in runs)
 
 
+def _server_line(results: list[BackendResult]) -> str:
+    """The `filiform serve` command and what it ran (the same for every database, normally)."""
+    said: list[tuple[str, str]] = []
+    for result in results:
+        s = result.server
+        if not s:
+            continue
+        text = (
+            f"`{s['command']}`: {s['workers']} workers × {s['threads']} threads "
+            f"({s['worker_class']} worker)"
+        )
+        if s.get("worker_processes") != s.get("workers"):
+            text += f", {s.get('worker_processes')} worker processes seen"
+        if s.get("wrapper"):
+            text += ", under a `filiform serve` wrapper"
+        said.append((result.backend, text))
+    if len({text for _, text in said}) == 1:
+        return said[0][1]
+    return "; ".join(f"{backend}: {text}" for backend, text in said) or "-"
+
+
 def report(results: list[BackendResult], args: argparse.Namespace, meta: dict[str, str]) -> str:
     lines = [
         f"# Filiform API benchmark, {meta['when']}",
@@ -903,8 +986,8 @@ def report(results: list[BackendResult], args: argparse.Namespace, meta: dict[st
         f"- commit: {meta['commit']}",
         f"- machine: {meta['nproc']} CPUs, {meta['memory']}, {meta['os']}; load average "
         f"{meta['load_start']} at the start, {meta['load_end']} at the end",
-        f"- server: `filiform serve --workers {args.workers} --threads {args.server_threads}` "
-        f"(gunicorn, DEBUG off); load: `wrk -t{args.wrk_threads} -c{args.connections} "
+        f"- server: {_server_line(results)} (gunicorn, DEBUG off); "
+        f"load: `wrk -t{args.wrk_threads} -c{args.connections} "
         f"-d{args.duration:g}s --latency` after a {args.warmup:g} s warm-up, {args.repeat} runs",
         f"- data: {args.patients} synthetic patients (seed {SEED}) in the demo clinic; "
         + "; ".join(f"{r.version}" for r in results),
@@ -950,6 +1033,8 @@ def report(results: list[BackendResult], args: argparse.Namespace, meta: dict[st
     for result in results:
         memory = result.memory
         text = f"{memory.get('gunicorn_rss_mib', 0):.0f} MiB RSS"
+        if "wrapper_rss_mib" in memory:
+            text += f" + wrapper {memory['wrapper_rss_mib']:.0f} MiB RSS"
         if "postgres_pss_mib" in memory:
             text += f" + PostgreSQL {memory['postgres_pss_mib']:.0f} MiB PSS"
         memory_cells += [text, ""]
@@ -1047,8 +1132,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=2, help="seconds of warm-up per scenario")
     parser.add_argument("--connections", type=int, default=16, help="wrk -c")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk -t")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--server-threads", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="gunicorn worker processes (default: none given, so `filiform serve`'s own "
+        "default applies: 2 per CPU core)",
+    )
+    parser.add_argument(
+        "--server-threads",
+        type=int,
+        help="threads per worker (default: `filiform serve`'s own, 1)",
+    )
     parser.add_argument(
         "--scenarios",
         default=",".join(SCENARIOS),

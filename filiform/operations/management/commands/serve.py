@@ -12,9 +12,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-# Requests are CPU-bound Python: single-threaded processes, two per core, measured better than
-# threads on both databases (fewer connections queueing for SQLite's write lock; docs/benchmarks.md).
-DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)
+# Requests are CPU-bound Python: one single-threaded process per core (at least two) measured best
+# on both databases, ahead of threads and of two processes per core: fewer connections queue for
+# the audit log's lock and SQLite's writer (docs/benchmarks.md, "Choosing workers and threads").
+DEFAULT_WORKERS = max(2, os.cpu_count() or 1)
 
 
 class Command(BaseCommand):
