@@ -1136,7 +1136,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--workers",
         type=int,
         help="gunicorn worker processes (default: none given, so `filiform serve`'s own "
-        "default applies: 2 per CPU core)",
+        "default applies: one per CPU core, at least 2)",
     )
     parser.add_argument(
         "--server-threads",
