@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
+from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
@@ -10,9 +11,9 @@ from filiform.api_pagination import ClinicPages
 from filiform.api_types import Text
 from filiform.clinics.access import Access
 from filiform.patients.models import Patient
-from filiform.patients.schemas import PatientIn, PatientOut
+from filiform.patients.schemas import DuplicateOut, PatientIn, PatientOut, PatientPatch
 from filiform.patients.selectors import patient_get, patient_search
-from filiform.patients.services import patient_create
+from filiform.patients.services import PossibleDuplicate, patient_create, patient_update
 
 router = Router(tags=["patients"])
 
@@ -42,10 +43,35 @@ def get_patient(request: HttpRequest, patient_id: int) -> Patient:
 
 @router.post(
     "",
-    response={201: PatientOut, **WRITE_ERRORS},
+    response={201: PatientOut, 409: DuplicateOut, **WRITE_ERRORS},
     summary="Register a patient",
 )
 def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
     data = payload.dict()
     data["email"] = data["email"] or ""
-    return Status(201, patient_create(access=_access(request), **data))
+    data["province"] = data["province"] or ""
+    confirm = data.pop("confirm_duplicate")
+    try:
+        patient = patient_create(access=_access(request), confirm_duplicate=confirm, **data)
+    except PossibleDuplicate as duplicate:
+        return Status(
+            409,
+            {"detail": duplicate.messages[0], "duplicates": [p.pk for p in duplicate.matches]},
+        )
+    return Status(201, patient)
+
+
+@router.patch(
+    "/{patient_id}",
+    response={200: PatientOut, **WRITE_ERRORS, 404: ONE_ERRORS[404]},
+    summary="Change a patient's details (only the fields sent)",
+)
+def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch) -> Patient:
+    changes = payload.dict(exclude_unset=True)
+    for name in ("email", "province"):
+        if name in changes and changes[name] is None:
+            changes[name] = ""
+    nulls = sorted(name for name, value in changes.items() if value is None)
+    if nulls:
+        raise HttpError(422, f"These fields cannot be empty: {', '.join(nulls)}")
+    return patient_update(access=_access(request), patient_id=patient_id, **changes)

@@ -3,19 +3,53 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from filiform.patients.models import AdministrativeGender
+from filiform.patients.models import Patient
 
 
-class PatientForm(forms.Form):
-    given_names = forms.CharField(label=_("Given names"), max_length=150)
-    family_name = forms.CharField(label=_("Family name"), max_length=100)
-    birth_date = forms.DateField(
-        label=_("Date of birth"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": _("Enter the date of birth as YYYY-MM-DD.")},
+class PatientForm(forms.ModelForm):
+    confirm_duplicate = forms.BooleanField(
+        label=_("I have checked: this is a different person with the same name and date of birth"),
+        required=False,
     )
-    gender = forms.ChoiceField(
-        label=_("Administrative gender"), choices=AdministrativeGender.choices
-    )
-    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "given_names",
+            "family_name",
+            "birth_date",
+            "gender",
+            "gender_text",
+            "phone",
+            "phone_home",
+            "email",
+            "email_ok",
+            "sms_ok",
+            "street",
+            "city",
+            "province",
+            "postal_code",
+            "preferred_language",
+            "emergency_contact_name",
+            "emergency_contact_relationship",
+            "emergency_contact_phone",
+        ]
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        error_messages = {"birth_date": {"invalid": _("Enter the date of birth as YYYY-MM-DD.")}}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["preferred_language"].required = False
+        if self.instance.pk:
+            del self.fields["confirm_duplicate"]
+        else:
+            self.fields["confirm_duplicate"].widget = forms.HiddenInput()
+
+    def _post_clean(self) -> None:
+        # The service validates the whole record (and the clinic's rules) in one place.
+        pass
+
+    def patient_fields(self) -> dict[str, object]:
+        fields = {k: v for k, v in self.cleaned_data.items() if k != "confirm_duplicate"}
+        fields["preferred_language"] = fields.get("preferred_language") or "en"
+        return fields

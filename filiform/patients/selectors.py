@@ -2,36 +2,76 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
 from filiform.patients.models import Patient
+from filiform.patients.search_keys import name_key, phone_key, prefix_upper_bound
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PHONE_LIKE = re.compile(r"^[\d\s().+-]{4,}$")
+
+
+def _prefix(field: str, key: str) -> Q:
+    upper = prefix_upper_bound(key)
+    condition = Q(**{f"{field}__gte": key})
+    return condition & Q(**{f"{field}__lt": upper}) if upper else condition
+
+
+def _word_condition(word: str) -> Q | None:
+    """One search word: a date of birth (YYYY-MM-DD), a phone number (its last four digits or
+    its beginning), or the start of a family or given name. Each is an index range scan."""
+    if ISO_DATE.match(word):
+        try:
+            return Q(birth_date=dt.date.fromisoformat(word))
+        except ValueError:
+            return Q(pk__in=[])  # a well-formed but impossible date matches nobody
+    if PHONE_LIKE.match(word) and sum(ch.isdigit() for ch in word) >= 4:
+        digits = phone_key(word)
+        return Q(phone_tail=digits) if len(digits) == 4 else _prefix("phone_key", digits)
+    key = name_key(word)
+    if not key:
+        return None
+    return _prefix("family_key", key) | _prefix("given_key", key)
 
 
 def patient_search(*, access: Access, query: str = "") -> QuerySet[Patient]:
-    """The clinic's active patients, optionally narrowed by a name fragment, phone or birth date.
-
-    The list view is audited once per search (not once per row): who looked, and what they asked.
-    """
+    """The clinic's active patients, narrowed by every word of ``query`` (name starts, phone,
+    date of birth). The list is audited once per search, with what was asked."""
     access.require(Permission.PATIENT_VIEW)
     patients = Patient.objects.filter(clinic_id=access.membership.clinic_id, active=True)
     query = query.replace("\x00", "").strip()  # NUL cannot reach PostgreSQL text
-    if query:
-        condition = Q()
-        for word in query.split():
-            condition &= (
-                Q(family_name__istartswith=word)
-                | Q(given_names__istartswith=word)
-                | Q(phone__contains=word)
-                | Q(birth_date__iexact=word)
-            )
-        patients = patients.filter(condition)
+    # A phone number typed with spaces ("613 555 0142") is one term, not three words.
+    words = [query] if PHONE_LIKE.match(query) else query.split()[:6]
+    for word in words:
+        condition = _word_condition(word)
+        if condition is not None:
+            patients = patients.filter(condition)
     audit_access(
-        access, action=AuditAction.READ, object_type="patient_list", detail={"query": query}
+        access, action=AuditAction.READ, object_type="patient_list", detail={"query": query[:100]}
     )
     return patients
+
+
+def patient_possible_duplicates(
+    *, access: Access, family_name: str, given_names: str, birth_date: dt.date
+) -> list[Patient]:
+    """Patients of this clinic with the same names (ignoring case, accents and punctuation) and
+    date of birth: shown before a new record is created."""
+    access.require(Permission.PATIENT_VIEW)
+    return list(
+        Patient.objects.filter(
+            clinic_id=access.membership.clinic_id,
+            family_key=name_key(family_name),
+            given_key=name_key(given_names),
+            birth_date=birth_date,
+        )
+    )
 
 
 def patient_get(*, access: Access, patient_id: int) -> Patient:

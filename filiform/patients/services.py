@@ -2,44 +2,97 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
 from filiform.patients.models import Patient
+from filiform.patients.selectors import patient_possible_duplicates
+
+# What staff may set on a patient record (the rest is kept by Filiform).
+PATIENT_FIELDS = (
+    "family_name",
+    "given_names",
+    "birth_date",
+    "gender",
+    "gender_text",
+    "phone",
+    "phone_home",
+    "email",
+    "street",
+    "city",
+    "province",
+    "postal_code",
+    "preferred_language",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "email_ok",
+    "sms_ok",
+)
+
+
+class PossibleDuplicate(ValidationError):
+    """A patient with the same name and date of birth exists; the caller must confirm."""
+
+    def __init__(self, matches: list[Patient]) -> None:
+        super().__init__(
+            _(
+                "A patient with this name and date of birth is already registered. Open that record, or confirm that this is a different person."
+            )
+        )
+        self.matches = matches
+
+
+def _clean(patient: Patient) -> None:
+    for field in ("family_name", "given_names", "phone", "phone_home", "email", "city", "street"):
+        setattr(patient, field, str(getattr(patient, field) or "").strip())
+    if patient.postal_code:
+        patient.postal_code = patient.postal_code.strip().upper()
+    patient.full_clean(exclude=["clinic", "created_by"])
+    if patient.birth_date > timezone.localdate():
+        raise ValidationError({"birth_date": _("The date of birth cannot be in the future.")})
+    if patient.email_ok and not patient.email:
+        raise ValidationError(
+            {"email": _("Add an e-mail address, or untick “may receive e-mail”.")}
+        )
+    if patient.sms_ok and not patient.phone:
+        raise ValidationError(
+            {"phone": _("Add a mobile number, or untick “may receive text messages”.")}
+        )
 
 
 @transaction.atomic
-def patient_create(
-    *,
-    access: Access,
-    family_name: str,
-    given_names: str,
-    birth_date: dt.date,
-    gender: str,
-    phone: str = "",
-    email: str = "",
-) -> Patient:
+def patient_create(*, access: Access, confirm_duplicate: bool = False, **fields: Any) -> Patient:
+    """Register a patient. Refuses with :class:`PossibleDuplicate` when the same name and date of
+    birth exist in the clinic, unless the person creating it confirms it is someone else."""
     access.require(Permission.PATIENT_EDIT)
+    unknown = set(fields) - set(PATIENT_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("Unknown patient fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
     patient = Patient(
         clinic_id=access.membership.clinic_id,
-        family_name=family_name.strip(),
-        given_names=given_names.strip(),
-        birth_date=birth_date,
-        gender=gender,
-        phone=phone.strip(),
-        email=email.strip(),
         created_by=access.user,
         created_at=timezone.now(),
+        **fields,
     )
-    patient.full_clean(exclude=["clinic", "created_by"])
-    if birth_date > timezone.localdate():
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError({"birth_date": "The date of birth cannot be in the future."})
+    _clean(patient)
+    if not confirm_duplicate:
+        matches = patient_possible_duplicates(
+            access=access,
+            family_name=patient.family_name,
+            given_names=patient.given_names,
+            birth_date=patient.birth_date,
+        )
+        if matches:
+            raise PossibleDuplicate(matches)
     patient.save()
     audit_access(
         access,
@@ -47,5 +100,41 @@ def patient_create(
         object_type="patient",
         object_id=patient.pk,
         patient_id=patient.pk,
+        detail={"confirmed_not_duplicate": confirm_duplicate},
+    )
+    return patient
+
+
+@transaction.atomic
+def patient_update(*, access: Access, patient_id: int, **changes: Any) -> Patient:
+    """Change a patient's details; the audit entry names the fields that changed."""
+    access.require(Permission.PATIENT_EDIT)
+    unknown = set(changes) - set(PATIENT_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("Unknown patient fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
+    patient = (
+        Patient.objects.select_for_update()
+        .filter(clinic_id=access.membership.clinic_id, pk=patient_id)
+        .first()
+    )
+    if patient is None:
+        from django.http import Http404
+
+        raise Http404("No such patient in this clinic.")
+    before = {name: getattr(patient, name) for name in changes}
+    for name, value in changes.items():
+        setattr(patient, name, value)
+    _clean(patient)
+    changed = sorted(name for name in changes if getattr(patient, name) != before[name])
+    patient.save()
+    audit_access(
+        access,
+        action=AuditAction.UPDATE,
+        object_type="patient",
+        object_id=patient.pk,
+        patient_id=patient.pk,
+        detail={"changed": changed},
     )
     return patient

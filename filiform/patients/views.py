@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -12,7 +13,7 @@ from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
 from filiform.patients.forms import PatientForm
 from filiform.patients.selectors import patient_get, patient_search
-from filiform.patients.services import patient_create
+from filiform.patients.services import PossibleDuplicate, patient_create, patient_update
 
 
 @clinic_page(Permission.PATIENT_VIEW)
@@ -25,22 +26,56 @@ def patient_list(request: HttpRequest, access: Access) -> HttpResponse:
     return render(request, template, {"page": page, "query": query})
 
 
+def _show_errors(form: PatientForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+    else:
+        form.add_error(None, error.messages)
+
+
 @clinic_page(Permission.PATIENT_EDIT)
 @require_http_methods(["GET", "POST"])
 def patient_new(request: HttpRequest, access: Access) -> HttpResponse:
     form = PatientForm(request.POST or None)
+    duplicates: list[object] = []
     if request.method == "POST" and form.is_valid():
         try:
-            patient = patient_create(access=access, **form.cleaned_data)
+            patient = patient_create(
+                access=access,
+                confirm_duplicate=form.cleaned_data.get("confirm_duplicate", False),
+                **form.patient_fields(),
+            )
+        except PossibleDuplicate as duplicate:
+            duplicates = list(duplicate.matches)
+            form.fields["confirm_duplicate"].widget = forms.CheckboxInput()
+            form.add_error(None, duplicate.messages)
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, problems)
+            _show_errors(form, error)
         else:
             messages.success(request, _("Patient %(name)s added.") % {"name": patient.display_name})
             return redirect(
                 "patients:detail", clinic_slug=access.clinic.slug, patient_id=patient.pk
             )
-    return render(request, "patients/new.html", {"form": form})
+    return render(request, "patients/new.html", {"form": form, "duplicates": duplicates})
+
+
+@clinic_page(Permission.PATIENT_EDIT)
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: HttpRequest, access: Access, patient_id: int) -> HttpResponse:
+    patient = patient_get(access=access, patient_id=patient_id)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient_update(access=access, patient_id=patient.pk, **form.patient_fields())
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(
+                "patients:detail", clinic_slug=access.clinic.slug, patient_id=patient.pk
+            )
+    return render(request, "patients/edit.html", {"form": form, "patient": patient})
 
 
 @clinic_page(Permission.PATIENT_VIEW)

@@ -113,6 +113,18 @@ def test_front_desk_registers_and_finds_a_patient(
     expect(page.locator("#patient-rows tbody tr")).to_have_count(1)
     expect(page.locator("#patient-rows")).to_contain_text("Quartz, Ida")
     shot("patient-search")
+    # The same person again: Filiform warns before creating a duplicate record.
+    page.get_by_role("link", name="New patient").click()
+    page.get_by_label("Given names").fill("Ida")
+    page.get_by_label("Family name").fill("QUARTZ")
+    page.get_by_label("Date of birth").fill("1979-02-03")
+    page.get_by_label("Administrative gender").select_option("female")
+    page.get_by_role("button", name="Save patient").click()
+    expect(page.get_by_test_id("possible-duplicates")).to_contain_text("Quartz, Ida")
+    shot("patient-possible-duplicate")
+    page.get_by_label("I have checked: this is a different person").check()
+    page.get_by_role("button", name="Save patient").click()
+    expect(page.get_by_role("heading", name="Ida QUARTZ")).to_be_visible()
 
 
 def test_owner_adds_staff_and_changes_a_role(world: World, live_server, page: Page, shot) -> None:
