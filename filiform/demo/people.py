@@ -92,6 +92,14 @@ FAMILY_NAMES = (
     "Hughes",
 )
 GENDERS = ("female", "male", "female", "male", "other", "unknown")
+CITIES = (
+    ("Ottawa", "ON"),
+    ("Gatineau", "QC"),
+    ("Kanata", "ON"),
+    ("Orléans", "ON"),
+    ("Nepean", "ON"),
+)
+RELATIONSHIPS = ("Spouse", "Partner", "Parent", "Sibling", "Friend", "Child")
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,13 @@ class SyntheticPatient:
     gender: str
     phone: str
     email: str
+    city: str = ""
+    province: str = ""
+    preferred_language: str = "en"
+    email_ok: bool = False
+    emergency_contact_name: str = ""
+    emergency_contact_relationship: str = ""
+    emergency_contact_phone: str = ""
 
 
 def synthetic_patients(
@@ -116,6 +131,7 @@ def synthetic_patients(
         given = rng.choice(GIVEN_NAMES)
         family = "Smith" if number % smith_every == 0 else rng.choice(FAMILY_NAMES[1:])
         age_days = rng.randint(18 * 365, 88 * 365)
+        city, province = rng.choice(CITIES)
         people.append(
             SyntheticPatient(
                 family_name=family,
@@ -126,6 +142,13 @@ def synthetic_patients(
                 email=f"{given.lower()}.{family.lower()}.{number}@patients.test".replace(
                     "é", "e"
                 ).replace("ô", "o"),
+                city=city,
+                province=province,
+                preferred_language="fr" if province == "QC" else "en",
+                email_ok=rng.random() < 0.8,
+                emergency_contact_name=f"{rng.choice(GIVEN_NAMES)} {family}",
+                emergency_contact_relationship=rng.choice(RELATIONSHIPS),
+                emergency_contact_phone=f"+1-613-555-01{rng.randint(0, 99):02d}",
             )
         )
     return people
