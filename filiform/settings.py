@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "filiform.clinics",
     "filiform.audit",
     "filiform.patients",
+    "filiform.practitioners",
     "filiform.operations",
 ]
 
@@ -186,6 +187,7 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
 
 # --- API --------------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("FILIFORM_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024)
+# (file uploads are limited per field by the view that takes them)
 NINJA_PAGINATION_PER_PAGE = 20
 
 # --- Background work ----------------------------------------------------------------------------
@@ -209,6 +211,11 @@ LOCALE_PATHS = [BASE_DIR / "filiform" / "locale"]
 USE_I18N = True
 TIME_ZONE = "America/Toronto"
 USE_TZ = True
+
+# Uploaded documents (certificates) are served only through permission-checked views.
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media-not-served/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

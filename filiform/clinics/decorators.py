@@ -7,25 +7,26 @@ from functools import wraps
 from typing import Any, Concatenate, ParamSpec
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from filiform.accounts.middleware import ACTIVE_CLINIC
 from filiform.clinics.access import Access, Permission, access_for_request
 
 P = ParamSpec("P")
-ClinicView = Callable[Concatenate[HttpRequest, Access, P], HttpResponse]
+ClinicView = Callable[Concatenate[HttpRequest, Access, P], HttpResponseBase]
 
 
 def clinic_page(
     permission: Permission | None = None,
-) -> Callable[[ClinicView[P]], Callable[..., HttpResponse]]:
-    def decorate(view: ClinicView[P]) -> Callable[..., HttpResponse]:
+) -> Callable[[ClinicView[P]], Callable[..., HttpResponseBase]]:
+    def decorate(view: ClinicView[P]) -> Callable[..., HttpResponseBase]:
         @login_required
         @wraps(view)
         def wrapper(
             request: HttpRequest, clinic_slug: str, *args: Any, **kwargs: Any
-        ) -> HttpResponse:
+        ) -> HttpResponseBase:
             access = access_for_request(request, clinic_slug)
             if permission is not None:
                 access.require(permission)

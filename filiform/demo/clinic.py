@@ -131,6 +131,49 @@ def demo_build(*, reset: bool = False, seed: int = 2026, progress: Progress = _q
     progress("patients", len(people), len(people))
     for lakeshore_patient in synthetic_patients(8, seed=seed + 1):
         Patient.objects.create(clinic=lakeshore, created_by=owner, **vars(lakeshore_patient))
+    _demo_credentials(riverside)
     for step in DEMO_STEPS:
         step(riverside, progress)
     return DemoResult(created=True, patients=len(people))
+
+
+def _demo_credentials(clinic: Clinic) -> None:
+    """Sam (Kinetacore) and Priya (Gunn IMS) may needle; Jordan is registered but not rostered."""
+    import datetime as dt
+
+    from filiform.practitioners.models import (
+        NeedlingAuthorization,
+        NeedlingTraining,
+        Registration,
+        RegistrationStatus,
+    )
+
+    college = "College of Physiotherapists of Ontario"
+    people = {
+        "physio": ("KINETACORE", "kinetacore", "Functional Dry Needling level 2", "DEMO-1001"),
+        "ims": ("GUNN", "ubc_gunn_ims", "Gunn IMS certificate", "DEMO-1002"),
+        "newgrad": (None, "", "", "DEMO-1003"),
+    }
+    for key, (authorized, provider, level, number) in people.items():
+        membership = Membership.objects.get(clinic=clinic, user__email=f"{key}@{DEMO_DOMAIN}")
+        Registration.objects.create(
+            membership=membership,
+            province=Province.ON,
+            college=college,
+            number=number,
+            status=RegistrationStatus.GENERAL,
+            expires_on=dt.date(2027, 5, 31),
+        )
+        if authorized:
+            NeedlingAuthorization.objects.create(
+                membership=membership,
+                kind="on_roster",
+                granted_on=dt.date(2023, 3, 1),
+                reference=f"roster {number}",
+            )
+            NeedlingTraining.objects.create(
+                membership=membership,
+                provider=provider,
+                level=level,
+                completed_on=dt.date(2022, 11, 5),
+            )

@@ -153,3 +153,25 @@ def test_owner_adds_staff_and_changes_a_role(world: World, live_server, page: Pa
     page.get_by_role("button", name="Add location").click()
     expect(page.get_by_text("Location “Downtown” added.")).to_be_visible()
     shot("clinic-settings")
+
+
+def test_physiotherapist_without_authorization_sees_no_go(
+    world: World, live_server, page: Page, shot
+) -> None:
+    sign_in(page, live_server.url, "uma@clinic.test")
+    page.get_by_role("link", name="My credentials").click()
+    panel = page.get_by_test_id("needling-standing")
+    expect(panel).to_contain_text("No-go")
+    expect(panel).to_contain_text("No needling authorization (college roster or permit) on file.")
+    page.get_by_text("Add a registration").click()
+    page.get_by_label("Province").select_option("ON")
+    page.get_by_label("College").fill("College of Physiotherapists of Ontario")
+    page.get_by_label("Registration number").fill("T-123")
+    page.get_by_label("Status").select_option("general")
+    page.get_by_label("Registration expires on").fill("2030-01-31")
+    page.get_by_role("button", name="Save registration").click()
+    expect(page.get_by_text("College of Physiotherapists of Ontario #T-123")).to_be_visible()
+    expect(page.get_by_test_id("needling-standing")).not_to_contain_text(
+        "No professional registration"
+    )
+    shot("credentials-no-go")

@@ -1,0 +1,112 @@
+"""A practitioner's registration and needling credentials (FHIR Practitioner.qualification).
+
+Held per clinic membership: the clinic checks them before anyone needles under its roof. The
+facts behind the types are in shared/domain/clinical-reference.md §3.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from filiform.clinics.models import Province
+
+
+class RegistrationStatus(models.TextChoices):
+    GENERAL = "general", _("General / full practising register")
+    PROVISIONAL = "provisional", _("Provisional register")
+    INTERN = "intern", _("Intern or student")
+    INACTIVE = "inactive", _("Inactive, suspended or lapsed")
+
+
+class AuthorizationKind(models.TextChoices):
+    ONTARIO_ROSTER = "on_roster", _("Ontario: College acupuncture / dry needling roster")
+    ALBERTA_RESTRICTED = "ab_restricted", _("Alberta: restricted activity authorization (needles)")
+    BC_ROSTER = "bc_roster", _("British Columbia: acupuncture / dry needling / IMS roster")
+    SASKATCHEWAN = "sk_specialized", _("Saskatchewan: specialized procedure")
+    OTHER = "other", _("Other college authorization")
+
+
+class TrainingProvider(models.TextChoices):
+    KINETACORE = "kinetacore", _("Kinetacore")
+    UBC_GUNN_IMS = "ubc_gunn_ims", _("UBC Gunn IMS")
+    OTHER = "other", _("Other provider")
+
+
+class BodyRegion(models.TextChoices):
+    """Regions a needling course can cover (the anatomy catalogue will map muscles to these)."""
+
+    HEAD_NECK = "head_neck", _("Head and neck")
+    SHOULDER_ARM = "shoulder_arm", _("Shoulder and upper arm")
+    FOREARM_HAND = "forearm_hand", _("Forearm and hand")
+    THORAX = "thorax", _("Thorax and upper back")
+    LUMBAR = "lumbar", _("Lower back")
+    ABDOMEN = "abdomen", _("Abdomen")
+    PELVIS_HIP = "pelvis_hip", _("Pelvis and hip")
+    THIGH_KNEE = "thigh_knee", _("Thigh and knee")
+    LEG_FOOT = "leg_foot", _("Leg and foot")
+
+
+class _Credential(models.Model):
+    membership = models.ForeignKey("clinics.Membership", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Registration(_Credential):
+    province = models.CharField(_("province"), max_length=2, choices=Province.choices)
+    college = models.CharField(_("college"), max_length=200)
+    number = models.CharField(_("registration number"), max_length=40)
+    status = models.CharField(_("status"), max_length=12, choices=RegistrationStatus.choices)
+    expires_on = models.DateField(_("registration expires on"))
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-expires_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.college} #{self.number}"
+
+
+class NeedlingAuthorization(_Credential):
+    kind = models.CharField(_("authorization"), max_length=16, choices=AuthorizationKind.choices)
+    granted_on = models.DateField(_("granted on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    reference = models.CharField(_("roster or permit reference"), max_length=60, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-granted_on", "-id"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class NeedlingTraining(_Credential):
+    provider = models.CharField(
+        _("course provider"), max_length=16, choices=TrainingProvider.choices
+    )
+    provider_name = models.CharField(_("provider name (if other)"), max_length=120, blank=True)
+    level = models.CharField(_("course and level"), max_length=120)
+    completed_on = models.DateField(_("completed on"))
+    certificate = models.FileField(_("certificate"), upload_to="certificates/%Y/", blank=True)
+    certificate_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    regions = models.JSONField(
+        _("body regions covered"),
+        default=list,
+        blank=True,
+        help_text=_("Leave empty when the course covers the whole body."),
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-completed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} {self.level}"
