@@ -12,6 +12,7 @@ from filiform.api_auth import BearerToken, BrowserSession
 from filiform.api_errors import Error
 from filiform.clinics.access import Access
 from filiform.patients.api import router as patients_router
+from filiform.practitioners.api import router as practitioners_router
 
 api = NinjaAPI(
     title="Filiform API",
@@ -79,3 +80,4 @@ def me(request: HttpRequest) -> MeOut:
 
 api.add_router("", session_router)
 api.add_router("/patients", patients_router)
+api.add_router("/practitioners", practitioners_router)

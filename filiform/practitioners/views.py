@@ -13,7 +13,12 @@ from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access
 from filiform.clinics.decorators import clinic_page
 from filiform.practitioners.forms import AuthorizationForm, RegistrationForm, TrainingForm
-from filiform.practitioners.models import NeedlingAuthorization, NeedlingTraining, Registration
+from filiform.practitioners.models import (
+    BodyRegion,
+    NeedlingAuthorization,
+    NeedlingTraining,
+    Registration,
+)
 from filiform.practitioners.services import credential_add, credentials_member
 from filiform.practitioners.standing import practitioner_standing
 
@@ -55,6 +60,7 @@ def credentials(request: HttpRequest, access: Access, membership_id: int) -> Htt
     context = {
         "member": member,
         "standing": standing,
+        "region_labels": [BodyRegion(r).label for r in sorted(standing.regions)],
         "forms": forms,
         "registrations": Registration.objects.filter(membership=member),
         "authorizations": NeedlingAuthorization.objects.filter(membership=member),

@@ -148,3 +148,22 @@ def test_colleagues_cannot_see_each_others_credentials_but_the_owner_can(world: 
         .status_code
         == 403
     )
+
+
+def test_api_lists_standing_for_owners_and_self_for_others(world: World) -> None:
+    from django.test import Client
+
+    from tests.conftest import bearer
+
+    _credentials(_bob(world))
+    everyone = Client().get("/api/v1/practitioners", **bearer(world.alice, world.clinic)).json()
+    by_email = {p["email"]: p for p in everyone}
+    assert by_email["bob@clinic.test"]["can_needle"] is True
+    assert by_email["uma@clinic.test"]["can_needle"] is False
+    assert "fran@clinic.test" not in by_email
+    own = Client().get("/api/v1/practitioners", **bearer(world.uma, world.clinic)).json()
+    assert [p["email"] for p in own] == ["uma@clinic.test"]
+    refused = Client().get(
+        f"/api/v1/practitioners/{_bob(world).pk}", **bearer(world.uma, world.clinic)
+    )
+    assert refused.status_code == 403
