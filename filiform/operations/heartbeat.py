@@ -38,6 +38,9 @@ class HeartbeatThread(threading.Thread):
             try:
                 close_old_connections()
                 heartbeat_beat(worker_id=self.worker_id, started_at=self.started_at)
+                from filiform.operations.schedule import schedule_due_jobs
+
+                schedule_due_jobs()
             except Exception:  # a missed beat is reported by /healthz; keep trying
                 import logging
 

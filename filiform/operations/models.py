@@ -14,3 +14,13 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ScheduledJob(models.Model):
+    """The last day a daily job was enqueued (see operations/schedule.py)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    last_day = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} (last {self.last_day})"

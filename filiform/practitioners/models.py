@@ -110,3 +110,23 @@ class NeedlingTraining(_Credential):
 
     def __str__(self) -> str:
         return f"{self.get_provider_display()} {self.level}"
+
+
+class CredentialReminder(models.Model):
+    """A reminder already sent, so that each (credential, expiry, days before) goes out once."""
+
+    membership = models.ForeignKey("clinics.Membership", on_delete=models.CASCADE, related_name="+")
+    what = models.CharField(max_length=60)
+    expires_on = models.DateField()
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["membership", "what", "expires_on", "days_before"], name="reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.expires_on} −{self.days_before}d"
