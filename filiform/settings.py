@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "filiform.audit",
     "filiform.patients",
     "filiform.practitioners",
+    "filiform.consent",
     "filiform.operations",
 ]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("filiform.patients.urls")),
     path("", include("filiform.audit.urls")),
     path("", include("filiform.practitioners.urls")),
+    path("", include("filiform.consent.urls")),
 ]
 
 handler403 = "filiform.clinics.errors.forbidden"

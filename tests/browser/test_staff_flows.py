@@ -175,3 +175,17 @@ def test_physiotherapist_without_authorization_sees_no_go(
         "No professional registration"
     )
     shot("credentials-no-go")
+
+
+def test_owner_publishes_a_new_consent_version(world: World, live_server, page: Page, shot) -> None:
+    sign_in(page, live_server.url, "alice@clinic.test")
+    page.get_by_role("link", name="Consent text").click()
+    expect(page.get_by_test_id("consent-text")).to_contain_text("pneumothorax")
+    page.get_by_label("Text (Markdown").fill("## Our consent\n\nWe explain **every** risk.")
+    page.get_by_label("What changed, and why").fill("Shorter text for the pilot")
+    page.get_by_role("button", name="Save as a new version").click()
+    expect(page.get_by_text("Version 2 saved.")).to_be_visible()
+    expect(page.get_by_test_id("consent-text")).to_contain_text("We explain every risk.")
+    page.get_by_role("link", name="v1", exact=True).click()
+    expect(page.locator(".consent-text")).to_contain_text("pneumothorax")
+    shot("consent-text-v1")
