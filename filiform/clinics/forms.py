@@ -19,6 +19,7 @@ class ClinicPolicyForm(forms.ModelForm):
             "time_zone",
             "require_staff_two_factor",
             "idle_timeout_minutes",
+            "consent_valid_months",
         ]
 
 

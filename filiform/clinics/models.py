@@ -70,6 +70,11 @@ class Clinic(models.Model):
         default=30,
         validators=[MinValueValidator(5), MaxValueValidator(720)],
     )
+    consent_valid_months = models.PositiveSmallIntegerField(
+        _("consent to needling stays valid for (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

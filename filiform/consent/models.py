@@ -38,3 +38,52 @@ class ConsentTemplate(models.Model):
             raise ValueError("A consent template version is never changed; save a new version.")
         self.body_sha256 = hashlib.sha256(self.body.encode("utf-8")).hexdigest()
         super().save(*args, **kwargs)
+
+
+class ConsentDecision(models.TextChoices):
+    PERMIT = "permit", _("Gives consent")
+    DENY = "deny", _("Declines")
+
+
+class ConsentRecord(models.Model):
+    """One consent conversation and its outcome (FHIR Consent). Never edited: it can only be
+    withdrawn, which is recorded on it with who, when and why."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="consents"
+    )
+    template = models.ForeignKey(ConsentTemplate, on_delete=models.PROTECT, related_name="records")
+    text_title = models.CharField(max_length=200)
+    text_body = models.TextField()
+    text_sha256 = models.CharField(max_length=64)
+    risks_discussed = models.BooleanField(_("risks discussed"))
+    benefits_discussed = models.BooleanField(_("expected benefits discussed"))
+    alternatives_discussed = models.BooleanField(_("alternatives discussed"))
+    questions_answered = models.BooleanField(_("questions asked and answered"))
+    thorax_acknowledged = models.BooleanField(
+        _("thorax risk (pneumothorax) explained and accepted")
+    )
+    discussed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(_("decision"), max_length=8, choices=ConsentDecision.choices)
+    signer_name = models.CharField(_("signed by (printed name)"), max_length=200)
+    signature_strokes = models.JSONField()
+    witness_name = models.CharField(_("witness (optional)"), max_length=200, blank=True)
+    signed_at = models.DateTimeField(default=timezone.now)
+    valid_until = models.DateField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    withdrawal_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-signed_at", "-id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["patient", "-signed_at"], name="consent_patient_latest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} {self.signed_at:%Y-%m-%d}"

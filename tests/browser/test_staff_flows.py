@@ -189,3 +189,45 @@ def test_owner_publishes_a_new_consent_version(world: World, live_server, page: 
     page.get_by_role("link", name="v1", exact=True).click()
     expect(page.locator(".consent-text")).to_contain_text("pneumothorax")
     shot("consent-text-v1")
+
+
+def test_patient_signs_consent_on_the_canvas(world: World, live_server, page: Page, shot) -> None:
+    sign_in(page, live_server.url, "bob@clinic.test")
+    page.goto(f"{live_server.url}/c/{world.clinic.slug}/patients/{world.patient.pk}/")
+    page.get_by_role("link", name="Consent to needling").click()
+    expect(page.get_by_test_id("consent-status")).to_contain_text("No consent recorded.")
+    for label in (
+        "Risks discussed",
+        "Expected benefits discussed",
+        "Alternatives discussed",
+        "questions were asked and answered",
+    ):
+        page.get_by_label(label).check()
+    page.get_by_label("Gives consent").check()
+    page.get_by_role("button", name="Record consent").click()
+    expect(page.get_by_text("The signature box is empty")).to_be_visible()
+    for label in (
+        "Risks discussed",
+        "Expected benefits discussed",
+        "Alternatives discussed",
+        "questions were asked and answered",
+    ):
+        page.get_by_label(label).check()
+    page.get_by_label("Gives consent").check()
+    pad = page.get_by_test_id("signature-pad")
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + 30, box["y"] + box["height"] * 0.6)
+    page.mouse.down()
+    for step in range(1, 25):
+        page.mouse.move(
+            box["x"] + 30 + step * 12,
+            box["y"] + box["height"] * (0.6 + 0.25 * ((-1) ** step)) / 1.5,
+            steps=2,
+        )
+    page.mouse.up()
+    shot("consent-signing")
+    page.get_by_role("button", name="Record consent").click()
+    expect(page.get_by_text("Consent recorded.")).to_be_visible()
+    expect(page.get_by_test_id("patient-consent-status")).to_contain_text("Consent in force until")
