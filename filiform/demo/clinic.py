@@ -71,6 +71,10 @@ def _quiet(label: str, done: int, total: int) -> None:
 def demo_reset() -> None:
     """Remove the demo clinics and people. The audit log keeps its entries: it is append-only."""
     clinics = Clinic.objects.filter(slug__in=DEMO_SLUGS)
+    from filiform.consent.models import ConsentRecord, ConsentTemplate
+
+    ConsentRecord.objects.filter(clinic__in=clinics).delete()
+    ConsentTemplate.objects.filter(clinic__in=clinics).delete()
     Patient.objects.filter(clinic__in=clinics).delete()
     ApiToken.objects.filter(clinic__in=clinics).delete()
     Membership.objects.filter(clinic__in=clinics).delete()
@@ -132,6 +136,7 @@ def demo_build(*, reset: bool = False, seed: int = 2026, progress: Progress = _q
     for lakeshore_patient in synthetic_patients(8, seed=seed + 1):
         Patient.objects.create(clinic=lakeshore, created_by=owner, **vars(lakeshore_patient))
     _demo_credentials(riverside)
+    _demo_consents(riverside)
     for step in DEMO_STEPS:
         step(riverside, progress)
     return DemoResult(created=True, patients=len(people))
@@ -177,3 +182,59 @@ def _demo_credentials(clinic: Clinic) -> None:
                 level=level,
                 completed_on=dt.date(2022, 11, 5),
             )
+
+
+DEMO_SIGNATURE = [[[30, 120], [70, 60], [110, 130], [150, 70], [190, 125], [240, 80], [300, 110]]]
+
+
+def _demo_consents(clinic: Clinic) -> None:
+    """The first demo patients in each consent state: in force, expired, declined, withdrawn;
+    the rest have none yet."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from filiform.consent.models import ConsentRecord, ConsentTemplate
+    from filiform.consent.templates_service import DEFAULT_BODY, DEFAULT_TITLE
+
+    template = ConsentTemplate.objects.create(
+        clinic=clinic,
+        version=1,
+        title=DEFAULT_TITLE,
+        body=DEFAULT_BODY,
+        change_note="Filiform's default text",
+    )
+    physio = User.objects.get(email=f"physio@{DEMO_DOMAIN}")
+    now = timezone.now()
+    states = [
+        ("permit", now - dt.timedelta(days=30), 335, None),
+        ("permit", now - dt.timedelta(days=400), -35, None),
+        ("deny", now - dt.timedelta(days=10), 355, None),
+        ("permit", now - dt.timedelta(days=60), 305, now - dt.timedelta(days=5)),
+    ]
+    patients = Patient.objects.filter(clinic=clinic).order_by("id")[: len(states)]
+    for patient, (decision, signed_at, days_valid, withdrawn_at) in zip(
+        patients, states, strict=False
+    ):
+        ConsentRecord.objects.create(
+            clinic=clinic,
+            patient=patient,
+            template=template,
+            text_title=template.title,
+            text_body=template.body,
+            text_sha256=template.body_sha256,
+            risks_discussed=True,
+            benefits_discussed=True,
+            alternatives_discussed=True,
+            questions_answered=True,
+            thorax_acknowledged=decision == "permit",
+            discussed_by=physio,
+            decision=decision,
+            signer_name=patient.display_name,
+            signature_strokes=DEMO_SIGNATURE,
+            signed_at=signed_at,
+            valid_until=(now + dt.timedelta(days=days_valid)).date(),
+            withdrawn_at=withdrawn_at,
+            withdrawn_by=physio if withdrawn_at else None,
+            withdrawal_note="Patient prefers exercise only" if withdrawn_at else "",
+        )

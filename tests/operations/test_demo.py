@@ -54,3 +54,23 @@ def test_synthetic_people_are_deterministic_and_fictional() -> None:
     assert people == synthetic_patients(200, seed=7)
     assert sum(p.family_name == "Smith" for p in people) == 4
     assert all("-555-01" in p.phone and p.email.endswith(".test") for p in people)
+
+
+def test_demo_has_patients_in_every_consent_state() -> None:
+    import datetime as dt
+
+    from filiform.consent.records import consent_status
+
+    call_command("demo")
+    call_command("demo", "--reset")  # a rebuild removes and recreates the consent records too
+    reasons = [
+        consent_status(patient=p, on=dt.date.today()).reason.split(" ")[0:2]
+        for p in Patient.objects.filter(clinic__slug="riverside").order_by("id")[:5]
+    ]
+    assert reasons == [
+        ["Consent", "in"],
+        ["Consent", "expired"],
+        ["The", "patient"],
+        ["Consent", "withdrawn"],
+        ["No", "consent"],
+    ]
