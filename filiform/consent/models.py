@@ -39,6 +39,10 @@ class ConsentTemplate(models.Model):
         self.body_sha256 = hashlib.sha256(self.body.encode("utf-8")).hexdigest()
         super().save(*args, **kwargs)
 
+    def snapshot(self) -> dict[str, str]:
+        """The copy of this text that a consent record keeps."""
+        return {"text_title": self.title, "text_body": self.body, "text_sha256": self.body_sha256}
+
 
 class ConsentDecision(models.TextChoices):
     PERMIT = "permit", _("Gives consent")

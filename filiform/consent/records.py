@@ -20,6 +20,7 @@ from filiform.clinics.access import Access, Permission
 from filiform.consent.models import ConsentDecision, ConsentRecord
 from filiform.consent.templates_service import consent_template_current
 from filiform.patients.models import Patient
+from filiform.patients.selectors import patient_of_clinic
 
 CANVAS_WIDTH, CANVAS_HEIGHT = 600, 200
 MIN_SIGNATURE_LENGTH = 60  # canvas pixels of ink: a dot or a tap is not a signature
@@ -75,13 +76,6 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _patient(access: Access, patient_id: int) -> Patient:
-    patient = Patient.objects.filter(clinic_id=access.membership.clinic_id, pk=patient_id).first()
-    if patient is None:
-        raise Http404("No such patient in this clinic.")
-    return patient
-
-
 @transaction.atomic
 def consent_record(
     *,
@@ -101,7 +95,7 @@ def consent_record(
     """Record the patient's decision after the discussion. Consent to needling needs every item
     of the discussion ticked; the text is copied into the record so later edits cannot touch it."""
     access.require(Permission.CLINICAL_RECORD)
-    patient = _patient(access, patient_id)
+    patient = patient_of_clinic(access=access, patient_id=patient_id)
     template = consent_template_current(access=access)
     if template.version != template_version:
         raise ValidationError(
@@ -136,9 +130,7 @@ def consent_record(
         clinic_id=access.membership.clinic_id,
         patient=patient,
         template=template,
-        text_title=template.title,
-        text_body=template.body,
-        text_sha256=template.body_sha256,
+        **template.snapshot(),
         risks_discussed=risks_discussed,
         benefits_discussed=benefits_discussed,
         alternatives_discussed=alternatives_discussed,
@@ -168,7 +160,7 @@ def consent_withdraw(
 ) -> ConsentRecord:
     """Withdrawal takes effect at once; the record stays, marked withdrawn."""
     access.require(Permission.CLINICAL_RECORD)
-    patient = _patient(access, patient_id)
+    patient = patient_of_clinic(access=access, patient_id=patient_id)
     record = ConsentRecord.objects.select_for_update().filter(pk=record_id, patient=patient).first()
     if record is None:
         raise Http404("No such consent record.")

@@ -79,13 +79,22 @@ def patient_possible_duplicates(
     )
 
 
-def patient_get(*, access: Access, patient_id: int) -> Patient:
-    """One patient of the acting clinic; another clinic's patient is simply not found."""
-    access.require(Permission.PATIENT_VIEW)
+def patient_of_clinic(*, access: Access, patient_id: int, for_update: bool = False) -> Patient:
+    """The acting clinic's patient, or 404: another clinic's patient is simply not found.
+    Not audited: the service or selector that uses it records what it did with the patient."""
+    patients = Patient.objects.filter(clinic_id=access.membership.clinic_id)
+    if for_update:
+        patients = patients.select_for_update()
     try:
-        patient = Patient.objects.get(clinic_id=access.membership.clinic_id, pk=patient_id)
+        return patients.get(pk=patient_id)
     except Patient.DoesNotExist:
         raise Http404("No such patient in this clinic.") from None
+
+
+def patient_get(*, access: Access, patient_id: int) -> Patient:
+    """One patient of the acting clinic, for reading (audited)."""
+    access.require(Permission.PATIENT_VIEW)
+    patient = patient_of_clinic(access=access, patient_id=patient_id)
     audit_access(
         access,
         action=AuditAction.READ,

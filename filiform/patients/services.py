@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
 from filiform.patients.models import Patient
-from filiform.patients.selectors import patient_possible_duplicates
+from filiform.patients.selectors import patient_of_clinic, patient_possible_duplicates
 
 # What staff may set on a patient record (the rest is kept by Filiform).
 PATIENT_FIELDS = (
@@ -114,15 +114,7 @@ def patient_update(*, access: Access, patient_id: int, **changes: Any) -> Patien
         raise ValidationError(
             _("Unknown patient fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
         )
-    patient = (
-        Patient.objects.select_for_update()
-        .filter(clinic_id=access.membership.clinic_id, pk=patient_id)
-        .first()
-    )
-    if patient is None:
-        from django.http import Http404
-
-        raise Http404("No such patient in this clinic.")
+    patient = patient_of_clinic(access=access, patient_id=patient_id, for_update=True)
     before = {name: getattr(patient, name) for name in changes}
     for name, value in changes.items():
         setattr(patient, name, value)
