@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "filiform.patients",
     "filiform.practitioners",
     "filiform.consent",
+    "filiform.anatomy",
     "filiform.operations",
 ]
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from filiform.anatomy.regions import Region as BodyRegion
 from filiform.practitioners.models import (
-    BodyRegion,
     NeedlingAuthorization,
     NeedlingTraining,
     Registration,

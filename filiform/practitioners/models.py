@@ -37,20 +37,6 @@ class TrainingProvider(models.TextChoices):
     OTHER = "other", _("Other provider")
 
 
-class BodyRegion(models.TextChoices):
-    """Regions a needling course can cover (the anatomy catalogue will map muscles to these)."""
-
-    HEAD_NECK = "head_neck", _("Head and neck")
-    SHOULDER_ARM = "shoulder_arm", _("Shoulder and upper arm")
-    FOREARM_HAND = "forearm_hand", _("Forearm and hand")
-    THORAX = "thorax", _("Thorax and upper back")
-    LUMBAR = "lumbar", _("Lower back")
-    ABDOMEN = "abdomen", _("Abdomen")
-    PELVIS_HIP = "pelvis_hip", _("Pelvis and hip")
-    THIGH_KNEE = "thigh_knee", _("Thigh and knee")
-    LEG_FOOT = "leg_foot", _("Leg and foot")
-
-
 class _Credential(models.Model):
     membership = models.ForeignKey("clinics.Membership", on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from filiform.anatomy.regions import Region as BodyRegion
 from filiform.clinics.models import Membership
 from filiform.practitioners.models import (
-    BodyRegion,
     NeedlingAuthorization,
     NeedlingTraining,
     Registration,

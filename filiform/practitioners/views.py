@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from filiform.anatomy.regions import Region as BodyRegion
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access
 from filiform.clinics.decorators import clinic_page
 from filiform.practitioners.forms import AuthorizationForm, RegistrationForm, TrainingForm
 from filiform.practitioners.models import (
-    BodyRegion,
     NeedlingAuthorization,
     NeedlingTraining,
     Registration,
