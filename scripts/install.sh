@@ -15,6 +15,10 @@ apt_install() {
 missing=()
 command -v npm >/dev/null || missing+=(nodejs npm)
 python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
+# WeasyPrint (consent PDFs) renders with pango and needs a font.
+for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+done
 if [ -n "$want_test" ]; then
   command -v chromium >/dev/null || missing+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
