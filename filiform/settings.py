@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "filiform.practitioners",
     "filiform.consent",
     "filiform.anatomy",
+    "filiform.screening",
+    "filiform.clearance",
     "filiform.operations",
 ]
 

@@ -20,6 +20,9 @@ class ClinicPolicyForm(forms.ModelForm):
             "require_staff_two_factor",
             "idle_timeout_minutes",
             "consent_valid_months",
+            "screening_valid_months",
+            "medications_valid_days",
+            "needles_metal_allergy_safe",
         ]
 
 

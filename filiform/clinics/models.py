@@ -75,6 +75,21 @@ class Clinic(models.Model):
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
+    screening_valid_months = models.PositiveSmallIntegerField(
+        _("full re-screening needed after (months)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+    )
+    medications_valid_days = models.PositiveSmallIntegerField(
+        _("medications must have been re-confirmed within (days; 0 = on the day of needling)"),
+        default=0,
+        validators=[MaxValueValidator(30)],
+    )
+    needles_metal_allergy_safe = models.BooleanField(
+        _("our needles are suitable for patients with a nickel or chromium allergy"),
+        default=False,
+        help_text=_("Tick only if the needles in use are certified free of the allergens."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -132,3 +132,28 @@ class Patient(models.Model):
     @property
     def display_name(self) -> str:
         return f"{self.given_names} {self.family_name}"
+
+
+class EpisodeOfCare(models.Model):
+    """One condition being treated (FHIR EpisodeOfCare). Screening belongs to an episode; the
+    charting issue hangs the treatment plan and visits off it."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="episodes")
+    condition = models.CharField(_("condition being treated"), max_length=200)
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-started_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.condition} (from {self.started_on:%Y-%m-%d})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_on is None

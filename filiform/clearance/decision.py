@@ -1,0 +1,331 @@
+"""The clearance decision: may practitioner P needle patient X in these muscles, now?
+
+This is the only place the rules of clearance are combined. It answers per muscle and side with
+GO, CAUTION (a recorded clinical justification turns it into GO) or NO-GO, and gives every
+reason:
+
+- consent: none, declined, withdrawn or expired (consent app); a muscle over the chest needs the
+  pneumothorax risk acknowledged in that consent;
+- screening: none, a full re-screen overdue, medications not re-confirmed (screening app), and
+  the clinic's screening rules (absolute → NO-GO, relative → CAUTION);
+- practitioner: registration, needling authorization and training in force, and training that
+  covers the muscle's body region (practitioners app);
+- the session: both sides of the chest in one session → CAUTION.
+
+Charting calls :func:`clearance_decide` for every needling record; pages and the API show it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from filiform.anatomy.catalogue import Muscle, UnknownMuscle, muscle_get
+from filiform.anatomy.regions import Region, Side
+from filiform.audit.services import AuditAction, audit_access
+from filiform.clinics.access import Access, Permission
+from filiform.clinics.models import Membership, Role
+from filiform.consent.records import consent_status
+from filiform.patients.selectors import patient_of_clinic
+from filiform.practitioners.standing import practitioner_standing
+from filiform.screening.rules import Level, muscle_findings
+from filiform.screening.selectors import ScreeningState, screening_state
+
+MIN_JUSTIFICATION = 10  # characters: a reason a colleague could read, not "ok"
+MAX_TARGETS = 40
+
+
+class Verdict(StrEnum):
+    GO = "go"
+    CAUTION = "caution"
+    NO_GO = "no_go"
+
+    @property
+    def word(self) -> str:
+        return {"go": _("Go"), "caution": _("Caution"), "no_go": _("No-go")}[self.value]
+
+
+class Source(StrEnum):
+    CONSENT = "consent"
+    SCREENING = "screening"
+    PRACTITIONER = "practitioner"
+    SESSION = "session"
+
+
+@dataclass(frozen=True)
+class Reason:
+    source: Source
+    code: str
+    level: Level
+    text: str
+
+
+@dataclass(frozen=True)
+class Target:
+    muscle: Muscle
+    side: Side | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.muscle.slug}:{self.side}" if self.side else self.muscle.slug
+
+    @property
+    def label(self) -> str:
+        if self.side is None:
+            return self.muscle.name
+        return f"{self.muscle.name} ({Side(self.side).label.lower()})"
+
+
+@dataclass(frozen=True)
+class MuscleClearance:
+    target: Target
+    verdict: Verdict
+    reasons: list[Reason]
+    justification: str = ""
+
+
+@dataclass(frozen=True)
+class Clearance:
+    patient_id: int
+    practitioner: Membership
+    at: dt.datetime
+    verdict: Verdict
+    reasons: list[Reason]  # those that hold for every muscle (consent, screening, practitioner)
+    muscles: list[MuscleClearance] = field(default_factory=list)
+    consent_record_id: int | None = None
+    screening_id: int | None = None
+
+
+def parse_targets(keys: list[str]) -> list[Target]:
+    """``slug`` or ``slug:left|right`` for each muscle; paired muscles need their side."""
+    if len(keys) > MAX_TARGETS:
+        raise ValidationError(
+            {"muscles": _("Ask about at most %(n)d muscles at once.") % {"n": MAX_TARGETS}}
+        )
+    targets, problems = [], []
+    for key in keys:
+        slug, _sep, side_text = key.strip().partition(":")
+        try:
+            muscle = muscle_get(slug)
+        except UnknownMuscle:
+            problems.append(_("“%(slug)s” is not a muscle in the catalogue.") % {"slug": slug[:60]})
+            continue
+        if side_text and side_text not in Side.values:
+            problems.append(_("“%(key)s”: the side is left or right.") % {"key": key[:80]})
+            continue
+        if side_text and not muscle.paired:
+            problems.append(
+                _("%(m)s is a single midline muscle: give no side.") % {"m": muscle.name}
+            )
+            continue
+        if muscle.paired and not side_text:
+            problems.append(_("%(m)s: say which side (left or right).") % {"m": muscle.name})
+            continue
+        target = Target(muscle, Side(side_text) if side_text else None)
+        if target not in targets:
+            targets.append(target)
+    if problems:
+        raise ValidationError({"muscles": problems})
+    return targets
+
+
+def _consent_reasons(consent_ok: bool, text: str) -> list[Reason]:
+    return [] if consent_ok else [Reason(Source.CONSENT, "consent", Level.BLOCK, text)]
+
+
+def _practitioner(access: Access, membership_id: int) -> Membership:
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(pk=membership_id, clinic_id=access.membership.clinic_id)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such practitioner in this clinic.")
+    return membership
+
+
+def _verdict(levels: list[Level], *, justified: bool) -> Verdict:
+    level = max(levels, default=Level.OK)
+    if level == Level.BLOCK:
+        return Verdict.NO_GO
+    if level == Level.CAUTION and not justified:
+        return Verdict.CAUTION
+    return Verdict.GO
+
+
+VERDICT_LEVEL = {Verdict.GO: Level.OK, Verdict.CAUTION: Level.CAUTION, Verdict.NO_GO: Level.BLOCK}
+REDACTED = "A screening finding applies (details are for clinicians)."
+
+
+def clearance_decide(
+    *,
+    access: Access,
+    patient_id: int,
+    practitioner_id: int,
+    muscles: list[str] | None = None,
+    justifications: dict[str, str] | None = None,
+    at: dt.datetime | None = None,
+) -> Clearance:
+    """The verdict for each muscle (``slug:side``) and every reason. Front desk and billing see
+    the verdicts and that a screening finding applies, not the health details behind it."""
+    access.require(Permission.PATIENT_VIEW)
+    targets = parse_targets(muscles or [])
+    justifications = {k: v.replace("\x00", "").strip() for k, v in (justifications or {}).items()}
+    patient = patient_of_clinic(access=access, patient_id=patient_id)
+    practitioner = _practitioner(access, practitioner_id)
+    clinic = access.clinic
+    at = at or timezone.now()
+    today = at.astimezone(ZoneInfo(clinic.time_zone)).date()
+
+    general: list[Reason] = []
+    consent = consent_status(patient=patient, on=today)
+    general += _consent_reasons(consent.in_force, consent.reason)
+    screening: ScreeningState = screening_state(patient=patient, clinic=clinic, today=today)
+    general += [Reason(Source.SCREENING, "screening", Level.BLOCK, p) for p in screening.problems]
+    if practitioner.role not in (Role.OWNER, Role.PHYSIOTHERAPIST) or not practitioner.is_active:
+        general.append(
+            Reason(
+                Source.PRACTITIONER,
+                "not_clinician",
+                Level.BLOCK,
+                _("Only an active physiotherapist may needle."),
+            )
+        )
+        standing_regions: frozenset[str] = frozenset()
+    else:
+        standing = practitioner_standing(membership=practitioner, on=today)
+        standing_regions = standing.regions
+        general += [
+            Reason(Source.PRACTITIONER, "credentials", Level.BLOCK, r) for r in standing.reasons
+        ]
+
+    thorax_sides = {t.side for t in targets if t.muscle.over_thorax}
+    both_sides_of_chest = {Side.LEFT, Side.RIGHT} <= thorax_sides
+    results = []
+    for target in targets:
+        reasons: list[Reason] = []
+        for finding in muscle_findings(screening.fired, target.muscle, target.side):
+            reasons.append(
+                Reason(
+                    Source.SCREENING,
+                    "contraindication" if finding.level == Level.BLOCK else "precaution",
+                    finding.level,
+                    finding.reason,
+                )
+            )
+        if standing_regions and target.muscle.region not in standing_regions:
+            reasons.append(
+                Reason(
+                    Source.PRACTITIONER,
+                    "region_not_covered",
+                    Level.BLOCK,
+                    _("%(who)s's needling training does not cover %(region)s.")
+                    % {
+                        "who": practitioner.user.display_name,
+                        "region": str(Region(target.muscle.region).label).lower(),
+                    },
+                )
+            )
+        if (
+            target.muscle.over_thorax
+            and consent.in_force
+            and consent.record
+            and not consent.record.thorax_acknowledged
+        ):
+            reasons.append(
+                Reason(
+                    Source.CONSENT,
+                    "thorax_not_acknowledged",
+                    Level.BLOCK,
+                    _(
+                        "The consent does not cover the risk over the chest (pneumothorax): record consent that does."
+                    ),
+                )
+            )
+        if both_sides_of_chest and target.muscle.over_thorax:
+            reasons.append(
+                Reason(
+                    Source.SESSION,
+                    "both_sides_of_chest",
+                    Level.CAUTION,
+                    _(
+                        "Both sides of the chest in one session: a pneumothorax on each side at once would be an emergency."
+                    ),
+                )
+            )
+        justification = justifications.get(target.key, "")
+        needs_justification = max((r.level for r in reasons), default=Level.OK) == Level.CAUTION
+        if justification and needs_justification and len(justification) < MIN_JUSTIFICATION:
+            raise ValidationError(
+                {
+                    "justifications": _("%(m)s: write the clinical justification in a sentence.")
+                    % {"m": target.label}
+                }
+            )
+        levels = [r.level for r in reasons + general]
+        results.append(
+            MuscleClearance(
+                target,
+                _verdict(levels, justified=bool(justification)),
+                reasons,
+                justification if needs_justification else "",
+            )
+        )
+    overall = _verdict(
+        [r.level for r in general] + [VERDICT_LEVEL[m.verdict] for m in results], justified=False
+    )
+    clearance = Clearance(
+        patient_id=patient.pk,
+        practitioner=practitioner,
+        at=at,
+        verdict=overall,
+        reasons=general,
+        muscles=results,
+        consent_record_id=consent.record.pk if consent.record and consent.in_force else None,
+        screening_id=screening.screening.pk if screening.screening else None,
+    )
+    audit_access(
+        access,
+        action=AuditAction.READ,
+        object_type="clearance",
+        patient_id=patient.pk,
+        detail={
+            "practitioner": practitioner.pk,
+            "verdict": overall.value,
+            "muscles": {m.target.key: m.verdict.value for m in results},
+        },
+    )
+    if not access.can(Permission.CLINICAL_RECORD):
+        clearance = _redacted(clearance)
+    return clearance
+
+
+def _hide(reason: Reason) -> Reason:
+    if reason.source != Source.SCREENING or reason.code == "screening":
+        return reason
+    return replace(reason, text=_(REDACTED))
+
+
+def _hide_all(reasons: list[Reason]) -> list[Reason]:
+    """Screening details become one line per level; everything else is kept."""
+    shown: dict[tuple[str, str], Reason] = {}
+    for reason in sorted(map(_hide, reasons), key=lambda r: -r.level):
+        shown.setdefault((reason.source, reason.text), reason)
+    return list(shown.values())
+
+
+def _redacted(clearance: Clearance) -> Clearance:
+    return replace(
+        clearance,
+        reasons=_hide_all(clearance.reasons),
+        muscles=[
+            replace(m, reasons=_hide_all(m.reasons), justification="") for m in clearance.muscles
+        ],
+    )

@@ -1,0 +1,190 @@
+"""Recording screenings, re-confirming medications, and the clinic's rule choices.
+Checked, validated, audited, each in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pydantic import ValidationError as PydanticError
+
+from filiform.audit.services import AuditAction, audit_access
+from filiform.clinics.access import Access, Permission
+from filiform.patients.models import EpisodeOfCare
+from filiform.patients.selectors import patient_of_clinic
+from filiform.screening.answers import ScreeningAnswers, screening_context_check
+from filiform.screening.models import MedicationCheck, RuleChoice, Screening, ScreeningStatus
+from filiform.screening.rules import Effect, default_rules
+
+
+def answers_parse(data: Any) -> ScreeningAnswers:
+    """Typed answers, or a ValidationError naming each answer to fix."""
+    if isinstance(data, ScreeningAnswers):
+        return data
+    try:
+        return ScreeningAnswers.model_validate(data)
+    except PydanticError as error:
+        messages: dict[str, list[str]] = {}
+        for problem in error.errors():
+            field = ".".join(str(p) for p in problem["loc"]) or "answers"
+            text = str(problem["msg"]).removeprefix("Value error, ")
+            messages.setdefault(field, []).append(text)
+        raise ValidationError(messages) from None
+
+
+@transaction.atomic
+def screening_record(
+    *,
+    access: Access,
+    patient_id: int,
+    answers: Any,
+    episode_id: int | None = None,
+    condition: str = "",
+) -> Screening:
+    """A new screening for the patient's episode of care; it replaces the current one. Either an
+    open episode is named, or a condition starts a new episode."""
+    access.require(Permission.CLINICAL_RECORD)
+    patient = patient_of_clinic(access=access, patient_id=patient_id, for_update=True)
+    parsed = answers_parse(answers)
+    today = timezone.localdate()
+    problems = screening_context_check(parsed, birth_date=patient.birth_date, today=today)
+    if problems:
+        raise ValidationError({"answers": problems})
+    if episode_id is not None:
+        episode = EpisodeOfCare.objects.filter(pk=episode_id, patient=patient).first()
+        if episode is None or not episode.is_open:
+            raise ValidationError({"episode_id": _("Choose one of the patient's open episodes.")})
+    else:
+        condition = condition.replace("\x00", "").strip()
+        if not condition:
+            raise ValidationError(
+                {"condition": _("Name the condition being treated (the episode of care).")}
+            )
+        episode = EpisodeOfCare.objects.create(
+            clinic_id=access.membership.clinic_id,
+            patient=patient,
+            condition=condition[:200],
+            started_on=today,
+            created_by=access.user,
+        )
+    Screening.objects.filter(patient=patient, status=ScreeningStatus.CURRENT).update(
+        status=ScreeningStatus.SUPERSEDED
+    )
+    screening = Screening.objects.create(
+        clinic_id=access.membership.clinic_id,
+        patient=patient,
+        episode=episode,
+        answers=parsed.model_dump(mode="json"),
+        screened_by=access.user,
+    )
+    audit_access(
+        access,
+        action=AuditAction.CREATE,
+        object_type="screening",
+        object_id=screening.pk,
+        patient_id=patient.pk,
+        detail={"episode": episode.pk, "risks": parsed.risk_fields()},
+    )
+    return screening
+
+
+def _current_for_update(access: Access, patient_id: int) -> Screening:
+    patient = patient_of_clinic(access=access, patient_id=patient_id)
+    screening = (
+        Screening.objects.select_for_update()
+        .filter(patient=patient, status=ScreeningStatus.CURRENT)
+        .first()
+    )
+    if screening is None:
+        raise ValidationError(_("There is no current screening: screen the patient first."))
+    return screening
+
+
+@transaction.atomic
+def screening_confirm_medications(*, access: Access, patient_id: int) -> MedicationCheck:
+    """The patient confirms today that their medications have not changed since screening.
+    (If they have, record a new screening instead.)"""
+    access.require(Permission.CLINICAL_RECORD)
+    screening = _current_for_update(access, patient_id)
+    check = MedicationCheck.objects.create(screening=screening, confirmed_by=access.user)
+    audit_access(
+        access,
+        action=AuditAction.CREATE,
+        object_type="medication_check",
+        object_id=check.pk,
+        patient_id=screening.patient_id,
+    )
+    return check
+
+
+@transaction.atomic
+def screening_mark_error(
+    *, access: Access, patient_id: int, screening_id: int, reason: str
+) -> Screening:
+    """Entered in error, with a reason: the record stays, and no longer counts."""
+    access.require(Permission.CLINICAL_RECORD)
+    patient = patient_of_clinic(access=access, patient_id=patient_id)
+    screening = (
+        Screening.objects.select_for_update().filter(pk=screening_id, patient=patient).first()
+    )
+    if screening is None:
+        raise Http404("No such screening.")
+    reason = reason.replace("\x00", "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why this screening was entered in error.")})
+    if screening.status == ScreeningStatus.ENTERED_IN_ERROR:
+        raise ValidationError(_("This screening is already marked as entered in error."))
+    screening.status, screening.error_reason = ScreeningStatus.ENTERED_IN_ERROR, reason[:300]
+    screening.save(update_fields=["status", "error_reason"])
+    audit_access(
+        access,
+        action=AuditAction.UPDATE,
+        object_type="screening",
+        object_id=screening.pk,
+        patient_id=patient.pk,
+        detail={"entered_in_error": True},
+    )
+    return screening
+
+
+@transaction.atomic
+def rule_choice_set(
+    *, access: Access, rule_id: str, effect: str, note: str = ""
+) -> RuleChoice | None:
+    """The clinic's own effect for a default rule. Choosing the default effect removes the
+    clinic's choice (the rule follows Filiform's default again)."""
+    access.require(Permission.CLINIC_MANAGE)
+    rule = next((r for r in default_rules() if r.id == rule_id), None)
+    if rule is None:
+        raise ValidationError(
+            {"rule_id": _("There is no screening rule %(id)s.") % {"id": rule_id}}
+        )
+    if effect not in {e.value for e in Effect}:
+        raise ValidationError({"effect": _("Choose block, caution or off.")})
+    clinic_id = access.membership.clinic_id
+    choice = None
+    if effect == rule.effect:
+        RuleChoice.objects.filter(clinic_id=clinic_id, rule_id=rule_id).delete()
+    else:
+        choice, _created = RuleChoice.objects.update_or_create(
+            clinic_id=clinic_id,
+            rule_id=rule_id,
+            defaults={
+                "effect": effect,
+                "note": note.replace("\x00", "").strip()[:300],
+                "changed_by": access.user,
+                "changed_at": timezone.now(),
+            },
+        )
+    audit_access(
+        access,
+        action=AuditAction.UPDATE,
+        object_type="screening_rule",
+        object_id=rule_id,
+        detail={"effect": effect, "default": rule.effect.value},
+    )
+    return choice
