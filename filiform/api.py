@@ -10,9 +10,11 @@ from ninja.errors import AuthenticationError
 
 from filiform.api_auth import BearerToken, BrowserSession
 from filiform.api_errors import Error
+from filiform.clearance.api import router as clearance_router
 from filiform.clinics.access import Access
 from filiform.patients.api import router as patients_router
 from filiform.practitioners.api import router as practitioners_router
+from filiform.screening.api import router as screening_router
 
 api = NinjaAPI(
     title="Filiform API",
@@ -81,3 +83,5 @@ def me(request: HttpRequest) -> MeOut:
 api.add_router("", session_router)
 api.add_router("/patients", patients_router)
 api.add_router("/practitioners", practitioners_router)
+api.add_router("", screening_router)
+api.add_router("/clearance", clearance_router)

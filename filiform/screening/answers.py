@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from filiform.anatomy.regions import Limb, Region, Side
+from filiform.api_types import NO_NUL_PATTERN
 from filiform.dates import age_on
 
-ShortText = Annotated[str, Field(max_length=500, pattern=r"^[^\x00]*$")]
+ShortText = Annotated[str, Field(max_length=500, pattern=NO_NUL_PATTERN)]
 
 
 class Anticoagulant(StrEnum):

@@ -48,9 +48,11 @@ def test_all_in_place_is_go_for_each_muscle(cleared: World) -> None:
     result = decide(cleared, ["upper_trapezius:left", "deltoid:right"])
     assert result.verdict == Verdict.GO
     assert [m.verdict for m in result.muscles] == [Verdict.GO, Verdict.GO]
-    assert result.consent_record_id and result.screening_id
+    assert result.consent_record_id
+    assert result.screening_id
     entry = AuditEntry.objects.filter(object_type="clearance").last()
-    assert entry and entry.patient_id == cleared.patient.pk
+    assert entry
+    assert entry.patient_id == cleared.patient.pk
 
 
 def test_nothing_on_file_gives_every_reason(world: World) -> None:
@@ -89,7 +91,8 @@ def test_withdrawal_is_effective_at_once(cleared: World) -> None:
 
     ConsentRecord.objects.filter(patient=cleared.patient).update(withdrawn_at=timezone.now())
     result = decide(cleared, ["deltoid:left"])
-    assert result.verdict == Verdict.NO_GO and "withdrawn" in result.reasons[0].text
+    assert result.verdict == Verdict.NO_GO
+    assert "withdrawn" in result.reasons[0].text
 
 
 def test_chest_muscles_need_the_thorax_risk_in_the_consent(world: World) -> None:
@@ -164,12 +167,14 @@ def test_practitioner_without_authorization_or_training_for_the_region(world: Wo
     consent_given(world.patient, world.bob)
     screened(world.patient, world.bob)
     uma = decide(world, ["deltoid:left"], practitioner=world.uma)
-    assert uma.verdict == Verdict.NO_GO and "credentials" in codes(uma)
+    assert uma.verdict == Verdict.NO_GO
+    assert "credentials" in codes(uma)
     credential(membership(world.bob, world.clinic), regions=["head_neck"])
     result = decide(world, ["upper_trapezius:left", "gastrocnemius:left"])
     neck, calf = result.muscles
     assert neck.verdict == Verdict.GO
-    assert calf.verdict == Verdict.NO_GO and calf.reasons[0].code == "region_not_covered"
+    assert calf.verdict == Verdict.NO_GO
+    assert calf.reasons[0].code == "region_not_covered"
     front_desk = decide(world, ["deltoid:left"], practitioner=world.fran)
     assert "not_clinician" in codes(front_desk)
 

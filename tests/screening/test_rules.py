@@ -23,8 +23,8 @@ from filiform.screening.rules import (
     default_rules,
     muscle_findings,
     region_findings,
-    rules_for_clinic,
     rules_fired,
+    rules_for_clinic,
     worst,
 )
 
@@ -169,7 +169,9 @@ def test_each_default_rule_fires_where_it_should_and_only_there(rule_id: str) ->
     fired = rules_fired(parsed, rules=default_rules(), age=age, today=TODAY)
     assert rule_id in {f.rule.id for f in fired}
     findings = [f for f in muscle_findings(fired, muscle_get(slug), side) if f.rule_id == rule_id]
-    assert findings and findings[0].level == expected and findings[0].reason
+    assert findings
+    assert findings[0].level == expected
+    assert findings[0].reason
     if elsewhere is not None:
         other = muscle_findings(fired, muscle_get(elsewhere[0]), elsewhere[1])
         assert rule_id not in {f.rule_id for f in other}

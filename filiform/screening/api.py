@@ -1,0 +1,185 @@
+"""Screenings (clinicians only: these are health details) and the clinic's screening rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
+from filiform.api_types import Text
+from filiform.clinics.access import Access, Permission
+from filiform.screening.answers import ScreeningAnswers
+from filiform.screening.models import Screening
+from filiform.screening.selectors import clinic_rules, screening_get, screening_history
+from filiform.screening.services import (
+    rule_choice_set,
+    screening_confirm_medications,
+    screening_mark_error,
+    screening_record,
+)
+
+router = Router(tags=["screening"])
+
+
+def _access(request: HttpRequest) -> Access:
+    return request.auth  # type: ignore[attr-defined]
+
+
+class ScreeningIn(Schema):
+    answers: ScreeningAnswers
+    episode_id: int | None = Field(None, ge=1, le=2**62, description="An open episode of care")
+    condition: Text = Field(
+        "", max_length=200, description="Starts a new episode of care when no episode_id is given"
+    )
+
+
+class ScreeningOut(Schema):
+    id: int
+    patient_id: int
+    episode_id: int
+    episode_condition: str
+    status: str
+    screened_at: dt.datetime
+    screened_by: str
+    answers: ScreeningAnswers
+    medications_confirmed_at: list[dt.datetime]
+    error_reason: str
+
+    @staticmethod
+    def from_screening(screening: Screening) -> ScreeningOut:
+        return ScreeningOut(
+            id=screening.pk,
+            patient_id=screening.patient_id,
+            episode_id=screening.episode_id,
+            episode_condition=screening.episode.condition,
+            status=screening.status,
+            screened_at=screening.screened_at,
+            screened_by=screening.screened_by.email,
+            answers=ScreeningAnswers.model_validate(screening.answers),
+            medications_confirmed_at=[c.confirmed_at for c in screening.checks.all()],
+            error_reason=screening.error_reason,
+        )
+
+
+class ErrorIn(Schema):
+    reason: Text = Field(..., min_length=1, max_length=300)
+
+
+class RuleOut(Schema):
+    id: str
+    when: list[str]
+    effect: str
+    default_effect: str
+    applies_to: str
+    regions: list[str]
+    kind: str
+    reason: str
+    source: str
+
+
+class RuleChoiceIn(Schema):
+    effect: str = Field(..., pattern="^(block|caution|off)$")
+    note: Text = Field("", max_length=300)
+
+
+@router.get(
+    "/patients/{patient_id}/screenings",
+    response={200: list[ScreeningOut], **ONE_ERRORS},
+    summary="A patient's screenings, newest first (clinicians)",
+)
+def list_screenings(request: HttpRequest, patient_id: int) -> list[ScreeningOut]:
+    screenings = screening_history(access=_access(request), patient_id=patient_id)
+    return [ScreeningOut.from_screening(s) for s in screenings.prefetch_related("checks")]
+
+
+@router.post(
+    "/patients/{patient_id}/screenings",
+    response={201: ScreeningOut, **WRITE_ERRORS, 404: ONE_ERRORS[404]},
+    summary="Record a screening (it replaces the current one)",
+)
+def create_screening(request: HttpRequest, patient_id: int, payload: ScreeningIn) -> Status:
+    screening = screening_record(
+        access=_access(request),
+        patient_id=patient_id,
+        answers=payload.answers,
+        episode_id=payload.episode_id,
+        condition=payload.condition,
+    )
+    return Status(201, ScreeningOut.from_screening(screening))
+
+
+@router.post(
+    "/patients/{patient_id}/screenings/medications-confirmed",
+    response={201: ScreeningOut, **WRITE_ERRORS, 404: ONE_ERRORS[404]},
+    summary="The patient confirms today that their medications have not changed",
+)
+def confirm_medications(request: HttpRequest, patient_id: int) -> Status:
+    check = screening_confirm_medications(access=_access(request), patient_id=patient_id)
+    screening = screening_get(access=_access(request), screening_id=check.screening_id)
+    return Status(201, ScreeningOut.from_screening(screening))
+
+
+@router.get(
+    "/screenings/{screening_id}",
+    response={200: ScreeningOut, **ONE_ERRORS},
+    summary="One screening",
+)
+def get_screening(request: HttpRequest, screening_id: int) -> ScreeningOut:
+    return ScreeningOut.from_screening(
+        screening_get(access=_access(request), screening_id=screening_id)
+    )
+
+
+@router.post(
+    "/screenings/{screening_id}/entered-in-error",
+    response={200: ScreeningOut, **WRITE_ERRORS, 404: ONE_ERRORS[404]},
+    summary="Mark a screening entered in error (it stays on file)",
+)
+def mark_error(request: HttpRequest, screening_id: int, payload: ErrorIn) -> ScreeningOut:
+    access = _access(request)
+    screening = screening_get(access=access, screening_id=screening_id)
+    screening_mark_error(
+        access=access,
+        patient_id=screening.patient_id,
+        screening_id=screening.pk,
+        reason=payload.reason,
+    )
+    return ScreeningOut.from_screening(screening_get(access=access, screening_id=screening_id))
+
+
+def _rules(access: Access) -> list[dict[str, Any]]:
+    from filiform.screening.rules import default_rules
+
+    defaults = {r.id: r.effect.value for r in default_rules()}
+    return [
+        {
+            **rule.model_dump(mode="json", exclude={"within_months", "unless_clinic"}),
+            "default_effect": defaults[rule.id],
+        }
+        for rule in clinic_rules(access.membership.clinic_id)
+    ]
+
+
+@router.get(
+    "/screening-rules",
+    response={200: list[RuleOut], **READ_ERRORS},
+    summary="The clinic's screening rules (defaults with the clinic's choices)",
+)
+def list_rules(request: HttpRequest) -> list[dict[str, Any]]:
+    access = _access(request)
+    access.require(Permission.PATIENT_VIEW)
+    return _rules(access)
+
+
+@router.put(
+    "/screening-rules/{rule_id}",
+    response={200: RuleOut, **WRITE_ERRORS},
+    summary="Set the clinic's effect for a rule (owners)",
+)
+def set_rule(request: HttpRequest, rule_id: Text, payload: RuleChoiceIn) -> dict[str, Any]:
+    access = _access(request)
+    rule_choice_set(access=access, rule_id=rule_id, effect=payload.effect, note=payload.note)
+    return next(r for r in _rules(access) if r["id"] == rule_id)
