@@ -73,7 +73,10 @@ class ConsentRecord(models.Model):
     )
     decision = models.CharField(_("decision"), max_length=8, choices=ConsentDecision.choices)
     signer_name = models.CharField(_("signed by (printed name)"), max_length=200)
-    signature_strokes = models.JSONField()
+    signature_strokes = models.JSONField(default=list, blank=True)
+    signature_png = models.BinaryField(
+        _("signature image (PNG), when uploaded instead of drawn"), default=b"", blank=True
+    )
     witness_name = models.CharField(_("witness (optional)"), max_length=200, blank=True)
     signed_at = models.DateTimeField(default=timezone.now)
     valid_until = models.DateField()
@@ -91,3 +94,80 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} {self.signed_at:%Y-%m-%d}"
+
+
+class DiscussionMethod(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("By phone")
+    VIDEO = "video", _("By video call")
+
+
+class SigningRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the patient")
+    USED = "used", _("Signed")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ConsentSigningRequest(models.Model):
+    """A link e-mailed to the patient to read the consent text and sign it on their own device.
+
+    The sending clinician attests that risks, benefits and alternatives were discussed (and how);
+    the patient confirms their questions were answered when signing. The link's secret is never
+    stored: only its SHA-256, set by the worker when it sends the e-mail. It works once, until
+    ``expires_at``, and not after it is cancelled."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="consent_requests"
+    )
+    template = models.ForeignKey(ConsentTemplate, on_delete=models.PROTECT, related_name="+")
+    email = models.EmailField(_("sent to"))
+    risks_discussed = models.BooleanField(_("risks discussed"))
+    benefits_discussed = models.BooleanField(_("expected benefits discussed"))
+    alternatives_discussed = models.BooleanField(_("alternatives discussed"))
+    discussion_method = models.CharField(
+        _("how it was discussed"), max_length=16, choices=DiscussionMethod.choices
+    )
+    discussion_note = models.CharField(_("note on the discussion"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    record = models.OneToOneField(
+        ConsentRecord,
+        on_delete=models.PROTECT,
+        related_name="signing_request",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["patient", "-created_at"], name="consent_request_patient")
+        ]
+
+    def __str__(self) -> str:
+        return f"signing link {self.pk} ({self.status})"
+
+    @property
+    def status(self) -> str:
+        if self.used_at is not None:
+            return SigningRequestStatus.USED
+        if self.cancelled_at is not None:
+            return SigningRequestStatus.CANCELLED
+        if self.expires_at <= timezone.now():
+            return SigningRequestStatus.EXPIRED
+        return SigningRequestStatus.PENDING
+
+    def get_status_display(self) -> str:
+        return str(SigningRequestStatus(self.status).label)

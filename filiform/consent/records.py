@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import itertools
-import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,57 +16,32 @@ from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
-from filiform.consent.models import ConsentDecision, ConsentRecord
+from filiform.consent.models import ConsentDecision, ConsentRecord, ConsentTemplate
+from filiform.consent.signatures import (
+    CANVAS_HEIGHT,
+    CANVAS_WIDTH,
+    signature_check,
+    signature_png_check,
+)
 from filiform.consent.templates_service import consent_template_current
 from filiform.patients.models import Patient
 from filiform.patients.selectors import patient_of_clinic
 
-CANVAS_WIDTH, CANVAS_HEIGHT = 600, 200
-MIN_SIGNATURE_LENGTH = 60  # canvas pixels of ink: a dot or a tap is not a signature
-MAX_POINTS = 5000
+if TYPE_CHECKING:
+    from filiform.accounts.models import User
+    from filiform.clinics.models import Clinic
 
-
-def signature_check(strokes: Any) -> list[list[list[float]]]:
-    """A drawn signature: strokes of [x, y] points inside the canvas, with enough ink."""
-    if not isinstance(strokes, list) or not strokes:
-        raise ValidationError(
-            {"signature": _("The signature box is empty. Ask the patient to sign.")}
-        )
-    ink, points, cleaned = 0.0, 0, []
-    for stroke in strokes:
-        if not isinstance(stroke, list):
-            raise ValidationError(
-                {"signature": _("The signature could not be read; clear it and sign again.")}
-            )
-        line = []
-        for point in stroke:
-            if (
-                not isinstance(point, list)
-                or len(point) != 2
-                or not all(isinstance(v, int | float) and math.isfinite(v) for v in point)
-                or not (0 <= point[0] <= CANVAS_WIDTH and 0 <= point[1] <= CANVAS_HEIGHT)
-            ):
-                raise ValidationError(
-                    {"signature": _("The signature could not be read; clear it and sign again.")}
-                )
-            line.append([round(float(point[0]), 1), round(float(point[1]), 1)])
-        for (x1, y1), (x2, y2) in itertools.pairwise(line):
-            ink += math.hypot(x2 - x1, y2 - y1)
-        points += len(line)
-        cleaned.append(line)
-    if points > MAX_POINTS:
-        raise ValidationError(
-            {"signature": _("The signature is too long; clear it and sign again.")}
-        )
-    if ink < MIN_SIGNATURE_LENGTH:
-        raise ValidationError(
-            {
-                "signature": _(
-                    "The signature box is empty or has only a dot. Ask the patient to sign."
-                )
-            }
-        )
-    return cleaned
+__all__ = [
+    "CANVAS_HEIGHT",
+    "CANVAS_WIDTH",
+    "ConsentStatus",
+    "Discussion",
+    "consent_record",
+    "consent_save",
+    "consent_status",
+    "consent_withdraw",
+    "signature_check",
+]
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -76,12 +50,91 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+@dataclass(frozen=True)
+class Discussion:
+    """The discussion checklist: what was talked through before the patient decided."""
+
+    risks: bool
+    benefits: bool
+    alternatives: bool
+    questions_answered: bool
+    thorax_acknowledged: bool
+
+
+def consent_save(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    template: ConsentTemplate,
+    discussion: Discussion,
+    discussed_by: User,
+    decision: str,
+    signer_name: str,
+    signature: Any = None,
+    signature_png: bytes | None = None,
+    witness_name: str = "",
+) -> ConsentRecord:
+    """The one path every consent record takes, in the clinic or through a signing link.
+
+    Consent to needling is informed only when risks, benefits, alternatives and the patient's
+    questions were all covered; a refusal can be recorded at any point. The signature is either
+    drawn strokes or a PNG image, and must hold real ink. The text is copied into the record so
+    later versions cannot touch it. Callers check access and audit; this only validates and saves."""
+    if decision not in ConsentDecision.values:
+        raise ValidationError(
+            {"decision": _("Record whether the patient gives or declines consent.")}
+        )
+    missing = [
+        label
+        for label, done in (
+            (_("risks"), discussion.risks),
+            (_("expected benefits"), discussion.benefits),
+            (_("alternatives"), discussion.alternatives),
+            (_("the patient's questions"), discussion.questions_answered),
+        )
+        if not done
+    ]
+    if decision == ConsentDecision.PERMIT and missing:
+        raise ValidationError(
+            _("Consent is informed only after discussing: %(items)s. Tick each once it is done.")
+            % {"items": ", ".join(missing)}
+        )
+    signer_name = signer_name.strip()
+    if not signer_name:
+        raise ValidationError({"signer_name": _("Type the name of the person signing.")})
+    if signature_png:
+        strokes: list[list[list[float]]] = []
+        png = signature_png_check(signature_png)
+    else:
+        strokes, png = signature_check(signature), b""
+    return ConsentRecord.objects.create(
+        clinic=clinic,
+        patient=patient,
+        template=template,
+        **template.snapshot(),
+        risks_discussed=discussion.risks,
+        benefits_discussed=discussion.benefits,
+        alternatives_discussed=discussion.alternatives,
+        questions_answered=discussion.questions_answered,
+        thorax_acknowledged=discussion.thorax_acknowledged,
+        discussed_by=discussed_by,
+        decision=decision,
+        signer_name=signer_name[:200],
+        signature_strokes=strokes,
+        signature_png=png,
+        witness_name=witness_name.strip()[:200],
+        valid_until=_add_months(
+            timezone.localdate(timezone=ZoneInfo(clinic.time_zone)), clinic.consent_valid_months
+        ),
+    )
+
+
 @transaction.atomic
 def consent_record(
     *,
     access: Access,
     patient_id: int,
-    template_version: int,
+    template_version: int | None,
     risks_discussed: bool,
     benefits_discussed: bool,
     alternatives_discussed: bool,
@@ -89,11 +142,12 @@ def consent_record(
     thorax_acknowledged: bool,
     decision: str,
     signer_name: str,
-    signature: Any,
+    signature: Any = None,
+    signature_png: bytes | None = None,
     witness_name: str = "",
 ) -> ConsentRecord:
-    """Record the patient's decision after the discussion. Consent to needling needs every item
-    of the discussion ticked; the text is copied into the record so later edits cannot touch it."""
+    """Record the patient's decision after the discussion in the clinic, against the text
+    version the clinician had on screen."""
     access.require(Permission.CLINICAL_RECORD)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     template = consent_template_current(access=access)
@@ -104,44 +158,23 @@ def consent_record(
             )
             % {"v": template.version}
         )
-    if decision not in ConsentDecision.values:
-        raise ValidationError(
-            {"decision": _("Record whether the patient gives or declines consent.")}
-        )
-    missing = [
-        label
-        for label, done in (
-            (_("risks"), risks_discussed),
-            (_("expected benefits"), benefits_discussed),
-            (_("alternatives"), alternatives_discussed),
-            (_("the patient's questions"), questions_answered),
-        )
-        if not done
-    ]
-    if decision == ConsentDecision.PERMIT and missing:
-        raise ValidationError(
-            _("Consent is informed only after discussing: %(items)s. Tick each once it is done.")
-            % {"items": ", ".join(missing)}
-        )
-    if not signer_name.strip():
-        raise ValidationError({"signer_name": _("Type the name of the person signing.")})
-    strokes = signature_check(signature)
-    record = ConsentRecord.objects.create(
-        clinic_id=access.membership.clinic_id,
+    record = consent_save(
+        clinic=access.clinic,
         patient=patient,
         template=template,
-        **template.snapshot(),
-        risks_discussed=risks_discussed,
-        benefits_discussed=benefits_discussed,
-        alternatives_discussed=alternatives_discussed,
-        questions_answered=questions_answered,
-        thorax_acknowledged=thorax_acknowledged,
+        discussion=Discussion(
+            risks=risks_discussed,
+            benefits=benefits_discussed,
+            alternatives=alternatives_discussed,
+            questions_answered=questions_answered,
+            thorax_acknowledged=thorax_acknowledged,
+        ),
         discussed_by=access.user,
         decision=decision,
-        signer_name=signer_name.strip(),
-        signature_strokes=strokes,
-        witness_name=witness_name.strip(),
-        valid_until=_add_months(timezone.localdate(), access.clinic.consent_valid_months),
+        signer_name=signer_name,
+        signature=signature,
+        signature_png=signature_png,
+        witness_name=witness_name,
     )
     audit_access(
         access,
@@ -149,7 +182,11 @@ def consent_record(
         object_type="consent",
         object_id=record.pk,
         patient_id=patient.pk,
-        detail={"decision": decision, "template_version": template.version},
+        detail={
+            "decision": decision,
+            "template_version": template.version,
+            "signature": "png" if record.signature_png else "drawn",
+        },
     )
     return record
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from filiform.consent import views, views_records
+from filiform.consent import views, views_records, views_remote
 
 app_name = "consent"
 
@@ -19,4 +19,20 @@ urlpatterns = [
         views_records.withdraw,
         name="withdraw",
     ),
+    path(
+        "c/<slug:clinic_slug>/patients/<int:patient_id>/consent/<int:record_id>/pdf/",
+        views_remote.download_pdf,
+        name="pdf",
+    ),
+    path(
+        "c/<slug:clinic_slug>/patients/<int:patient_id>/consent/link/",
+        views_remote.send_link,
+        name="send_link",
+    ),
+    path(
+        "c/<slug:clinic_slug>/patients/<int:patient_id>/consent/link/<int:request_id>/cancel/",
+        views_remote.cancel_link,
+        name="cancel_link",
+    ),
+    path("consent/sign/<str:token>/", views_remote.sign, name="sign"),
 ]

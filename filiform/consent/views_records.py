@@ -16,15 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
-from filiform.consent.models import ConsentDecision, ConsentRecord
-from filiform.consent.records import (
-    CANVAS_HEIGHT,
-    CANVAS_WIDTH,
-    consent_record,
-    consent_status,
-    consent_withdraw,
-)
+from filiform.consent.models import ConsentDecision, ConsentRecord, ConsentSigningRequest
+from filiform.consent.records import consent_record, consent_status, consent_withdraw
+from filiform.consent.remote import SIGNING_LINK_HOURS
+from filiform.consent.signatures import CANVAS_HEIGHT, CANVAS_WIDTH, signature_data_uri
 from filiform.consent.templates_service import consent_template_current, consent_text_html
+from filiform.consent.views_remote import SendLinkForm
 from filiform.patients.selectors import patient_get
 
 
@@ -53,16 +50,6 @@ class ConsentForm(forms.Form):
         label=gettext_lazy("Witness (optional)"), max_length=200, required=False
     )
     template_version = forms.IntegerField(widget=forms.HiddenInput)
-
-
-def signature_svg(strokes: list[list[list[float]]]) -> str:
-    paths = " ".join(
-        "M" + " L".join(f"{x:g} {y:g}" for x, y in stroke) for stroke in strokes if stroke
-    )
-    return (
-        f'<svg viewBox="0 0 {CANVAS_WIDTH} {CANVAS_HEIGHT}" class="signature" role="img" aria-label="{_("Signature")}">'
-        f'<path d="{paths}" fill="none" stroke="#1c2430" stroke-width="2.5" stroke-linecap="round"/></svg>'
-    )
 
 
 @clinic_page(Permission.CLINICAL_RECORD)
@@ -98,7 +85,14 @@ def patient_consent(request: HttpRequest, access: Access, patient_id: int) -> Ht
                 "patients:detail", clinic_slug=access.clinic.slug, patient_id=patient.pk
             )
     records = ConsentRecord.objects.filter(patient=patient).select_related("discussed_by")
-    history = [(r, signature_svg(r.signature_strokes)) for r in records]
+    history = [
+        (r, signature_data_uri(strokes=r.signature_strokes, png=bytes(r.signature_png or b"")))
+        for r in records
+    ]
+
+    requests = ConsentSigningRequest.objects.filter(patient=patient).select_related(
+        "template", "created_by", "cancelled_by"
+    )
     return render(
         request,
         "consent/patient_consent.html",
@@ -111,6 +105,9 @@ def patient_consent(request: HttpRequest, access: Access, patient_id: int) -> Ht
             "history": history,
             "status": consent_status(patient=patient, on=timezone.localdate()),
             "canvas": {"width": CANVAS_WIDTH, "height": CANVAS_HEIGHT},
+            "send_form": SendLinkForm(prefix="remote"),
+            "requests": requests,
+            "link_hours": SIGNING_LINK_HOURS,
         },
     )
 
