@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("filiform.audit.urls")),
     path("", include("filiform.practitioners.urls")),
     path("", include("filiform.consent.urls")),
+    path("", include("filiform.screening.urls")),
+    path("", include("filiform.clearance.urls")),
 ]
 
 handler403 = "filiform.clinics.errors.forbidden"

@@ -101,6 +101,7 @@ class Clearance:
     muscles: list[MuscleClearance] = field(default_factory=list)
     consent_record_id: int | None = None
     screening_id: int | None = None
+    screening: ScreeningState | None = None  # clinicians only: the findings behind the verdicts
 
 
 def parse_targets(keys: list[str]) -> list[Target]:
@@ -290,6 +291,7 @@ def clearance_decide(
         muscles=results,
         consent_record_id=consent.record.pk if consent.record and consent.in_force else None,
         screening_id=screening.screening.pk if screening.screening else None,
+        screening=screening,
     )
     audit_access(
         access,
@@ -328,4 +330,5 @@ def _redacted(clearance: Clearance) -> Clearance:
         muscles=[
             replace(m, reasons=_hide_all(m.reasons), justification="") for m in clearance.muscles
         ],
+        screening=None,
     )

@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -81,11 +80,11 @@ def patient_edit(request: HttpRequest, access: Access, patient_id: int) -> HttpR
 
 @clinic_page(Permission.PATIENT_VIEW)
 def patient_detail(request: HttpRequest, access: Access, patient_id: int) -> HttpResponse:
-    from filiform.consent.records import consent_status
+    from filiform.clearance.views import clearance_panel
 
     patient = patient_get(access=access, patient_id=patient_id)
     return render(
         request,
         "patients/detail.html",
-        {"patient": patient, "consent": consent_status(patient=patient, on=timezone.localdate())},
+        {"patient": patient, **clearance_panel(access=access, patient=patient)},
     )

@@ -176,7 +176,7 @@ def list_rules(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.put(
     "/screening-rules/{rule_id}",
-    response={200: RuleOut, **WRITE_ERRORS},
+    response={200: RuleOut, **WRITE_ERRORS, 404: ONE_ERRORS[404]},
     summary="Set the clinic's effect for a rule (owners)",
 )
 def set_rule(request: HttpRequest, rule_id: Text, payload: RuleChoiceIn) -> dict[str, Any]:

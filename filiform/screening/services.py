@@ -160,9 +160,7 @@ def rule_choice_set(
     access.require(Permission.CLINIC_MANAGE)
     rule = next((r for r in default_rules() if r.id == rule_id), None)
     if rule is None:
-        raise ValidationError(
-            {"rule_id": _("There is no screening rule %(id)s.") % {"id": rule_id}}
-        )
+        raise Http404("There is no such screening rule.")
     if effect not in {e.value for e in Effect}:
         raise ValidationError({"effect": _("Choose block, caution or off.")})
     clinic_id = access.membership.clinic_id

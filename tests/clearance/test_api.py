@@ -157,7 +157,7 @@ def test_only_owners_change_screening_rules(world: World) -> None:
     unknown = api(world, world.alice).put(
         "/api/v1/screening-rules/no_such_rule", {"effect": "off"}, content_type="application/json"
     )
-    assert unknown.status_code == 422
+    assert unknown.status_code == 404
     rules = api(world, world.fran).get("/api/v1/screening-rules").json()
     assert {r["id"]: r["effect"] for r in rules}["diabetes"] == "block"
     # Back to the default: the clinic's choice is removed.

@@ -3,6 +3,7 @@ clinic may come back, only 403/404 (or the outsider's own data)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -89,8 +90,18 @@ def test_every_api_operation_refuses_another_clinics_token(world: World) -> None
             lambda m: str(world.patient.pk) if m.group(1) == "patient_id" else "1",
             path,
         )
-        body = (
-            '{"family_name": "x", "given_names": "y", "birth_date": "1990-01-01", "gender": "male"}'
+        # Valid for every write the API has, so that each one reaches its clinic check.
+        body = json.dumps(
+            {
+                "family_name": "x",
+                "given_names": "y",
+                "birth_date": "1990-01-01",
+                "gender": "male",
+                "answers": {},
+                "condition": "Isolation check",
+                "reason": "Isolation check",
+                "effect": "off",
+            }
         )
         response = client.generic(
             method.upper(), url, body, content_type="application/json", **headers

@@ -232,7 +232,7 @@ def test_region_findings_name_the_muscles_when_not_the_whole_region() -> None:
     pelvis = regions[Region.PELVIS_HIP]
     assert pelvis.level == Level.BLOCK
     assert any("Iliopsoas" in line and "cannot be compressed" in line for line in pelvis.lines)
-    assert regions[Region.SHOULDER_ARM].level == Level.CAUTION
+    assert regions[Region.FOREARM_HAND].level == Level.CAUTION
 
 
 @pytest.mark.parametrize(
