@@ -12,6 +12,8 @@ from filiform.api_auth import BearerToken, BrowserSession
 from filiform.api_errors import Error
 from filiform.clearance.api import router as clearance_router
 from filiform.clinics.access import Access
+from filiform.consent.api import router as consent_router
+from filiform.consent.api import templates_router as consent_templates_router
 from filiform.patients.api import router as patients_router
 from filiform.practitioners.api import router as practitioners_router
 from filiform.screening.api import router as screening_router
@@ -85,3 +87,5 @@ api.add_router("/patients", patients_router)
 api.add_router("/practitioners", practitioners_router)
 api.add_router("", screening_router)
 api.add_router("/clearance", clearance_router)
+api.add_router("/consents", consent_router)
+api.add_router("/consent-templates", consent_templates_router)

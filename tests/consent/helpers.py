@@ -11,7 +11,10 @@ from filiform.clinics.models import Membership
 from filiform.consent.models import ConsentSigningRequest
 from filiform.consent.remote import signing_link_issue, signing_request_create
 
-SIGNATURE = [[[20, 100], [80, 60], [140, 120], [220, 70]], [[260, 90], [320, 95]]]
+SIGNATURE: list[list[list[float]]] = [
+    [[20, 100], [80, 60], [140, 120], [220, 70]],
+    [[260, 90], [320, 95]],
+]
 
 
 def access_of(user, clinic) -> Access:
