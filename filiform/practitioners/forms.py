@@ -1,3 +1,6 @@
+"""The credential forms only parse and render; what may be recorded is decided by the services
+(``registration_add``, ``authorization_add``, ``training_add``), which the API shares."""
+
 from __future__ import annotations
 
 from django import forms
@@ -26,13 +29,6 @@ class AuthorizationForm(forms.ModelForm):
         fields = ["kind", "granted_on", "expires_on", "reference"]
         widgets = {"granted_on": DATE, "expires_on": DATE}
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        granted, expires = data.get("granted_on"), data.get("expires_on")
-        if granted and expires and expires < granted:
-            self.add_error("expires_on", _("The expiry date is before the date it was granted."))
-        return data
-
 
 class TrainingForm(forms.ModelForm):
     regions = forms.MultipleChoiceField(
@@ -46,9 +42,3 @@ class TrainingForm(forms.ModelForm):
         model = NeedlingTraining
         fields = ["provider", "provider_name", "level", "completed_on", "certificate", "regions"]
         widgets = {"completed_on": DATE}
-
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        if data.get("provider") == "other" and not data.get("provider_name"):
-            self.add_error("provider_name", _("Name the course provider."))
-        return data

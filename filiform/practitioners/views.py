@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -10,22 +14,35 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from filiform.anatomy.regions import Region as BodyRegion
-from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access
 from filiform.clinics.decorators import clinic_page
 from filiform.practitioners.forms import AuthorizationForm, RegistrationForm, TrainingForm
-from filiform.practitioners.models import (
-    NeedlingAuthorization,
-    NeedlingTraining,
-    Registration,
+from filiform.practitioners.selectors import certificate_open, credentials_get
+from filiform.practitioners.services import (
+    authorization_add,
+    credentials_member,
+    registration_add,
+    training_add,
 )
-from filiform.practitioners.services import credential_add, credentials_member
 from filiform.practitioners.standing import practitioner_standing
 
-FORMS = {
+FORMS: dict[str, type[django_forms.ModelForm]] = {
     "registration": RegistrationForm,
     "authorization": AuthorizationForm,
     "training": TrainingForm,
+}
+
+
+def _training_add(**data: Any) -> object:
+    # A cleared file input comes back as False: no certificate.
+    return training_add(**{**data, "certificate": data.get("certificate") or None})
+
+
+# The same service the API calls, fed the form's parsed values.
+SERVICES: dict[str, Callable[..., object]] = {
+    "registration": registration_add,
+    "authorization": authorization_add,
+    "training": _training_add,
 }
 
 
@@ -45,26 +62,27 @@ def credentials(request: HttpRequest, access: Access, membership_id: int) -> Htt
         for name, form_class in FORMS.items()
     }
     if request.method == "POST" and kind in forms and forms[kind].is_valid():
+        form = forms[kind]
         try:
-            credential_add(access=access, membership=member, form=forms[kind])
+            SERVICES[kind](access=access, membership_id=member.pk, **form.cleaned_data)
         except ValidationError as error:
             for field, problems in error.message_dict.items():
-                forms[kind].add_error(field if field in forms[kind].fields else None, problems)
+                form.add_error(field if field in form.fields else None, problems)
         else:
             messages.success(request, _("Saved."))
             return redirect(
                 "practitioners:credentials", clinic_slug=access.clinic.slug, membership_id=member.pk
             )
+    on_file = credentials_get(access=access, membership_id=member.pk)
     standing = practitioner_standing(membership=member, on=timezone.localdate())
-    audit_access(access, action=AuditAction.READ, object_type="credentials", object_id=member.pk)
     context = {
         "member": member,
         "standing": standing,
         "region_labels": [BodyRegion(r).label for r in sorted(standing.regions)],
         "forms": forms,
-        "registrations": Registration.objects.filter(membership=member),
-        "authorizations": NeedlingAuthorization.objects.filter(membership=member),
-        "trainings": NeedlingTraining.objects.filter(membership=member),
+        "registrations": on_file.registrations,
+        "authorizations": on_file.authorizations,
+        "trainings": on_file.trainings,
     }
     return render(request, "practitioners/credentials.html", context)
 
@@ -73,9 +91,7 @@ def credentials(request: HttpRequest, access: Access, membership_id: int) -> Htt
 def certificate(
     request: HttpRequest, access: Access, membership_id: int, training_id: int
 ) -> HttpResponseBase:
-    member = credentials_member(access=access, membership_id=membership_id)
-    training = NeedlingTraining.objects.filter(pk=training_id, membership=member).first()
-    if training is None or not training.certificate:
-        raise Http404("No certificate.")
-    audit_access(access, action=AuditAction.READ, object_type="certificate", object_id=training.pk)
-    return FileResponse(training.certificate.open("rb"), as_attachment=True)
+    found = certificate_open(access=access, membership_id=membership_id, training_id=training_id)
+    return FileResponse(
+        found.file, as_attachment=True, filename=found.filename, content_type=found.media_type
+    )
