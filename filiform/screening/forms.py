@@ -69,7 +69,8 @@ class ScreeningForm(forms.Form):
 
     def __init__(self, *args: Any, episodes: list[EpisodeOfCare], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["episode"].choices = [
+        episode_field: forms.ChoiceField = self.fields["episode"]  # type: ignore[assignment]
+        episode_field.choices = [
             *((str(e.pk), str(e)) for e in episodes),
             ("", _("Start a new episode")),
         ]
