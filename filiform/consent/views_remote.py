@@ -177,8 +177,10 @@ def _refused(request: HttpRequest, refusal: SigningLinkRefused) -> HttpResponse:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The address holds the link's secret: keep it out of other sites' logs and of search engines.
-    response["Referrer-Policy"] = "no-referrer"
+    # The address holds the link's secret: keep it out of other sites' logs and search engines
+    # ("same-origin", not "no-referrer": with no referrer at all Chromium posts the form with
+    # Origin: null, which the CSRF check rightly refuses).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -91,7 +91,7 @@ def test_clinician_sends_a_link_the_worker_emails_it_and_the_patient_signs_once(
     patient = Client()
     page = patient.get(path)
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     text = page.content.decode()
     assert "pneumothorax" in text
     assert "Your signature" in text
