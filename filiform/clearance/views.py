@@ -35,6 +35,7 @@ def clearance_panel(*, access: Access, patient: Patient) -> dict[str, Any]:
             "clearance": clearance,
             "consent": consent_status(patient=patient, on=timezone.localdate()),
             "regions": clearance.screening.regions() if clearance.screening else [],
+            "whole_body": clearance.screening.whole_body() if clearance.screening else [],
             "screening": clearance.screening,
         }
     today = timezone.localdate()

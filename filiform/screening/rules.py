@@ -215,36 +215,51 @@ def worst(findings: Iterable[Finding]) -> Level:
 class RegionFinding:
     region: Region
     level: Level
-    lines: list[str]  # each reason, with the muscles and sides it reaches when not the whole region
+    lines: list[str]  # region-specific reasons, with the muscles and sides when not all of them
+    partial: bool = False  # the worst level reaches only some muscles or one side
 
 
 def _sides(muscle: Muscle) -> tuple[Side | None, ...]:
     return (Side.LEFT, Side.RIGHT) if muscle.paired else (None,)
 
 
+def whole_body_findings(fired: list[Fired]) -> list[Finding]:
+    """Findings that reach every muscle: shown once, not in every region."""
+    return [
+        Finding(f.rule.id, f.level, f.reason_for(), f.rule.kind == "absolute")
+        for f in sorted(fired, key=lambda f: -f.level)
+        if f.rule.applies_to == Scope.ALL
+    ]
+
+
 def region_findings(fired: list[Fired]) -> list[RegionFinding]:
-    """Red/amber/green per body region, from every catalogue muscle in it on each side."""
+    """Red/amber/green per body region, from every catalogue muscle in it on each side. The
+    level counts whole-body findings too; the lines name only what is particular to the region."""
     by_region: dict[Region, list[Muscle]] = {}
     for muscle in muscle_catalogue().values():
         by_region.setdefault(Region(muscle.region), []).append(muscle)
+    whole_body = {f.rule_id for f in whole_body_findings(fired)}
     result = []
     for region in Region:
         muscles = by_region.get(region, [])
         targets = [(m, s) for m in muscles for s in _sides(m)]
         reached: dict[tuple[str, Level], list[tuple[Muscle, Side | None]]] = {}
+        worst_at: dict[tuple[str, Side | None], Level] = {}
         for muscle, side in targets:
-            for finding in muscle_findings(fired, muscle, side):
-                reached.setdefault((finding.reason, finding.level), []).append((muscle, side))
+            findings = muscle_findings(fired, muscle, side)
+            worst_at[(muscle.slug, side)] = worst(findings)
+            for finding in findings:
+                if finding.rule_id not in whole_body:
+                    reached.setdefault((finding.reason, finding.level), []).append((muscle, side))
         lines = []
         for (reason, level), where in sorted(reached.items(), key=lambda kv: -kv[0][1]):
-            prefix = level.word
             if len(where) == len(targets):
-                lines.append(f"{prefix}: {reason}")
+                lines.append(f"{level.word}: {reason}")
             else:
-                names = _muscle_sides(where)
-                lines.append(f"{prefix} — {names}: {reason}")
-        level = max((lvl for _reason, lvl in reached), default=Level.OK)
-        result.append(RegionFinding(region, level, lines))
+                lines.append(f"{level.word} — {_muscle_sides(where)}: {reason}")
+        level = max(worst_at.values(), default=Level.OK)
+        partial = any(v < level for v in worst_at.values())
+        result.append(RegionFinding(region, level, lines, partial))
     return result
 
 

@@ -21,12 +21,14 @@ from filiform.patients.selectors import patient_of_clinic
 from filiform.screening.answers import ScreeningAnswers
 from filiform.screening.models import RuleChoice, Screening, ScreeningStatus
 from filiform.screening.rules import (
+    Finding,
     Fired,
     RegionFinding,
     Rule,
     region_findings,
     rules_fired,
     rules_for_clinic,
+    whole_body_findings,
 )
 
 
@@ -54,6 +56,9 @@ class ScreeningState:
 
     def regions(self) -> list[RegionFinding]:
         return region_findings(self.fired)
+
+    def whole_body(self) -> list[Finding]:
+        return whole_body_findings(self.fired)
 
 
 def screening_state(*, patient: Patient, clinic: Clinic, today: dt.date) -> ScreeningState:
