@@ -5,25 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinics', '0002_clinic_consent_valid_months'),
+        ("clinics", "0002_clinic_consent_valid_months"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clinic',
-            name='medications_valid_days',
-            field=models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(30)], verbose_name='medications must have been re-confirmed within (days; 0 = on the day of needling)'),
+            model_name="clinic",
+            name="medications_valid_days",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                validators=[django.core.validators.MaxValueValidator(30)],
+                verbose_name="medications must have been re-confirmed within (days; 0 = on the day of needling)",
+            ),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='needles_metal_allergy_safe',
-            field=models.BooleanField(default=False, help_text='Tick only if the needles in use are certified free of the allergens.', verbose_name='our needles are suitable for patients with a nickel or chromium allergy'),
+            model_name="clinic",
+            name="needles_metal_allergy_safe",
+            field=models.BooleanField(
+                default=False,
+                help_text="Tick only if the needles in use are certified free of the allergens.",
+                verbose_name="our needles are suitable for patients with a nickel or chromium allergy",
+            ),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='screening_valid_months',
-            field=models.PositiveSmallIntegerField(default=6, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(24)], verbose_name='full re-screening needed after (months)'),
+            model_name="clinic",
+            name="screening_valid_months",
+            field=models.PositiveSmallIntegerField(
+                default=6,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(24),
+                ],
+                verbose_name="full re-screening needed after (months)",
+            ),
         ),
     ]
