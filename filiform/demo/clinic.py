@@ -72,7 +72,13 @@ def demo_reset() -> None:
     """Remove the demo clinics and people. The audit log keeps its entries: it is append-only."""
     clinics = Clinic.objects.filter(slug__in=DEMO_SLUGS)
     from filiform.consent.models import ConsentRecord, ConsentTemplate
+    from filiform.patients.models import EpisodeOfCare
+    from filiform.screening.models import MedicationCheck, RuleChoice, Screening
 
+    MedicationCheck.objects.filter(screening__clinic__in=clinics).delete()
+    Screening.objects.filter(clinic__in=clinics).delete()
+    EpisodeOfCare.objects.filter(clinic__in=clinics).delete()
+    RuleChoice.objects.filter(clinic__in=clinics).delete()
     ConsentRecord.objects.filter(clinic__in=clinics).delete()
     ConsentTemplate.objects.filter(clinic__in=clinics).delete()
     Patient.objects.filter(clinic__in=clinics).delete()
@@ -137,9 +143,12 @@ def demo_build(*, reset: bool = False, seed: int = 2026, progress: Progress = _q
         Patient.objects.create(clinic=lakeshore, created_by=owner, **vars(lakeshore_patient))
     _demo_credentials(riverside)
     _demo_consents(riverside)
+    from filiform.demo.clearance import demo_clearance_states
+
+    notes = demo_clearance_states(riverside, DEMO_SIGNATURE)
     for step in DEMO_STEPS:
         step(riverside, progress)
-    return DemoResult(created=True, patients=len(people))
+    return DemoResult(created=True, patients=len(people), notes=notes)
 
 
 def _demo_credentials(clinic: Clinic) -> None:

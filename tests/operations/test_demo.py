@@ -74,3 +74,39 @@ def test_demo_has_patients_in_every_consent_state() -> None:
         ["Consent", "withdrawn"],
         ["No", "consent"],
     ]
+
+
+def test_demo_has_patients_in_every_clearance_state(capsys) -> None:
+    from filiform.clearance.decision import Verdict, clearance_decide
+    from filiform.clinics.access import Access
+
+    call_command("demo")
+    assert "lymphoedema of the left arm" in capsys.readouterr().out
+    physio = Membership.objects.get(
+        user__email="physio@demo.filiform.test", clinic__slug="riverside"
+    )
+    access = Access(user=physio.user, membership=physio)
+    patients = list(Patient.objects.filter(clinic__slug="riverside").order_by("id")[:10])
+
+    def verdicts(index: int, *muscles: str) -> list[Verdict]:
+        result = clearance_decide(
+            access=access,
+            patient_id=patients[index].pk,
+            practitioner_id=physio.pk,
+            muscles=list(muscles),
+        )
+        return [result.verdict, *(m.verdict for m in result.muscles)]
+
+    assert verdicts(0, "deltoid:left") == [Verdict.GO, Verdict.GO]
+    assert verdicts(1)[0] == Verdict.NO_GO  # consent expired
+    assert verdicts(5, "iliopsoas:left", "deltoid:left") == [
+        Verdict.NO_GO,
+        Verdict.NO_GO,
+        Verdict.CAUTION,
+    ]
+    assert verdicts(6, "deltoid:left") == [Verdict.CAUTION, Verdict.CAUTION]
+    assert verdicts(7, "deltoid:left", "deltoid:right")[1:] == [Verdict.NO_GO, Verdict.GO]
+    assert verdicts(8, "rhomboids:left")[1] == Verdict.NO_GO
+    assert verdicts(9)[0] == Verdict.NO_GO  # screening lapsed
+    call_command("demo", "--reset")  # screenings and episodes are rebuilt too
+    assert Patient.objects.filter(clinic__slug="riverside").count() == 50

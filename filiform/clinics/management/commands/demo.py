@@ -32,3 +32,10 @@ class Command(BaseCommand):
         )
         for person in result.staff:
             self.stdout.write(f"  {person.email:<34} {person.role.label:<16} {person.note}")
+        if result.notes:
+            self.stdout.write("")
+            self.stdout.write(
+                "Patients to try at Riverside (sign in as physio@ for the full panel):"
+            )
+            for note in result.notes:
+                self.stdout.write(f"  {note}")
