@@ -234,5 +234,11 @@ def training_add(
         extension = {"PDF": "pdf", "PNG": "png", "JPEG": "jpg"}[kind]
         certificate.name = f"training-{record.certificate_sha256[:16]}.{extension}"
         record.certificate = certificate
-    _save(access, record)
+    try:
+        _save(access, record)
+    except Exception:
+        # The row rolls back with the transaction; the stored file would not, so remove it.
+        if record.certificate:
+            record.certificate.delete(save=False)
+        raise
     return record
