@@ -348,3 +348,11 @@ def test_naming_one_more_risk_never_lowers_a_level(
 
 def _valid(answers: dict[str, Any]) -> ScreeningAnswers:
     return ScreeningAnswers.model_validate(answers)
+
+
+def test_the_documentation_lists_every_default_rule() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "clearance.md").read_text()
+    missing = [r.id for r in default_rules() if f"| `{r.id}` |" not in doc]
+    assert not missing
