@@ -3,6 +3,7 @@ the checklist, the signature, the times in the clinic's time zone and the conten
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -39,10 +40,15 @@ def consent_pdf_render(record: ConsentRecord) -> bytes:
     return bytes(HTML(string=html).write_pdf())
 
 
-def consent_pdf(*, access: Access, record_id: int) -> tuple[ConsentRecord, bytes]:
-    """The PDF copy for a clinician of the record's clinic; every download is audited."""
+def consent_pdf(
+    *, access: Access, record_id: int, patient_id: int | None = None
+) -> tuple[ConsentRecord, bytes]:
+    """The PDF copy for a clinician of the record's clinic (of that patient, when given); every
+    download is audited."""
     access.require(Permission.CLINICAL_RECORD)
     record = consent_record_of_clinic(access=access, record_id=record_id)
+    if patient_id is not None and record.patient_id != patient_id:
+        raise Http404("No such consent record for this patient.")
     pdf = consent_pdf_render(record)
     audit_access(
         access,

@@ -114,13 +114,17 @@ def signing_request_create(
 
 
 @transaction.atomic
-def signing_request_cancel(*, access: Access, request_id: int) -> ConsentSigningRequest:
+def signing_request_cancel(
+    *, access: Access, request_id: int, patient_id: int | None = None
+) -> ConsentSigningRequest:
+    """A pending link stops working at once (of that patient, when given)."""
     access.require(Permission.CLINICAL_RECORD)
-    request = (
-        ConsentSigningRequest.objects.select_for_update(of=("self",))
-        .filter(pk=request_id, clinic_id=access.membership.clinic_id)
-        .first()
+    requests = ConsentSigningRequest.objects.select_for_update(of=("self",)).filter(
+        pk=request_id, clinic_id=access.membership.clinic_id
     )
+    if patient_id is not None:
+        requests = requests.filter(patient_id=patient_id)
+    request = requests.first()
     if request is None:
         raise Http404("No such signing request in this clinic.")
     if request.status != SigningRequestStatus.PENDING:

@@ -8,7 +8,7 @@ import json
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -109,7 +109,7 @@ def cancel_link(
     request: HttpRequest, access: Access, patient_id: int, request_id: int
 ) -> HttpResponse:
     try:
-        signing_request_cancel(access=access, request_id=request_id)
+        signing_request_cancel(access=access, request_id=request_id, patient_id=patient_id)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -121,9 +121,7 @@ def cancel_link(
 def download_pdf(
     request: HttpRequest, access: Access, patient_id: int, record_id: int
 ) -> HttpResponse:
-    record, pdf = consent_pdf(access=access, record_id=record_id)
-    if record.patient_id != patient_id:
-        raise Http404("No such consent record for this patient.")
+    record, pdf = consent_pdf(access=access, record_id=record_id, patient_id=patient_id)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{consent_pdf_filename(record)}"'
     response["Cache-Control"] = "no-store"

@@ -30,6 +30,7 @@ from filiform.consent.remote import (
 from filiform.consent.templates_service import consent_template_new_version
 from tests.conftest import World, client_for
 from tests.consent.helpers import SIGNATURE, access_of, sent_link
+from tests.factories import PatientFactory
 
 PATIENT_FORM = {
     "questions_answered": "on",
@@ -272,6 +273,9 @@ def test_front_desk_cannot_send_a_link_and_another_clinic_cannot_see_it(world: W
     cancel = f"/c/{world.clinic.slug}/patients/{world.patient.pk}/consent/link/{link.pk}/cancel/"
     assert client_for(world.fran).post(cancel).status_code == 403
     assert client_for(world.olga).post(cancel).status_code == 404
+    other = PatientFactory.create(clinic=world.clinic)
+    wrong_patient = cancel.replace(f"/patients/{world.patient.pk}/", f"/patients/{other.pk}/")
+    client_for(world.bob).post(wrong_patient)
     link.refresh_from_db()
     assert link.cancelled_at is None
 
