@@ -5,7 +5,7 @@ Writes go through the same services as the credentials page, so the rules are th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
@@ -22,6 +22,7 @@ from filiform.practitioners.schemas import (
     AuthorizationIn,
     AuthorizationOut,
     CredentialsOut,
+    EnteredInErrorIn,
     ExpiringOut,
     RegistrationIn,
     RegistrationOut,
@@ -33,6 +34,7 @@ from filiform.practitioners.selectors import certificate_open, credentials_get
 from filiform.practitioners.services import (
     CERTIFICATE_MEDIA_TYPES,
     authorization_add,
+    credential_enter_in_error,
     credentials_member,
     registration_add,
     training_add,
@@ -123,6 +125,8 @@ def _training(record: NeedlingTraining) -> TrainingOut:
         certificate_sha256=record.certificate_sha256 or None,
         certificate_url=url,
         created_at=record.created_at,
+        entered_in_error_at=record.entered_in_error_at,
+        entered_in_error_reason=record.entered_in_error_reason,
     )
 
 
@@ -212,6 +216,33 @@ def add_training(
         **payload.model_dump(),
     )
     return Status(201, _training(record))
+
+
+@router.post(
+    "/{membership_id}/{kind}/{credential_id}/entered-in-error",
+    response={200: RegistrationOut | AuthorizationOut | TrainingOut, **ADD_ERRORS},
+    auth=MEMBER_WRITE,
+    summary="Mark a credential as entered in error (credentials are never deleted)",
+)
+def enter_in_error(
+    request: HttpRequest,
+    membership_id: int,
+    kind: Literal["registrations", "authorizations", "trainings"],
+    credential_id: int,
+    payload: EnteredInErrorIn,
+) -> RegistrationOut | AuthorizationOut | TrainingOut:
+    record = credential_enter_in_error(
+        access=_access(request),
+        membership_id=membership_id,
+        kind=kind,
+        credential_id=credential_id,
+        reason=payload.reason,
+    )
+    if isinstance(record, Registration):
+        return _registration(record)
+    if isinstance(record, NeedlingAuthorization):
+        return _authorization(record)
+    return _training(record)
 
 
 CERTIFICATE_CONTENT: dict[str, Any] = {

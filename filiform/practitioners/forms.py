@@ -12,6 +12,7 @@ from filiform.practitioners.models import (
     NeedlingTraining,
     Registration,
 )
+from filiform.practitioners.services import CREDENTIAL_KINDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -42,3 +43,11 @@ class TrainingForm(forms.ModelForm):
         model = NeedlingTraining
         fields = ["provider", "provider_name", "level", "completed_on", "certificate", "regions"]
         widgets = {"completed_on": DATE}
+
+
+class EnteredInErrorForm(forms.Form):
+    what = forms.ChoiceField(
+        choices=[(kind, kind) for kind in CREDENTIAL_KINDS], widget=forms.HiddenInput
+    )
+    credential_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Why is this entry wrong?"), max_length=1000)

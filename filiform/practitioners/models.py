@@ -43,6 +43,18 @@ class _Credential(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
+    # Never deleted: a credential recorded by mistake is marked entered-in-error (FHIR's status),
+    # kept for the record, and no longer counts towards the standing.
+    entered_in_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    entered_in_error_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    entered_in_error_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         abstract = True

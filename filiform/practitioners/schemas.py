@@ -49,9 +49,17 @@ class RegistrationIn(Schema):
     expires_on: IsoDate
 
 
-class RegistrationOut(RegistrationIn):
+class _OnFile(Schema):
     id: int
     created_at: dt.datetime
+    entered_in_error_at: dt.datetime | None = Field(
+        description="Set when the entry was marked as entered in error; it then counts for nothing."
+    )
+    entered_in_error_reason: str
+
+
+class RegistrationOut(RegistrationIn, _OnFile):
+    pass
 
 
 class AuthorizationIn(Schema):
@@ -63,9 +71,8 @@ class AuthorizationIn(Schema):
     reference: Text = Field(default="", max_length=60, description="Roster or permit reference.")
 
 
-class AuthorizationOut(AuthorizationIn):
-    id: int
-    created_at: dt.datetime
+class AuthorizationOut(AuthorizationIn, _OnFile):
+    pass
 
 
 class TrainingIn(Schema):
@@ -83,8 +90,7 @@ class TrainingIn(Schema):
     )
 
 
-class TrainingOut(Schema):
-    id: int
+class TrainingOut(_OnFile):
     provider: TrainingProvider
     provider_name: str
     level: str
@@ -92,7 +98,10 @@ class TrainingOut(Schema):
     regions: list[str] = Field(description="Body regions covered; empty means the whole body.")
     certificate_sha256: str | None = Field(description="SHA-256 of the certificate, if any.")
     certificate_url: str | None = Field(description="Where to download the certificate, if any.")
-    created_at: dt.datetime
+
+
+class EnteredInErrorIn(Schema):
+    reason: Text = Field(min_length=1, max_length=1000, description="Why the entry is wrong.")
 
 
 class CredentialsOut(Schema):

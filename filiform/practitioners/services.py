@@ -52,11 +52,16 @@ def credentials_member(*, access: Access, membership_id: int, change: bool = Fal
         raise Http404("No such staff member in this clinic.")
     if membership.pk != access.membership.pk:
         access.require(Permission.CLINIC_MANAGE)
-    elif change and not (
-        access.can(Permission.CLINICAL_RECORD) or access.can(Permission.CLINIC_MANAGE)
-    ):
+    elif change and not credentials_may_change(access=access, membership=membership):
         raise PermissionDenied(_("Only clinicians record needling credentials."))
     return membership
+
+
+def credentials_may_change(*, access: Access, membership: Membership) -> bool:
+    """Owners record anyone's credentials; a clinician their own; front desk and billing none."""
+    if access.can(Permission.CLINIC_MANAGE):
+        return True
+    return membership.pk == access.membership.pk and access.can(Permission.CLINICAL_RECORD)
 
 
 def certificate_kind(head: bytes) -> str | None:
@@ -241,4 +246,48 @@ def training_add(
         if record.certificate:
             record.certificate.delete(save=False)
         raise
+    return record
+
+
+CREDENTIAL_KINDS: dict[str, type[Registration | NeedlingAuthorization | NeedlingTraining]] = {
+    "registrations": Registration,
+    "authorizations": NeedlingAuthorization,
+    "trainings": NeedlingTraining,
+}
+
+
+@transaction.atomic
+def credential_enter_in_error(
+    *, access: Access, membership_id: int, kind: str, credential_id: int, reason: str
+) -> Registration | NeedlingAuthorization | NeedlingTraining:
+    """Credentials are never deleted. One recorded by mistake is marked entered-in-error with the
+    reason, by whom and when; it stays on file (and in the audit log) but no longer counts towards
+    the practitioner's standing. The mark is final: record the right credential anew."""
+    membership = credentials_member(access=access, membership_id=membership_id, change=True)
+    model = CREDENTIAL_KINDS.get(kind)
+    record = (
+        model.objects.select_for_update().filter(pk=credential_id, membership=membership).first()
+        if model is not None
+        else None
+    )
+    if record is None:
+        raise Http404("No such credential.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why this entry is in error.")})
+    if record.entered_in_error_at is not None:
+        raise ValidationError({"reason": _("This entry is already marked as entered in error.")})
+    record.entered_in_error_at = timezone.now()
+    record.entered_in_error_by = access.user
+    record.entered_in_error_reason = reason
+    record.save(
+        update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"]
+    )
+    audit_access(
+        access,
+        action=AuditAction.UPDATE,
+        object_type=record._meta.model_name or "credential",
+        object_id=record.pk,
+        detail={"practitioner": membership.user.email, "status": "entered-in-error"},
+    )
     return record

@@ -18,6 +18,8 @@ from filiform.practitioners.models import (
 )
 
 REMINDER_DAYS = (60, 30, 7)
+# Credentials entered in error stay on file but count for nothing.
+IN_FORCE = {"entered_in_error_at__isnull": True}
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def practitioner_standing(*, membership: Membership, on: dt.date) -> Standing:
         if expires_on is not None and 0 <= (expires_on - on).days <= max(REMINDER_DAYS):
             expiring.append(Expiring(what, expires_on, (expires_on - on).days))
 
-    registration = Registration.objects.filter(membership=membership).first()
+    registration = Registration.objects.filter(membership=membership, **IN_FORCE).first()
     if registration is None:
         reasons.append(_("No professional registration on file."))
     else:
@@ -56,7 +58,7 @@ def practitioner_standing(*, membership: Membership, on: dt.date) -> Standing:
             reasons.append(_("Provisional registrants and interns may not needle."))
         if registration.status == RegistrationStatus.INACTIVE:
             reasons.append(_("Registration is not active."))
-    authorizations = list(NeedlingAuthorization.objects.filter(membership=membership))
+    authorizations = list(NeedlingAuthorization.objects.filter(membership=membership, **IN_FORCE))
     current = [
         a
         for a in authorizations
@@ -68,7 +70,9 @@ def practitioner_standing(*, membership: Membership, on: dt.date) -> Standing:
         reasons.append(_("Needling authorization is not in force (expired or not yet granted)."))
     for authorization in current:
         watch(_("Needling authorization"), authorization.expires_on)
-    trainings = list(NeedlingTraining.objects.filter(membership=membership, completed_on__lte=on))
+    trainings = list(
+        NeedlingTraining.objects.filter(membership=membership, completed_on__lte=on, **IN_FORCE)
+    )
     if not trainings:
         reasons.append(_("No completed needling course on file."))
     regions: set[str] = set()

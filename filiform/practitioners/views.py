@@ -16,10 +16,17 @@ from django.views.decorators.http import require_http_methods
 from filiform.anatomy.regions import Region as BodyRegion
 from filiform.clinics.access import Access
 from filiform.clinics.decorators import clinic_page
-from filiform.practitioners.forms import AuthorizationForm, RegistrationForm, TrainingForm
+from filiform.practitioners.forms import (
+    AuthorizationForm,
+    EnteredInErrorForm,
+    RegistrationForm,
+    TrainingForm,
+)
 from filiform.practitioners.selectors import certificate_open, credentials_get
 from filiform.practitioners.services import (
     authorization_add,
+    credential_enter_in_error,
+    credentials_may_change,
     credentials_member,
     registration_add,
     training_add,
@@ -53,6 +60,8 @@ def credentials(request: HttpRequest, access: Access, membership_id: int) -> Htt
         access=access, membership_id=membership_id, change=request.method == "POST"
     )
     kind = request.POST.get("kind", "")
+    if request.method == "POST" and kind == "error":
+        return _enter_in_error(request, access, member.pk)
     forms = {
         name: form_class(
             request.POST if kind == name else None,
@@ -83,8 +92,31 @@ def credentials(request: HttpRequest, access: Access, membership_id: int) -> Htt
         "registrations": on_file.registrations,
         "authorizations": on_file.authorizations,
         "trainings": on_file.trainings,
+        "can_change": credentials_may_change(access=access, membership=member),
     }
     return render(request, "practitioners/credentials.html", context)
+
+
+def _enter_in_error(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
+    form = EnteredInErrorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why this entry is in error."))
+    else:
+        try:
+            credential_enter_in_error(
+                access=access,
+                membership_id=membership_id,
+                kind=form.cleaned_data["what"],
+                credential_id=form.cleaned_data["credential_id"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Marked as entered in error."))
+    return redirect(
+        "practitioners:credentials", clinic_slug=access.clinic.slug, membership_id=membership_id
+    )
 
 
 @clinic_page()

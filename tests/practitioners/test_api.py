@@ -269,3 +269,61 @@ def test_the_page_form_goes_through_the_same_rules(world: World) -> None:
     assert response.status_code == 200
     assert "The expiry date is before the date it was granted." in response.content.decode()
     assert not NeedlingAuthorization.objects.exists()
+
+
+def test_a_credential_entered_in_error_stays_on_file_and_stops_counting(world: World) -> None:
+    bob = _api(world.bob, world.clinic)
+    registration = _post(bob, _url(world, world.bob, "registrations"), REGISTRATION).json()
+    _post(bob, _url(world, world.bob, "authorizations"), AUTHORIZATION)
+    bob.post(_url(world, world.bob, "trainings"), _course())
+    standing_url = f"/api/v1/practitioners/{_member(world, world.bob).pk}"
+    assert bob.get(standing_url).json()["can_needle"] is True
+
+    url = _url(world, world.bob, f"registrations/{registration['id']}/entered-in-error")
+    reason = {"reason": "Typed another clinician's number"}
+    assert _post(_api(world.uma, world.clinic), url, reason).status_code == 403
+    assert _post(_api(world.fran, world.clinic), url, reason).status_code == 403
+    assert _post(_api(world.olga, world.other_clinic), url, reason).status_code == 404
+    assert _post(bob, url, {"reason": "   "}).status_code == 422
+
+    response = _post(bob, url, reason)
+    assert response.status_code == 200
+    assert response.json()["entered_in_error_reason"] == "Typed another clinician's number"
+    assert _post(bob, url, reason).status_code == 422  # once only
+    assert (
+        _post(bob, _url(world, world.bob, "trainings/999999/entered-in-error"), reason).status_code
+        == 404
+    )
+
+    assert Registration.objects.count() == 1  # never deleted
+    standing = bob.get(standing_url).json()
+    assert standing["can_needle"] is False
+    assert "No professional registration on file." in standing["reasons"]
+    on_file = bob.get(_url(world, world.bob)).json()
+    assert on_file["registrations"][0]["entered_in_error_at"] is not None
+    assert AuditEntry.objects.filter(
+        action=AuditAction.UPDATE, object_type="registration", object_id=str(registration["id"])
+    ).exists()
+
+
+def test_the_page_marks_a_course_entered_in_error_with_a_reason(world: World) -> None:
+    member = _member(world, world.bob)
+    _api(world.bob, world.clinic).post(_url(world, world.bob, "trainings"), _course())
+    training = NeedlingTraining.objects.get()
+    page = f"/c/{world.clinic.slug}/staff/{member.pk}/credentials/"
+    client = client_for(world.bob)
+    assert "Mark as entered in error" in client.get(page).content.decode()
+    response = client.post(
+        page,
+        {
+            "kind": "error",
+            "what": "trainings",
+            "credential_id": training.pk,
+            "reason": "Wrong course",
+        },
+        follow=True,
+    )
+    assert "Entered in error" in response.content.decode()
+    training.refresh_from_db()
+    assert training.entered_in_error_reason == "Wrong course"
+    assert training.entered_in_error_by == world.bob
