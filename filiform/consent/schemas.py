@@ -61,7 +61,7 @@ class ConsentIn(Schema):
     """Record consent given in the clinic. The service checks every rule (a 422 names what is
     missing): consent to needling needs all four discussion items; the signature is either
     ``signature_strokes`` (canvas points [x, y] within 600 x 200) or ``signature_png`` (a PNG file,
-    base64-encoded, at most 200 KB, with visible ink); ``template_version`` must be the clinic's
+    base64-encoded, at most 100 KB, with visible ink); ``template_version`` must be the clinic's
     current consent text version."""
 
     template_version: int | None = None
@@ -75,7 +75,9 @@ class ConsentIn(Schema):
     witness_name: Text = Field("", max_length=200)
     signature_strokes: list[list[list[float]]] | None = Field(None, max_length=500)
     signature_png: str | None = Field(
-        None, max_length=280_000, description="base64 of a PNG image of the signature"
+        None,
+        max_length=140_000,  # 100 KB in base64; longer is refused by the schema (422)
+        description="base64 of a PNG image of the signature (at most 100 KB)",
     )
 
 

@@ -20,7 +20,7 @@ MIN_SIGNATURE_LENGTH = 60  # canvas pixels of ink: a dot or a tap is not a signa
 MAX_POINTS = 5000
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-MAX_PNG_BYTES = 200 * 1024
+MAX_PNG_BYTES = 100 * 1024  # a signature PNG is usually 5-30 KB
 MAX_PNG_SIDE = 2400
 MIN_PNG_WIDTH, MIN_PNG_HEIGHT = 60, 20
 MIN_INK_PIXELS = 150  # pixels clearly darker or lighter than the background
@@ -81,7 +81,9 @@ def _png_error(message: str) -> ValidationError:
 def signature_png_decode(encoded: str) -> bytes:
     """The API sends the image as base64 text (standard alphabet, padding required)."""
     if len(encoded) > (MAX_PNG_BYTES * 4) // 3 + 8:
-        raise _png_error(_("The signature image is larger than %(kb)d KB.") % {"kb": 200})
+        raise _png_error(
+            _("The signature image is larger than %(kb)d KB.") % {"kb": MAX_PNG_BYTES // 1024}
+        )
     try:
         return base64.b64decode(encoded.strip(), validate=True)
     except (binascii.Error, ValueError):
@@ -94,7 +96,9 @@ def signature_png_check(data: bytes) -> bytes:
     Transparency is laid over white; the commonest grey level is the background, and the
     pixels far enough from it are the ink. A blank or near-blank image is refused."""
     if len(data) > MAX_PNG_BYTES:
-        raise _png_error(_("The signature image is larger than %(kb)d KB.") % {"kb": 200})
+        raise _png_error(
+            _("The signature image is larger than %(kb)d KB.") % {"kb": MAX_PNG_BYTES // 1024}
+        )
     if not data.startswith(PNG_MAGIC):
         raise _png_error(_("The signature image is not a PNG file."))
     try:
