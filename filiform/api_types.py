@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 NO_NUL_PATTERN = "^[^\\u0000]*$"
 
@@ -17,3 +18,13 @@ def _no_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL_PATTERN})]
+
+
+def _iso_date_text(value: Any) -> Any:
+    """Dates arrive as YYYY-MM-DD text; a bare number is not silently read as a timestamp."""
+    if not isinstance(value, str | dt.date):
+        raise ValueError("give the date as text in the form YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]

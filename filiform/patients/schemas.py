@@ -1,22 +1,11 @@
 import datetime as dt
-from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, EmailStr, Field, StrictBool
+from pydantic import EmailStr, Field, StrictBool
 
-from filiform.api_types import Text
+from filiform.api_types import IsoDate, Text
 from filiform.clinics.models import Province
 from filiform.patients.models import AdministrativeGender, PreferredLanguage
-
-
-def _iso_date_text(value: Any) -> Any:
-    """Dates arrive as YYYY-MM-DD text; a bare number is not silently read as a timestamp."""
-    if not isinstance(value, str | dt.date):
-        raise ValueError("give the date as text in the form YYYY-MM-DD")
-    return value
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 
 
 class PatientOut(Schema):

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from filiform.anatomy.regions import Region as BodyRegion
-from filiform.api_types import Text
+from filiform.api_types import IsoDate, Text
 from filiform.clinics.models import Province
 from filiform.practitioners.models import AuthorizationKind, RegistrationStatus, TrainingProvider
-
-
-def _iso_date_text(value: Any) -> Any:
-    """Dates arrive as YYYY-MM-DD text; a bare number is not silently read as a timestamp."""
-    if not isinstance(value, str | dt.date):
-        raise ValueError("give the date as text in the form YYYY-MM-DD")
-    return value
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 
 
 class ExpiringOut(Schema):

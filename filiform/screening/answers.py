@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from filiform.anatomy.regions import Limb, Region, Side
-from filiform.api_types import NO_NUL_PATTERN
+from filiform.api_types import NO_NUL_PATTERN, IsoDate
 from filiform.dates import age_on
 
 ShortText = Annotated[str, Field(max_length=500, pattern=NO_NUL_PATTERN)]
@@ -79,7 +79,7 @@ class Site(_Part):
 
 
 class Surgery(Site):
-    on: dt.date
+    on: IsoDate
 
 
 class Implant(Site):

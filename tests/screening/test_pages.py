@@ -74,7 +74,7 @@ def test_front_desk_sees_that_clearance_is_in_place_but_no_details(world: World)
     assert client.get(_url(world, "screening/")).status_code == 403
     check = client.get(
         _url(world, "clearance/"),
-        {"practitioner": membership(world.bob, world.clinic).pk, "muscles": "iliopsoas:left"},
+        {"practitioner": str(membership(world.bob, world.clinic).pk), "muscles": "iliopsoas:left"},
     ).content.decode()
     assert "No-go" in check
     assert "details are for clinicians" in check
