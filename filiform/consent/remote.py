@@ -61,6 +61,14 @@ def signing_request_create(
         raise ValidationError(
             {"email": _("This patient has no e-mail address. Add one to send a signing link.")}
         )
+    if not patient.email_ok:
+        raise ValidationError(
+            {
+                "email": _(
+                    "The patient has not agreed to e-mail from the clinic. With their permission, tick “may receive e-mail” on their record, or sign in the clinic."
+                )
+            }
+        )
     if discussion_method not in DiscussionMethod.values:
         raise ValidationError(
             {"discussion_method": _("Say how the discussion took place (in person, phone, video).")}

@@ -34,6 +34,7 @@ def test_patient_signs_through_the_emailed_link_once(
     world: World, live_server, page: Page, browser: Browser, shot, smtp_server
 ) -> None:
     world.patient.email = "quill@patient.test"
+    world.patient.email_ok = True
     world.patient.save()
     sign_in(page, live_server.url, "bob@clinic.test")
     page.goto(f"{live_server.url}/c/{world.clinic.slug}/patients/{world.patient.pk}/consent/")

@@ -165,6 +165,7 @@ def test_signing_requests_through_the_api(world: World) -> None:
     assert no_email.status_code == 422
     assert "email" in no_email.json()["detail"]
     world.patient.email = "quill@patient.test"
+    world.patient.email_ok = True
     world.patient.save()
     assert _call(world, "fran", "POST", path, body).status_code == 403
     assert _call(world, "olga", "POST", path, body).status_code == 404

@@ -56,6 +56,7 @@ def test_clinician_sends_a_link_the_worker_emails_it_and_the_patient_signs_once(
     world: World, smtp_server
 ) -> None:
     world.patient.email = "quill@patient.test"
+    world.patient.email_ok = True
     world.patient.save()
     url = f"/c/{world.clinic.slug}/patients/{world.patient.pk}/consent/"
     bob = client_for(world.bob)
@@ -249,6 +250,10 @@ def test_sending_needs_an_email_address_and_the_whole_discussion(world: World) -
         signing_request_create(**fields)
     world.patient.email = "quill@patient.test"
     world.patient.save()
+    with pytest.raises(ValidationError, match="not agreed to e-mail"):
+        signing_request_create(**fields)
+    world.patient.email_ok = True
+    world.patient.save()
     with pytest.raises(ValidationError, match="only after discussing: alternatives"):
         signing_request_create(**{**fields, "alternatives_discussed": False})
     with pytest.raises(ValidationError, match="how the discussion took place"):
@@ -258,6 +263,7 @@ def test_sending_needs_an_email_address_and_the_whole_discussion(world: World) -
 
 def test_front_desk_cannot_send_a_link_and_another_clinic_cannot_see_it(world: World) -> None:
     world.patient.email = "quill@patient.test"
+    world.patient.email_ok = True
     world.patient.save()
     url = f"/c/{world.clinic.slug}/patients/{world.patient.pk}/consent/link/"
     data = {
