@@ -1,12 +1,12 @@
 """The body chart's geometry, shipped as data and drawn by us.
 
 Two views, ``front`` and ``back``, each in its own file (``data/chart_front.json``,
-``data/chart_back.json``), in one coordinate system: an SVG viewBox of 400 × 900 with the body's
+``data/chart_back.json``), in one coordinate system: an SVG viewBox of 400 x 900 with the body's
 midline at x = 200, the top of the head near y = 20 and the soles near y = 880. The figure stands
 in the anatomical position (palms forward, arms slightly away from the body).
 
 **Sides.** Geometry of a paired muscle or zone is given once, for the patient's RIGHT side, and
-mirrored for the left (x → 400 − x). On the front view the patient's right is on the viewer's
+mirrored for the left (x becomes 400 - x). On the front view the patient's right is on the viewer's
 left (x < 200); on the back view it is on the viewer's right (x > 200). Unpaired (midline)
 shapes are drawn as given.
 
