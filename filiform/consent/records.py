@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from filiform.consent.signatures import (
     signature_png_check,
 )
 from filiform.consent.templates_service import consent_template_current
+from filiform.dates import add_months
 from filiform.patients.models import Patient
 from filiform.patients.selectors import patient_of_clinic
 
@@ -42,12 +42,6 @@ __all__ = [
     "consent_withdraw",
     "signature_check",
 ]
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)
@@ -123,7 +117,7 @@ def consent_save(
         signature_strokes=strokes,
         signature_png=png,
         witness_name=witness_name.strip()[:200],
-        valid_until=_add_months(
+        valid_until=add_months(
             timezone.localdate(timezone=ZoneInfo(clinic.time_zone)), clinic.consent_valid_months
         ),
     )

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from filiform.accounts.models import User
 from filiform.clinics.models import Clinic
-from filiform.consent.models import ConsentRecord, ConsentTemplate
+from filiform.consent.models import ConsentTemplate
+from filiform.demo.consents import demo_consent
 from filiform.patients.models import EpisodeOfCare, Patient
 from filiform.screening.answers import ScreeningAnswers
 from filiform.screening.models import Screening
@@ -59,7 +60,7 @@ CONDITIONS = (
 )
 
 
-def demo_clearance_states(clinic: Clinic, signature: list[Any]) -> list[str]:
+def demo_clearance_states(clinic: Clinic) -> list[str]:
     """Add consent and screenings to the demo patients; returns one line per state."""
     physio = User.objects.get(email__startswith="physio@", memberships__clinic=clinic)
     template = ConsentTemplate.objects.filter(clinic=clinic).first()
@@ -72,20 +73,11 @@ def demo_clearance_states(clinic: Clinic, signature: list[Any]) -> list[str]:
     ):
         when = now - dt.timedelta(days=days_ago)
         if thorax is not None:
-            ConsentRecord.objects.create(
-                clinic=clinic,
-                patient=patient,
-                template=template,
-                **template.snapshot(),
-                risks_discussed=True,
-                benefits_discussed=True,
-                alternatives_discussed=True,
-                questions_answered=True,
-                thorax_acknowledged=thorax,
-                discussed_by=physio,
-                decision="permit",
-                signer_name=patient.display_name,
-                signature_strokes=signature,
+            demo_consent(
+                patient,
+                template,
+                physio,
+                thorax=thorax,
                 signed_at=when - dt.timedelta(minutes=10),
                 valid_until=(now + dt.timedelta(days=300)).date(),
             )

@@ -145,7 +145,7 @@ def demo_build(*, reset: bool = False, seed: int = 2026, progress: Progress = _q
     _demo_consents(riverside)
     from filiform.demo.clearance import demo_clearance_states
 
-    notes = demo_clearance_states(riverside, DEMO_SIGNATURE)
+    notes = demo_clearance_states(riverside)
     for step in DEMO_STEPS:
         step(riverside, progress)
     return DemoResult(created=True, patients=len(people), notes=notes)
@@ -193,9 +193,6 @@ def _demo_credentials(clinic: Clinic) -> None:
             )
 
 
-DEMO_SIGNATURE = [[[30, 120], [70, 60], [110, 130], [150, 70], [190, 125], [240, 80], [300, 110]]]
-
-
 def _demo_consents(clinic: Clinic) -> None:
     """The first demo patients in each consent state: in force, expired, declined, withdrawn;
     the rest have none yet."""
@@ -203,8 +200,9 @@ def _demo_consents(clinic: Clinic) -> None:
 
     from django.utils import timezone
 
-    from filiform.consent.models import ConsentRecord, ConsentTemplate
+    from filiform.consent.models import ConsentTemplate
     from filiform.consent.templates_service import DEFAULT_BODY, DEFAULT_TITLE
+    from filiform.demo.consents import demo_consent
 
     template = ConsentTemplate.objects.create(
         clinic=clinic,
@@ -225,23 +223,13 @@ def _demo_consents(clinic: Clinic) -> None:
     for patient, (decision, signed_at, days_valid, withdrawn_at) in zip(
         patients, states, strict=False
     ):
-        ConsentRecord.objects.create(
-            clinic=clinic,
-            patient=patient,
-            template=template,
-            **template.snapshot(),
-            risks_discussed=True,
-            benefits_discussed=True,
-            alternatives_discussed=True,
-            questions_answered=True,
-            thorax_acknowledged=decision == "permit",
-            discussed_by=physio,
+        demo_consent(
+            patient,
+            template,
+            physio,
             decision=decision,
-            signer_name=patient.display_name,
-            signature_strokes=DEMO_SIGNATURE,
+            thorax=decision == "permit",
             signed_at=signed_at,
             valid_until=(now + dt.timedelta(days=days_valid)).date(),
             withdrawn_at=withdrawn_at,
-            withdrawn_by=physio if withdrawn_at else None,
-            withdrawal_note="Patient prefers exercise only" if withdrawn_at else "",
         )
