@@ -35,6 +35,7 @@ class Muscle(BaseModel):
     caution_note: str = ""
     max_depth_mm: float | None = None
     compressible: bool = True
+    paraspinal: bool = False  # Gunn IMS treats the paraspinals of the same segment
     uberon: Annotated[str, Field(pattern=r"^UBERON:\d{7}$")] | None = None
     review_note: str = ""  # why a row marked ⚠ in the source was kept, changed or left open
 
@@ -66,8 +67,25 @@ class UnknownMuscle(KeyError):
     pass
 
 
-def muscle_get(slug: str) -> Muscle:
+def clinic_catalogue(clinic_id: int | None) -> dict[str, Muscle]:
+    """The shipped catalogue plus the clinic's own muscles (none when ``clinic_id`` is None)."""
+    catalogue = muscle_catalogue()
+    if clinic_id is None:
+        return catalogue
+    from filiform.anatomy.models import ClinicMuscle
+
+    own = ClinicMuscle.objects.filter(clinic_id=clinic_id, active=True).values_list(
+        "muscle", flat=True
+    )
+    if not own:
+        return catalogue
+    return {**catalogue, **{m.slug: m for m in map(Muscle.model_validate, own)}}
+
+
+def muscle_get(slug: str, *, clinic_id: int | None = None) -> Muscle:
     try:
         return muscle_catalogue()[slug]
     except KeyError:
+        if clinic_id is not None and (muscle := clinic_catalogue(clinic_id).get(slug)):
+            return muscle
         raise UnknownMuscle(slug) from None

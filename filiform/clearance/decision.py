@@ -104,7 +104,7 @@ class Clearance:
     screening: ScreeningState | None = None  # clinicians only: the findings behind the verdicts
 
 
-def parse_targets(keys: list[str]) -> list[Target]:
+def parse_targets(keys: list[str], *, clinic_id: int | None = None) -> list[Target]:
     """``slug`` or ``slug:left|right`` for each muscle; paired muscles need their side."""
     if len(keys) > MAX_TARGETS:
         raise ValidationError(
@@ -114,7 +114,7 @@ def parse_targets(keys: list[str]) -> list[Target]:
     for key in keys:
         slug, _sep, side_text = key.strip().partition(":")
         try:
-            muscle = muscle_get(slug)
+            muscle = muscle_get(slug, clinic_id=clinic_id)
         except UnknownMuscle:
             problems.append(_("“%(slug)s” is not a muscle in the catalogue.") % {"slug": slug[:60]})
             continue
@@ -177,7 +177,7 @@ def clearance_decide(
     """The verdict for each muscle (``slug:side``) and every reason. Front desk and billing see
     the verdicts and that a screening finding applies, not the health details behind it."""
     access.require(Permission.PATIENT_VIEW)
-    targets = parse_targets(muscles or [])
+    targets = parse_targets(muscles or [], clinic_id=access.membership.clinic_id)
     justifications = {k: v.replace("\x00", "").strip() for k, v in (justifications or {}).items()}
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     practitioner = _practitioner(access, practitioner_id)
