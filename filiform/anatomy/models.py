@@ -1,0 +1,53 @@
+"""A clinic's own additions to the shipped catalogue: muscles (with their place on the chart)
+and extra trigger points on any muscle. The shipped catalogue itself is data, not rows."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ClinicMuscle(models.Model):
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    slug = models.CharField(max_length=60)
+    muscle = models.JSONField()  # the catalogue's Muscle fields, validated by catalogue.Muscle
+    view = models.CharField(_("chart view"), max_length=5)
+    shape = models.JSONField()  # polygon for the patient's right side (mirrored for the left)
+    referral = models.JSONField(default=list)  # zone ids
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["clinic", "slug"], name="clinic_muscle_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class ClinicTriggerPoint(models.Model):
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    muscle_slug = models.CharField(max_length=60)
+    view = models.CharField(max_length=5)
+    x = models.FloatField()
+    y = models.FloatField()
+    label = models.CharField(max_length=120, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.muscle_slug} ({self.x:.0f}, {self.y:.0f})"
