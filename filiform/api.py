@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError
 
+from filiform.anatomy.api import router as anatomy_router
 from filiform.api_auth import BearerToken, BrowserSession
 from filiform.api_errors import Error
 from filiform.clearance.api import router as clearance_router
@@ -87,5 +88,6 @@ api.add_router("/patients", patients_router)
 api.add_router("/practitioners", practitioners_router)
 api.add_router("", screening_router)
 api.add_router("/clearance", clearance_router)
+api.add_router("", anatomy_router)
 api.add_router("/consents", consent_router)
 api.add_router("/consent-templates", consent_templates_router)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("filiform.consent.urls")),
     path("", include("filiform.screening.urls")),
     path("", include("filiform.clearance.urls")),
+    path("", include("filiform.anatomy.urls")),
 ]
 
 handler403 = "filiform.clinics.errors.forbidden"

@@ -32,7 +32,7 @@ def _found(*areas: str) -> list[str]:
 def test_known_pain_areas_find_the_classic_muscles_on_that_side(
     area: str, expected: set[str]
 ) -> None:
-    zone, side = area.split(":")
+    _zone, side = area.split(":")
     keys = _found(area)
     assert {f"{slug}:{side}" for slug in expected} <= set(keys)
     assert all(key.endswith(f":{side}") for key in keys)
