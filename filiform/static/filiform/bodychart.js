@@ -19,11 +19,12 @@
   const labels = zoneLabels();
 
   function paintSelection() {
-    root.querySelectorAll(".muscle.selected").forEach((m) => m.classList.remove("selected"));
+    root.querySelectorAll(".muscle.selected, .tp.selected").forEach((m) => m.classList.remove("selected"));
     root.querySelectorAll(".zone.referral").forEach((z) => z.classList.remove("referral"));
     for (const { slug, side } of selected.values()) {
       const paths = root.querySelectorAll(`.muscle[data-muscle="${slug}"][data-side="${side}"]`);
       paths.forEach((p) => p.classList.add("selected"));
+      root.querySelectorAll(`.tp[data-muscle="${slug}"][data-side="${side}"]`).forEach((t) => t.classList.add("selected"));
       const referral = paths.length ? paths[0].dataset.referral.split(" ").filter(Boolean) : [];
       for (const zone of referral) {
         root.querySelectorAll(`.zone[data-zone="${zone}"]`).forEach((z) => {
