@@ -167,3 +167,26 @@ def test_owner_adds_a_muscle_and_a_point_and_bad_geometry_is_refused(world: Worl
     assert "outside" in str(off.json()["detail"])
     detail = owner.get("/api/v1/muscles/deltoid").json()
     assert "our point" in {p["label"] for p in detail["trigger_points"]}
+
+
+def test_a_midline_muscle_takes_no_side(world: World) -> None:
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from filiform.anatomy.services import clinic_muscle_add
+    from tests.clinical import access_for
+
+    clinic_muscle_add(
+        access=access_for(world.alice, world.clinic),
+        muscle={
+            "slug": "clinic_linea_alba_slip",
+            "name": "Linea alba slip",
+            "region": "abdomen",
+            "paired": False,
+        },
+        view="front",
+        shape=[[195, 400], [205, 400], [205, 420], [195, 420]],
+    )
+    assert parse_targets(["clinic_linea_alba_slip"], clinic_id=world.clinic.pk)
+    with pytest.raises(ValidationError, match="single midline muscle"):
+        parse_targets(["clinic_linea_alba_slip:left"], clinic_id=world.clinic.pk)
