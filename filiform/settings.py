@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "filiform.anatomy",
     "filiform.screening",
     "filiform.clearance",
+    "filiform.charting",
     "filiform.operations",
 ]
 
