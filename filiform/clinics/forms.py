@@ -23,6 +23,7 @@ class ClinicPolicyForm(forms.ModelForm):
             "screening_valid_months",
             "medications_valid_days",
             "needles_metal_allergy_safe",
+            "unsigned_note_hours",
         ]
 
 

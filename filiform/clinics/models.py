@@ -85,6 +85,11 @@ class Clinic(models.Model):
         default=0,
         validators=[MaxValueValidator(30)],
     )
+    unsigned_note_hours = models.PositiveSmallIntegerField(
+        _("remind clinicians of notes left unsigned after (hours)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(336)],
+    )
     needles_metal_allergy_safe = models.BooleanField(
         _("our needles are suitable for patients with a nickel or chromium allergy"),
         default=False,
