@@ -119,7 +119,7 @@ def test_a_blocked_muscle_is_refused_with_its_reason_and_nothing_is_saved(world:
     credential(membership(world.bob, world.clinic))
     consent_given(world.patient, world.bob)
     screened(world.patient, world.bob, {"anticoagulants": ["warfarin"]})
-    _visit, session = _session(world)
+    _v, session = _session(world)
     with pytest.raises(ValidationError, match="cannot be compressed"):
         _insert(world, session, "iliopsoas:left")
     with pytest.raises(ValidationError, match="clinical justification"):
@@ -138,14 +138,14 @@ def test_a_blocked_muscle_is_refused_with_its_reason_and_nothing_is_saved(world:
 
 
 def test_depth_beyond_the_muscles_maximum_is_refused(ready: World) -> None:
-    _visit, session = _session(ready)
+    _v, session = _session(ready)
     with pytest.raises(ValidationError, match="no deeper than 19 mm"):
         _insert(ready, session, "rhomboids:right", depth_mm="25")
     assert _insert(ready, session, "rhomboids:right", depth_mm="12")
 
 
 def test_both_sides_of_the_chest_needs_a_justification(ready: World) -> None:
-    _visit, session = _session(ready)
+    _v, session = _session(ready)
     _insert(ready, session, "rhomboids:right", depth_mm="12")
     with pytest.raises(ValidationError, match="Both sides of the chest"):
         _insert(ready, session, "rhomboids:left", depth_mm="12")
@@ -159,7 +159,7 @@ def test_both_sides_of_the_chest_needs_a_justification(ready: World) -> None:
 
 
 def test_consent_withdrawn_a_minute_ago_stops_the_next_insertion(ready: World) -> None:
-    _visit, session = _session(ready)
+    _v, session = _session(ready)
     _insert(ready, session, "deltoid:left")
     ConsentRecord.objects.filter(patient=ready.patient).update(
         withdrawn_at=timezone.now() - dt.timedelta(minutes=1)
@@ -261,7 +261,7 @@ def test_two_editors_the_second_is_told_and_nothing_is_lost(ready: World) -> Non
 def test_bad_insertions_are_refused_clearly(
     ready: World, extra: dict[str, Any], field: str
 ) -> None:
-    _visit, session = _session(ready)
+    _v, session = _session(ready)
     with pytest.raises(ValidationError, match=field) as error:
         _insert(ready, session, "deltoid:left", **extra)
     assert error.value.messages
