@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from filiform.anatomy.catalogue import Muscle
 from filiform.anatomy.chart import VIEWS, chart_zones
 from filiform.anatomy.pdf import chart_pdf_response
 from filiform.anatomy.regions import Side
@@ -39,7 +40,7 @@ def chart(request: HttpRequest, access: Access) -> HttpResponse:
     clinic_id = access.membership.clinic_id
     selected, error = _selection(request, access)
     levels: list[str] = []
-    segment: list[object] = []
+    segment: list[Muscle] = []
     if request.GET.get("levels"):
         try:
             levels = parse_root_levels(request.GET["levels"].split(","))
@@ -47,7 +48,7 @@ def chart(request: HttpRequest, access: Access) -> HttpResponse:
             error = " ".join(problem.messages)
         else:
             segment = list(muscles_for_segment(levels, clinic_id=clinic_id))
-    highlight = {m.slug for m in segment}  # type: ignore[attr-defined]
+    highlight = {m.slug for m in segment}
     views = [
         (view, body_chart_svg(view, clinic_id=clinic_id, selected=selected, highlight=highlight))
         for view in VIEWS
