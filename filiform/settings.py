@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "filiform.screening",
     "filiform.clearance",
     "filiform.charting",
+    "filiform.supplies",
     "filiform.operations",
 ]
 
