@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from filiform.anatomy.catalogue import muscle_get
+from filiform.anatomy.catalogue import UnknownMuscle, muscle_get
 from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.codes import (
     NEEDLE_DIAMETERS_MM,
@@ -442,10 +442,18 @@ def adverse_event_add(*, access: Access, visit_id: int, **data: Any) -> AdverseE
     timing = _choice(
         data.get("timing"), Timing, "timing", _("Did it happen during or after treatment?")
     )
-    text = {
-        k: str(data.get(k) or "").replace("\x00", "").strip()[:500]
-        for k in ("detail", "action_taken", "follow_up", "reported_to", "muscle", "side")
+    # Each text cut to its column's length: PostgreSQL refuses longer text where SQLite would not.
+    limits = {
+        "detail": 500,
+        "action_taken": 500,
+        "follow_up": 500,
+        "reported_to": 200,
+        "muscle": 60,
+        "side": 8,
     }
+    text = {k: str(data.get(k) or "").replace("\x00", "").strip()[:n] for k, n in limits.items()}
+    if text["side"] not in ("", "left", "right"):
+        raise ValidationError({"side": _("The side is left or right (or empty for midline).")})
     if kind == AdverseEventType.OTHER and not text["detail"]:
         raise ValidationError({"detail": _("Describe the event.")})
     if severity != Severity.MILD and not text["action_taken"]:
@@ -453,7 +461,15 @@ def adverse_event_add(*, access: Access, visit_id: int, **data: Any) -> AdverseE
             {"action_taken": _("Record the action taken for a significant or serious event.")}
         )
     if text["muscle"]:
-        muscle_get(text["muscle"], clinic_id=access.membership.clinic_id)
+        try:
+            muscle_get(text["muscle"], clinic_id=access.membership.clinic_id)
+        except UnknownMuscle:
+            raise ValidationError(
+                {
+                    "muscle": _("“%(slug)s” is not a muscle in the catalogue.")
+                    % {"slug": text["muscle"]}
+                }
+            ) from None
     event = AdverseEvent.objects.create(
         visit=visit, kind=kind, severity=severity, timing=timing, recorded_by=access.user, **text
     )
