@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError
 from filiform.anatomy.api import router as anatomy_router
 from filiform.api_auth import BearerToken, BrowserSession
 from filiform.api_errors import Error
+from filiform.charting.api import router as charting_router
 from filiform.clearance.api import router as clearance_router
 from filiform.clinics.access import Access
 from filiform.consent.api import router as consent_router
@@ -18,6 +19,7 @@ from filiform.consent.api import templates_router as consent_templates_router
 from filiform.patients.api import router as patients_router
 from filiform.practitioners.api import router as practitioners_router
 from filiform.screening.api import router as screening_router
+from filiform.supplies.api import router as supplies_router
 
 api = NinjaAPI(
     title="Filiform API",
@@ -89,5 +91,7 @@ api.add_router("/practitioners", practitioners_router)
 api.add_router("", screening_router)
 api.add_router("/clearance", clearance_router)
 api.add_router("", anatomy_router)
+api.add_router("", supplies_router)
 api.add_router("/consents", consent_router)
 api.add_router("/consent-templates", consent_templates_router)
+api.add_router("", charting_router)

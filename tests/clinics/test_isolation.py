@@ -101,6 +101,15 @@ def test_every_api_operation_refuses_another_clinics_token(world: World) -> None
                 "condition": "Isolation check",
                 "reason": "Isolation check",
                 "effect": "off",
+                "view": "front",
+                "x": 0,
+                "y": 0,
+                "percent": 0,
+                "hauler": "Isolation check",
+                "manifest_number": "Isolation check",
+                "patient_id": 1,
+                "method": "phone",
+                "outcome": "Isolation check",
             }
         )
         response = client.generic(
