@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("filiform.screening.urls")),
     path("", include("filiform.clearance.urls")),
     path("", include("filiform.anatomy.urls")),
+    path("", include("filiform.supplies.urls")),
     path("", include("filiform.charting.urls")),
 ]
 

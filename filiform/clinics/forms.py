@@ -24,6 +24,8 @@ class ClinicPolicyForm(forms.ModelForm):
             "medications_valid_days",
             "needles_metal_allergy_safe",
             "unsigned_note_hours",
+            "sharps_max_age_days",
+            "low_stock_needles",
         ]
 
 

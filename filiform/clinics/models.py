@@ -90,6 +90,16 @@ class Clinic(models.Model):
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(336)],
     )
+    sharps_max_age_days = models.PositiveSmallIntegerField(
+        _("seal a sharps container after (days), however full"),
+        default=90,
+        validators=[MinValueValidator(7), MaxValueValidator(365)],
+    )
+    low_stock_needles = models.PositiveIntegerField(
+        _("warn when a needle lot has fewer than this many left"),
+        default=100,
+        validators=[MaxValueValidator(100_000)],
+    )
     needles_metal_allergy_safe = models.BooleanField(
         _("our needles are suitable for patients with a nickel or chromium allergy"),
         default=False,
