@@ -62,3 +62,43 @@ class ContainerForm(forms.Form):
         super().__init__(*args, **kwargs)
         location_field: forms.TypedChoiceField = self.fields["location_id"]  # type: ignore[assignment]
         location_field.choices = _locations(clinic_id)
+
+
+class NeedleStickForm(forms.Form):
+    occurred_at = forms.DateTimeField(
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    injured = forms.TypedChoiceField(label=_("Who was injured"), coerce=int)
+    needle_used = forms.BooleanField(
+        label=_("The needle had been used on a patient"), required=False
+    )
+    source_patient = forms.IntegerField(
+        label=_("Source patient number (#, from the patient page)"), required=False, min_value=1
+    )
+    description = forms.CharField(
+        label=_("What happened"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, access: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from filiform.clinics.access import Permission
+        from filiform.clinics.models import Membership
+
+        people = Membership.objects.filter(
+            clinic_id=access.membership.clinic_id, is_active=True
+        ).select_related("user")
+        if not access.can(Permission.CLINIC_MANAGE):
+            people = people.filter(pk=access.membership.pk)
+        field: forms.TypedChoiceField = self.fields["injured"]  # type: ignore[assignment]
+        field.choices = [(m.pk, m.user.display_name) for m in people]
+        field.initial = access.membership.pk
+
+    def report_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "occurred_at": data["occurred_at"],
+            "needle_used": data["needle_used"],
+            "description": data["description"],
+            "injured_membership_id": data["injured"],
+            "source_patient_id": data["source_patient"],
+        }

@@ -18,4 +18,8 @@ urlpatterns = [
         views.sharps_action,
         name="sharps_action",
     ),
+    path("c/<slug:clinic_slug>/supplies/needle-sticks/", views.needlesticks, name="needlesticks"),
 ]
+urlpatterns.append(
+    path("c/<slug:clinic_slug>/supplies/needle-sticks/", views.needlesticks, name="needlesticks")
+)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -231,3 +232,54 @@ def sharps_action(
         else:
             messages.success(request, _("Container updated."))
     return redirect("supplies:sharps", clinic_slug=access.clinic.slug)
+
+
+@clinic_page()
+@require_http_methods(["GET", "POST"])
+def needlesticks(request: HttpRequest, access: Access) -> HttpResponse:
+    """Report a needle-stick and work through its checklist. Owners see every report, others
+    only their own."""
+    from filiform.supplies.forms import NeedleStickForm
+    from filiform.supplies.needlestick import (
+        needlestick_checklist,
+        needlestick_list,
+        needlestick_report,
+    )
+
+    form = NeedleStickForm(
+        request.POST if request.POST.get("form") == "report" else None,
+        access=access,
+        prefix="report",
+    )
+    if request.method == "POST" and request.POST.get("form") == "report" and form.is_valid():
+        try:
+            needlestick_report(access=access, **form.report_fields())
+        except ValidationError as error:
+            _errors_into(form, error)
+        else:
+            messages.success(
+                request, _("Needle-stick reported. Work through the checklist below now.")
+            )
+            return redirect("supplies:needlesticks", clinic_slug=access.clinic.slug)
+    if request.method == "POST" and request.POST.get("form") == "checklist":
+        post = request.POST
+        try:
+            needlestick_checklist(
+                access=access,
+                injury_id=_int(post.get("injury_id")),
+                washed="washed" in post,
+                source_consent=post.get("source_consent") or None,
+                source_tested="source_tested" in post,
+                medical_assessment_at=timezone.now() if "medical_assessment" in post else None,
+                close="close" in post,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Checklist saved."))
+        return redirect("supplies:needlesticks", clinic_slug=access.clinic.slug)
+    return render(
+        request,
+        "supplies/needlesticks.html",
+        {"form": form, "injuries": needlestick_list(access=access)},
+    )

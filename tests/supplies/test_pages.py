@@ -108,3 +108,35 @@ def test_sharps_page_runs_a_container_through_its_life(world: World) -> None:
     container.refresh_from_db()
     assert container.manifest_number == "MF-1"
     assert client.post(f"{base}{container.pk}/explode/").status_code == 302
+
+
+def test_needle_stick_page_reports_and_checks(world: World) -> None:
+    from filiform.supplies.models import NeedleStickInjury
+
+    client = client_for(world.bob)
+    url = f"/c/{world.clinic.slug}/supplies/needle-sticks/"
+    page = client.get(url).content.decode()
+    assert "Wash the wound" in page
+    membership_id = world.bob.memberships.get().pk
+    response = client.post(
+        url,
+        {
+            "form": "report",
+            "report-occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "report-injured": membership_id,
+            "report-needle_used": "on",
+            "report-source_patient": world.patient.pk,
+            "report-description": "Stick while recapping",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    injury = NeedleStickInjury.objects.get()
+    client.post(
+        url,
+        {"form": "checklist", "injury_id": injury.pk, "washed": "on", "source_consent": "given"},
+    )
+    injury.refresh_from_db()
+    assert injury.washed
+    assert injury.source_consent == "given"
+    assert "Stick while recapping" not in client_for(world.uma).get(url).content.decode()
+    assert "Stick while recapping" in client_for(world.alice).get(url).content.decode()
