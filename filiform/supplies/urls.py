@@ -19,6 +19,7 @@ urlpatterns = [
         name="sharps_action",
     ),
     path("c/<slug:clinic_slug>/supplies/needle-sticks/", views.needlesticks, name="needlesticks"),
+    path("c/<slug:clinic_slug>/reports/safety/", views.safety_report, name="safety_report"),
 ]
 urlpatterns.append(
     path("c/<slug:clinic_slug>/supplies/needle-sticks/", views.needlesticks, name="needlesticks")

@@ -283,3 +283,33 @@ def needlesticks(request: HttpRequest, access: Access) -> HttpResponse:
         "supplies/needlesticks.html",
         {"form": form, "injuries": needlestick_list(access=access)},
     )
+
+
+@clinic_page(Permission.CLINIC_MANAGE)
+def safety_report(request: HttpRequest, access: Access) -> HttpResponse:
+    from filiform.dates import add_months
+    from filiform.supplies.reports import (
+        adverse_event_rates,
+        needles_per_practitioner,
+        needles_plot,
+        rates_plot,
+    )
+
+    months = _int(request.GET.get("months"))
+    months = months if 1 <= months <= 60 else 12
+    since = add_months(timezone.localdate().replace(day=1), -(months - 1))
+    uses = needles_per_practitioner(access=access, since=since)
+    sessions, rates = adverse_event_rates(access=access, since=since)
+    return render(
+        request,
+        "supplies/safety_report.html",
+        {
+            "months": months,
+            "since": since,
+            "uses": uses,
+            "needles_plot": needles_plot(uses) if uses else "",
+            "sessions": sessions,
+            "rates": rates,
+            "rates_plot": rates_plot(rates),
+        },
+    )
