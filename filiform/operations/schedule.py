@@ -25,6 +25,10 @@ DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob(
         "credential-expiry-reminders", "filiform.practitioners.tasks.credential_expiry_reminders"
     ),
+    DailyJob(
+        "needlestick-follow-up-reminders",
+        "filiform.supplies.tasks.needlestick_follow_up_reminders",
+    ),
 )
 
 

@@ -173,6 +173,7 @@ class NeedleStickInjury(models.Model):
     source_tested = models.BooleanField(_("source patient tested (HBV, HCV, HIV)"), default=False)
     medical_assessment_at = models.DateTimeField(null=True, blank=True)
     follow_up_dates = models.JSONField(default=list)  # ISO dates: 6 weeks, 3 and 6 months
+    reminders_sent = models.JSONField(default=list)  # "date:days-before" already e-mailed
     closed_at = models.DateTimeField(null=True, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(

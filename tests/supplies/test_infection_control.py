@@ -154,3 +154,35 @@ def test_owner_reports_for_staff_and_follow_ups_come_due(world: World) -> None:
             description="for someone else",
             injured_membership_id=membership(world.uma, world.clinic).pk,
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_follow_up_reminders_go_out_a_week_before_and_on_the_day_once_each(
+    world: World, smtp_server
+) -> None:
+    import time_machine
+    from django.core.management import call_command
+
+    from filiform.operations.schedule import schedule_due_jobs
+
+    injury = needlestick_report(
+        access=access_for(world.bob, world.clinic),
+        occurred_at=timezone.now() - dt.timedelta(hours=2),
+        needle_used=True,
+        description="Used needle",
+        source_patient_id=world.patient.pk,
+    )
+    first = dt.date.fromisoformat(injury.follow_up_dates[0])
+    for day, expected in [
+        (first - dt.timedelta(days=8), 0),
+        (first - dt.timedelta(days=7), 1),
+        (first, 2),
+    ]:
+        with time_machine.travel(f"{day.isoformat()} 15:00:00+00:00", tick=False):
+            schedule_due_jobs()
+            call_command("worker", "--batch", "--verbosity", "0")
+            schedule_due_jobs()  # the same day again sends nothing more
+            call_command("worker", "--batch", "--verbosity", "0")
+        assert len(smtp_server.messages) == expected, day
+    assert "bob@clinic.test" in smtp_server.messages[0]["To"]
+    assert "alice@clinic.test" in smtp_server.messages[0]["To"]
