@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("filiform.anatomy.urls")),
     path("", include("filiform.supplies.urls")),
     path("", include("filiform.charting.urls")),
+    path("", include("filiform.charting.urls_records")),
 ]
 
 handler403 = "filiform.clinics.errors.forbidden"

@@ -45,7 +45,17 @@ def switch(request: HttpRequest) -> HttpResponse:
 
 @clinic_page()
 def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
-    return render(request, "clinics/dashboard.html", {"clinic": access.clinic})
+    from filiform.charting.timeline import safety_events, unsigned_notes
+
+    return render(
+        request,
+        "clinics/dashboard.html",
+        {
+            "clinic": access.clinic,
+            "unsigned": unsigned_notes(access=access),
+            "safety": safety_events(access=access),
+        },
+    )
 
 
 @clinic_page(Permission.CLINIC_MANAGE)

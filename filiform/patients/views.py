@@ -80,11 +80,18 @@ def patient_edit(request: HttpRequest, access: Access, patient_id: int) -> HttpR
 
 @clinic_page(Permission.PATIENT_VIEW)
 def patient_detail(request: HttpRequest, access: Access, patient_id: int) -> HttpResponse:
+    from filiform.charting.timeline import patient_timeline, patient_visit_dates
     from filiform.clearance.views import clearance_panel
 
     patient = patient_get(access=access, patient_id=patient_id)
+    # Clinicians see the clinical timeline; front desk and billing only when visits were.
+    visits: dict[str, object] = (
+        {"timeline": patient_timeline(access=access, patient_id=patient.pk)}
+        if access.can(Permission.CLINICAL_RECORD)
+        else {"visit_dates": patient_visit_dates(access=access, patient_id=patient.pk)}
+    )
     return render(
         request,
         "patients/detail.html",
-        {"patient": patient, **clearance_panel(access=access, patient=patient)},
+        {"patient": patient, **clearance_panel(access=access, patient=patient), **visits},
     )
