@@ -310,3 +310,22 @@ class Addendum(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise SignedRecordChanged("addenda are never deleted")
+
+
+class InsertionFavourite(models.Model):
+    """A clinician's saved insertion (muscle, needle, depth, technique…), charted again with one
+    tap. Still goes through ``insertion_add`` and its clearance each time it is used."""
+
+    owner = models.ForeignKey("clinics.Membership", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=80)
+    data = models.JSONField(default=dict)  # insertion fields, as the entry form cleans them
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["name", "id"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["owner", "name"], name="favourite_name_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
