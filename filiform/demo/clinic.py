@@ -72,9 +72,11 @@ def demo_reset() -> None:
     """Remove the demo clinics and people. The audit log keeps its entries: it is append-only."""
     clinics = Clinic.objects.filter(slug__in=DEMO_SLUGS)
     from filiform.consent.models import ConsentRecord, ConsentTemplate
+    from filiform.demo.visits import demo_visits_reset
     from filiform.patients.models import EpisodeOfCare
     from filiform.screening.models import MedicationCheck, RuleChoice, Screening
 
+    demo_visits_reset(clinics)  # charting rows hold consent records and screenings
     MedicationCheck.objects.filter(screening__clinic__in=clinics).delete()
     Screening.objects.filter(clinic__in=clinics).delete()
     EpisodeOfCare.objects.filter(clinic__in=clinics).delete()
@@ -146,6 +148,9 @@ def demo_build(*, reset: bool = False, seed: int = 2026, progress: Progress = _q
     from filiform.demo.clearance import demo_clearance_states
 
     notes = demo_clearance_states(riverside)
+    from filiform.demo.visits import demo_visits
+
+    notes += demo_visits(riverside, seed=seed, progress=progress)
     for step in DEMO_STEPS:
         step(riverside, progress)
     return DemoResult(created=True, patients=len(people), notes=notes)

@@ -110,3 +110,93 @@ def test_demo_has_patients_in_every_clearance_state(capsys) -> None:
     assert verdicts(9)[0] == Verdict.NO_GO  # screening lapsed
     call_command("demo", "--reset")  # screenings and episodes are rebuilt too
     assert Patient.objects.filter(clinic__slug="riverside").count() == 50
+
+
+def test_demo_has_months_of_charted_visits_signed_with_their_hash(capsys) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from filiform.anatomy.catalogue import muscle_catalogue
+    from filiform.charting.models import (
+        AdverseEvent,
+        Insertion,
+        NeedleIncident,
+        NeedlingSession,
+        Visit,
+    )
+    from filiform.charting.visits import content_sha256, visit_content
+
+    call_command("demo")
+    assert "visits charted since" in capsys.readouterr().out
+    visits = Visit.objects.filter(clinic__slug="riverside")
+    first = visits.order_by("started_at").first()
+    assert first is not None
+    assert timezone.now() - first.started_at > dt.timedelta(days=90)
+    patients = set(visits.values_list("patient__given_names", "patient__family_name"))
+    assert len(patients) == 5  # the cleared and caution patients of the clearance demo
+    signed = list(visits.filter(status="signed"))
+    assert len(signed) >= 40
+    for visit in signed:
+        assert visit.signed_content == visit_content(visit)
+        assert visit.content_sha256 == content_sha256(visit.signed_content)
+    # One unsigned note older than the clinic's 24 hours, one being charted now.
+    drafts = visits.filter(status="draft")
+    overdue = [v for v in drafts if timezone.now() - v.started_at > dt.timedelta(hours=24)]
+    assert len(overdue) == 1
+    assert overdue[0].practitioner.user.email == "ims@demo.filiform.test"
+    assert drafts.count() == 2
+    assert visits.filter(status="entered_in_error").count() == 1
+    # Brady 2014: mild events in about 19% of sessions; at most one significant, none serious.
+    sessions = NeedlingSession.objects.filter(visit__clinic__slug="riverside")
+    assert sessions.filter(mode="gunn_ims", performer__user__email__startswith="ims@").exists()
+    with_mild = sessions.filter(visit__adverse_events__severity="mild").distinct().count()
+    assert 0.12 <= with_mild / sessions.count() <= 0.28
+    events = AdverseEvent.objects.filter(visit__clinic__slug="riverside")
+    kinds = [k for k in events.filter(severity="mild").values_list("kind", flat=True)]
+    assert max(set(kinds), key=kinds.count) == "bruising"
+    assert events.filter(severity="significant").count() <= 1
+    assert not events.filter(severity="serious").exists()
+    assert NeedleIncident.objects.filter(session__visit__clinic__slug="riverside").count() == 1
+    for session in sessions:
+        counted = session.needles_opened - session.needles_removed
+        assert counted == (1 if hasattr(session, "incident") else 0)
+        assert session.needles_opened == sum(i.needle_count for i in session.insertions.all())
+    catalogue = muscle_catalogue()
+    for insertion in Insertion.objects.filter(session__visit__clinic__slug="riverside"):
+        limit = catalogue[insertion.muscle].max_depth_mm or insertion.needle_length_mm
+        assert 0 < insertion.depth_mm <= min(limit, insertion.needle_length_mm)
+
+
+def test_demo_history_is_deterministic_keeps_clearance_and_resets() -> None:
+    from filiform.charting.models import Insertion, Visit
+    from filiform.clearance.decision import Verdict, clearance_decide
+    from filiform.clinics.access import Access
+
+    def history() -> list[tuple]:
+        return list(
+            Insertion.objects.filter(session__visit__clinic__slug="riverside")
+            .order_by("session__visit__started_at", "order")
+            .values_list(
+                "session__visit__patient__family_name",
+                "muscle",
+                "side",
+                "needle_diameter_mm",
+                "depth_mm",
+            )
+        )
+
+    call_command("demo")
+    first = history()
+    call_command("demo", "--reset")  # the charting rows go first, then the rest
+    assert history() == first
+    assert Visit.objects.filter(clinic__slug="riverside").count() > 40
+    physio = Membership.objects.get(
+        user__email="physio@demo.filiform.test", clinic__slug="riverside"
+    )
+    access = Access(user=physio.user, membership=physio)
+    cleared = Patient.objects.filter(clinic__slug="riverside").order_by("id")[0]
+    assert (
+        clearance_decide(access=access, patient_id=cleared.pk, practitioner_id=physio.pk).verdict
+        == Verdict.GO
+    )
