@@ -79,6 +79,7 @@ def template_choices(templates: list[NoteTemplate]) -> list[tuple[int, str]]:
 
 
 class TemplatePickForm(forms.Form):
+    prefix = "tpl"
     template = forms.TypedChoiceField(label=_("Start from template"), coerce=int)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -262,6 +263,7 @@ class NeedleCountForm(forms.Form):
 
 
 class IncidentForm(forms.Form):
+    prefix = "incident"
     description = forms.CharField(
         label=_("What happened"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -273,6 +275,7 @@ class IncidentForm(forms.Form):
 
 
 class AdverseEventForm(forms.Form):
+    prefix = "ae"
     kind = forms.ChoiceField(label=_("Type"), choices=[("", "—"), *AdverseEventType.choices])
     detail = _text(_("What happened"), 500)
     severity = forms.ChoiceField(
@@ -296,6 +299,7 @@ class AddendumForm(forms.Form):
 
 
 class EnteredInErrorForm(forms.Form):
+    prefix = "eie"
     reason = forms.CharField(
         label=_("Why was this visit entered in error?"),
         max_length=300,

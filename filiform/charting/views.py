@@ -203,12 +203,9 @@ def sign(request: HttpRequest, access: Access, visit_id: int) -> HttpResponse:
     try:
         visit_sign(access=access, visit_id=record.pk)
     except ValidationError as error:
-        return render_visit(
-            request,
-            access,
-            visit_of_clinic(access=access, visit_id=record.pk),
-            sign_errors=error.messages,
-        )
+        for text in error.messages:  # back to the page (a reload must not sign again)
+            messages.error(request, text)
+        return HttpResponseRedirect(visit_url(access, record, "sign"))
     messages.success(request, _("Signed and locked. Later changes are addenda."))
     return HttpResponseRedirect(visit_url(access, record))
 
