@@ -32,6 +32,21 @@ def _visible(access: Access) -> QuerySet[NeedleStickInjury]:
     return injuries.filter(Q(injured=access.user))
 
 
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def _moment(value: dt.datetime, field: str) -> dt.datetime:
+    """An aware time between 2000 and now (a time without a zone is the clinic's local time)."""
+    if timezone.is_naive(value):
+        try:
+            value = timezone.make_aware(value)
+        except (ValueError, OverflowError):
+            raise ValidationError({field: _("Give a real date and time.")}) from None
+    if not EARLIEST <= value <= timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({field: _("The time must be after 2000 and not in the future.")})
+    return value
+
+
 def needlestick_list(*, access: Access) -> QuerySet[NeedleStickInjury]:
     audit_access(access, action=AuditAction.READ, object_type="needlestick_list")
     return _visible(access).select_related("injured", "source_patient")
@@ -68,8 +83,9 @@ def needlestick_report(
         if found is None:
             raise Http404("No such staff member.")
         injured = found
-    if occurred_at > timezone.now():
+    if not timezone.is_naive(occurred_at) and occurred_at > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError({"occurred_at": _("The injury cannot be in the future.")})
+    occurred_at = _moment(occurred_at, "occurred_at")
     description = clean_text(description, 500)
     if not description:
         raise ValidationError({"description": _("Describe what happened.")})
@@ -145,6 +161,7 @@ def needlestick_checklist(
             )
         injury.source_tested = source_tested
     if medical_assessment_at is not None:
+        medical_assessment_at = _moment(medical_assessment_at, "medical_assessment_at")
         if medical_assessment_at < injury.occurred_at:
             raise ValidationError(
                 {"medical_assessment_at": _("The assessment cannot come before the injury.")}

@@ -107,3 +107,14 @@ def test_sharps_and_needlestick_over_the_api(world: World) -> None:
         )[0]
         == 404
     )
+
+
+def test_impossible_times_are_refused_not_crashed_on(world: World) -> None:
+    bob = api(world, world.bob)
+    for when in ("0001-01-01T00:00:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59"):
+        status, body = post(
+            bob,
+            "/api/v1/needlestick-injuries",
+            {"occurred_at": when, "needle_used": False, "description": "x"},
+        )
+        assert status == 422, (when, body)
