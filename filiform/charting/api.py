@@ -159,6 +159,7 @@ def start_session(request: HttpRequest, visit_id: int, payload: SessionIn) -> St
         visit_id=visit_id,
         position=payload.position.value,
         mode=payload.mode.value,
+        location_id=payload.location_id,
     )
     return Status(201, SessionOut.of(session))
 

@@ -202,13 +202,25 @@ class InsertionForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    lot_id = forms.TypedChoiceField(
+        label=_("Needle lot"), required=False, coerce=int, empty_value=None
+    )
 
     def __init__(
-        self, *args: Any, muscles: dict[str, Muscle], ims: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        muscles: dict[str, Muscle],
+        ims: bool = False,
+        lots: list[tuple[int, str]] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.ims = ims
         self.muscles = muscles
+        if lots:
+            _choices(self, "lot_id", [("", _("Automatic: the lot that expires first")), *lots])
+        else:
+            del self.fields["lot_id"]
         _choices(self, "muscle", [("", "—"), *((m.slug, m.name) for m in muscles.values())])
         if ims:
             _choices(self, "technique", [(t.value, t.label) for t in IMS_TECHNIQUES])

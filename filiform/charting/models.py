@@ -176,6 +176,9 @@ class NeedlingSession(_Locked):
     screening = models.ForeignKey(
         "screening.Screening", on_delete=models.PROTECT, related_name="+", null=True
     )
+    location = models.ForeignKey(
+        "clinics.Location", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )  # whose needle stock the insertions draw on
     needles_opened = models.PositiveSmallIntegerField(_("needles opened"), default=0)
     needles_removed = models.PositiveSmallIntegerField(
         _("needles removed and disposed of"), default=0
@@ -200,6 +203,13 @@ class Insertion(_Locked):
     muscle = models.CharField(max_length=60)  # catalogue slug
     side = models.CharField(max_length=8, blank=True)  # left | right | "" (midline)
     trigger_point = models.CharField(max_length=30, blank=True)
+    lot = models.ForeignKey(
+        "supplies.NeedleLot",
+        on_delete=models.PROTECT,
+        related_name="insertions",
+        null=True,
+        blank=True,
+    )
     needle_diameter_mm = models.DecimalField(max_digits=3, decimal_places=2)
     needle_length_mm = models.PositiveSmallIntegerField()
     needle_count = models.PositiveSmallIntegerField(default=1)

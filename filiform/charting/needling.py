@@ -34,6 +34,7 @@ from filiform.charting.models import AdverseEvent, Insertion, NeedleIncident, Ne
 from filiform.charting.visits import _require_draft, visit_of_clinic
 from filiform.clearance.decision import Clearance, Verdict, clearance_decide
 from filiform.clinics.access import Access, Permission
+from filiform.clinics.models import Location
 
 INSERTION_FIELDS = {
     "muscle",
@@ -56,6 +57,7 @@ INSERTION_FIELDS = {
     "retest",
     "retest_note",
     "justification",
+    "lot_id",
 }
 MAX_NEEDLES = 200
 
@@ -86,7 +88,12 @@ def _refused(clearance: Clearance, reasons: list[Any]) -> ValidationError:
 
 @transaction.atomic
 def session_start(
-    *, access: Access, visit_id: int, position: str, mode: str = SessionMode.DRY_NEEDLING
+    *,
+    access: Access,
+    visit_id: int,
+    position: str,
+    mode: str = SessionMode.DRY_NEEDLING,
+    location_id: int | None = None,
 ) -> NeedlingSession:
     """Start the needling in a draft visit: refused unless the acting clinician is cleared for
     this patient right now (consent, screening, credentials)."""
@@ -115,6 +122,7 @@ def session_start(
     session = NeedlingSession.objects.create(
         visit=visit,
         performer=access.membership,
+        location=_session_location(access, location_id),
         mode=mode,
         position=position,
         clearance_verdict=clearance.verdict.value,
@@ -133,6 +141,17 @@ def session_start(
         detail={"visit": visit.pk, "clearance": clearance.verdict.value},
     )
     return session
+
+
+def _session_location(access: Access, location_id: int | None) -> Location | None:
+    """Where the needles come from: the location chosen, or the clinic's first open one."""
+    locations = Location.objects.filter(clinic_id=access.membership.clinic_id, is_active=True)
+    if location_id is None:
+        return locations.order_by("name", "id").first()
+    location = locations.filter(pk=location_id).first()
+    if location is None:
+        raise ValidationError({"location_id": _("Choose one of the clinic's open locations.")})
+    return location
 
 
 def _decimal(value: Any, field: str, message: str) -> Decimal:
@@ -297,16 +316,41 @@ def insertion_add(*, access: Access, session_id: int, **data: Any) -> Insertion:
                 % {"m": muscle.name, "d": f"{muscle.max_depth_mm:g}", "note": muscle.caution_note}
             }
         )
+    from filiform.supplies.stock import lot_for_insertion, needles_take
+
+    lot_id = data.get("lot_id")
+    if lot_id is not None and (not isinstance(lot_id, int) or isinstance(lot_id, bool)):
+        raise ValidationError({"lot_id": _("Choose a needle lot.")})
+    lot = lot_for_insertion(
+        clinic_id=access.membership.clinic_id,
+        location_id=session.location_id,
+        lot_id=lot_id,
+        diameter_mm=clean["needle_diameter_mm"],
+        length_mm=clean["needle_length_mm"],
+        count=clean["needle_count"],
+        electrical=clean["technique"] == Technique.ELECTRICAL,
+        on=timezone.localdate(),
+    )
     order = (session.insertions.aggregate(n=Max("order"))["n"] or 0) + 1
     insertion = Insertion.objects.create(
         session=session,
         order=order,
         muscle=slug,
         side=side,
+        lot=lot,
         justification=verdict.justification,
         clearance_reasons=_reasons(verdict.reasons),
         **clean,
     )
+    if lot is not None and session.location_id is not None:
+        # Same transaction: if the stock cannot give these needles, the insertion is undone.
+        needles_take(
+            lot=lot,
+            location_id=session.location_id,
+            count=insertion.needle_count,
+            insertion_id=insertion.pk,
+            user_id=access.user.pk,
+        )
     session.needles_opened = min(session.needles_opened + insertion.needle_count, MAX_NEEDLES)
     session.save(update_fields=["needles_opened"])
     audit_access(

@@ -76,6 +76,9 @@ class ErrorIn(Schema):
 class SessionIn(Schema):
     position: Position
     mode: SessionMode = SessionMode.DRY_NEEDLING
+    location_id: int | None = Field(
+        None, ge=1, le=2**62, description="Whose needle stock to use (default: the first location)"
+    )
 
 
 class InsertionIn(Schema):
@@ -100,6 +103,12 @@ class InsertionIn(Schema):
     retest_note: Text = Field("", max_length=200)
     justification: Text = Field(
         "", max_length=500, description="Required for a muscle the clearance marks as caution"
+    )
+    lot_id: int | None = Field(
+        None,
+        ge=1,
+        le=2**62,
+        description="Needle lot; left out, the earliest-expiring usable lot of that size is used",
     )
 
 
@@ -166,6 +175,7 @@ class InsertionOut(Schema):
     retest: str
     retest_note: str
     justification: str
+    lot: str
     clearance_reasons: list[dict[str, str]]
     created_at: dt.datetime
 
@@ -194,6 +204,7 @@ class InsertionOut(Schema):
             retest=i.retest,
             retest_note=i.retest_note,
             justification=i.justification,
+            lot=i.lot.lot_number if i.lot is not None else "",
             clearance_reasons=[{str(k): str(v) for k, v in r.items()} for r in i.clearance_reasons],
             created_at=i.created_at,
         )

@@ -263,6 +263,7 @@ def session_context(
             "insertion_form": InsertionForm(
                 muscles=muscles,
                 ims=context["ims"],
+                lots=session_lots(access, session),
                 initial=entry_initial(session, insertions[-1] if insertions else None),
             ),
             "favourite_form": FavouriteForm(),
@@ -298,3 +299,15 @@ def session_context(
 def muscle_label(muscles: dict[str, Muscle], slug: str, side: str) -> str:
     name = muscles[slug].name if slug in muscles else slug
     return f"{name} ({Side(side).label.lower()})" if side in Side.values else name
+
+
+def session_lots(access: Access, session: NeedlingSession) -> list[tuple[int, str]]:
+    from django.utils import timezone
+
+    from filiform.supplies.stock import usable_lots
+
+    return usable_lots(
+        clinic_id=access.membership.clinic_id,
+        location_id=session.location_id,
+        on=timezone.localdate(),
+    )

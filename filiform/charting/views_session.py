@@ -34,7 +34,7 @@ from filiform.charting.needling import (
     needles_count,
     session_start,
 )
-from filiform.charting.views_context import done, muscle_label, render_visit
+from filiform.charting.views_context import done, muscle_label, render_visit, session_lots
 from filiform.charting.visits import visit_of_clinic
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
@@ -54,6 +54,7 @@ def _entry_form(
         data,
         muscles=muscles_for(access.membership.clinic_id),
         ims=session.mode == "gunn_ims",
+        lots=session_lots(access, session),
         **kwargs,
     )
 

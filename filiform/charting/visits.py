@@ -174,6 +174,7 @@ def visit_content(visit: Visit) -> dict[str, Any]:
                     "side": i.side,
                     "trigger_point": i.trigger_point,
                     "needle": f"{i.needle_diameter_mm}x{i.needle_length_mm}",
+                    "lot": i.lot.lot_number if i.lot is not None else "",
                     "needle_count": i.needle_count,
                     "depth_mm": str(i.depth_mm),
                     "technique": i.technique,
@@ -190,7 +191,7 @@ def visit_content(visit: Visit) -> dict[str, Any]:
                     "retest_note": i.retest_note,
                     "justification": i.justification,
                 }
-                for i in session.insertions.all()
+                for i in session.insertions.select_related("lot")
             ],
             "incident": None,
         }

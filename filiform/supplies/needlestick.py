@@ -83,7 +83,9 @@ def needlestick_report(
         if found is None:
             raise Http404("No such staff member.")
         injured = found
-    if not timezone.is_naive(occurred_at) and occurred_at > timezone.now() + dt.timedelta(minutes=5):
+    if not timezone.is_naive(occurred_at) and occurred_at > timezone.now() + dt.timedelta(
+        minutes=5
+    ):
         raise ValidationError({"occurred_at": _("The injury cannot be in the future.")})
     occurred_at = _moment(occurred_at, "occurred_at")
     description = clean_text(description, 500)

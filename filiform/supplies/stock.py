@@ -373,3 +373,104 @@ def stock_alerts(
                 StockAlert(lot, on_hand, str(_("Expires on %(d)s") % {"d": lot.expires_on}))
             )
     return alerts
+
+
+def lot_for_insertion(
+    *,
+    clinic_id: int,
+    location_id: int | None,
+    lot_id: int | None,
+    diameter_mm: Decimal,
+    length_mm: int,
+    count: int,
+    electrical: bool,
+    on: dt.date,
+) -> NeedleLot | None:
+    """The lot an insertion uses. Once a clinic has received needles, every insertion names a
+    lot: the one chosen, or else the usable lot of that size with the earliest expiry that has
+    enough needles at the session's location (first expiry, first out). Expired and recalled
+    lots are refused; electrical stimulation needs a metal handle."""
+    if lot_id is None and not NeedleLot.objects.filter(clinic_id=clinic_id).exists():
+        return None  # the clinic does not track needle lots (yet)
+    size = f"{diameter_mm:.2f}×{length_mm} mm"
+    if location_id is None:
+        raise ValidationError(
+            {"lot": _("This session has no location, so no needle stock to draw on.")}
+        )
+    if lot_id is not None:
+        lot = (
+            NeedleLot.objects.select_related("product")
+            .filter(pk=lot_id, clinic_id=clinic_id)
+            .first()
+        )
+        if lot is None:
+            raise ValidationError({"lot_id": _("There is no such needle lot in this clinic.")})
+        problem = lot_usable_problem(lot, on=on)
+        if problem:
+            raise ValidationError({"lot_id": problem})
+        if lot.product.diameter_mm != diameter_mm or lot.product.length_mm != length_mm:
+            raise ValidationError(
+                {
+                    "lot_id": _("Lot %(lot)s holds %(p)s needles, not %(s)s.")
+                    % {
+                        "lot": lot.lot_number,
+                        "p": f"{lot.product.diameter_mm}×{lot.product.length_mm} mm",
+                        "s": size,
+                    }
+                }
+            )
+    else:
+        candidates = NeedleLot.objects.select_related("product").filter(
+            clinic_id=clinic_id,
+            recalled_at__isnull=True,
+            expires_on__gte=on,
+            product__diameter_mm=diameter_mm,
+            product__length_mm=length_mm,
+            stock__location_id=location_id,
+            stock__quantity__gte=count,
+        )
+        if electrical:
+            candidates = candidates.filter(product__handle=Handle.METAL)
+        found = candidates.order_by("expires_on", "id").first()
+        if found is None:
+            kind = _("metal-handle ") if electrical else ""
+            raise ValidationError(
+                {
+                    "lot": _(
+                        "No usable %(kind)s%(s)s needles in stock here: receive a box, or choose another size."
+                    )
+                    % {"kind": kind, "s": size}
+                }
+            )
+        lot = found
+    if electrical and lot.product.handle != Handle.METAL:
+        raise ValidationError(
+            {
+                "technique": _(
+                    "Electrical stimulation needs a metal-handle needle; lot %(lot)s has plastic handles."
+                )
+                % {"lot": lot.lot_number}
+            }
+        )
+    return lot
+
+
+def usable_lots(*, clinic_id: int, location_id: int | None, on: dt.date) -> list[tuple[int, str]]:
+    """Lots a clinician may chart from at a location today, for the insertion form."""
+    if location_id is None:
+        return []
+    lots = (
+        NeedleLot.objects.filter(
+            clinic_id=clinic_id,
+            recalled_at__isnull=True,
+            expires_on__gte=on,
+            stock__location_id=location_id,
+            stock__quantity__gt=0,
+        )
+        .select_related("product")
+        .order_by("product__diameter_mm", "product__length_mm", "expires_on")
+    )
+    return [
+        (lot.pk, f"{lot.product} · {lot.lot_number} · {_('expires')} {lot.expires_on}")
+        for lot in lots
+    ]

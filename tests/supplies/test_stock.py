@@ -159,14 +159,10 @@ def _treated(world: World, family: str, lot: NeedleLot, location: Location, need
         needle_count=needles,
         depth_mm="10",
         technique="static",
+        lot_id=lot.pk,  # the stock goes down with the insertion, in the same transaction
     )
-    needles_take(
-        lot=lot,
-        location_id=location.pk,
-        count=needles,
-        insertion_id=insertion.pk,
-        user_id=world.bob.pk,
-    )
+    assert insertion.lot == lot
+    assert LotStock.objects.get(lot=lot, location=location).quantity >= 0
     return patient.pk
 
 
