@@ -72,11 +72,14 @@ def demo_reset() -> None:
     """Remove the demo clinics and people. The audit log keeps its entries: it is append-only."""
     clinics = Clinic.objects.filter(slug__in=DEMO_SLUGS)
     from filiform.consent.models import ConsentRecord, ConsentTemplate
+    from filiform.demo.supplies import demo_ledger_reset, demo_supplies_reset
     from filiform.demo.visits import demo_visits_reset
     from filiform.patients.models import EpisodeOfCare
     from filiform.screening.models import MedicationCheck, RuleChoice, Screening
 
+    demo_ledger_reset(clinics)  # the stock ledger points at insertions
     demo_visits_reset(clinics)  # charting rows hold consent records and screenings
+    demo_supplies_reset(clinics)  # lots and containers hold locations
     MedicationCheck.objects.filter(screening__clinic__in=clinics).delete()
     Screening.objects.filter(clinic__in=clinics).delete()
     EpisodeOfCare.objects.filter(clinic__in=clinics).delete()

@@ -66,6 +66,7 @@ from filiform.demo.courses import (
     Course,
     Site,
 )
+from filiform.demo.supplies import DemoStock, demo_recall_and_sharps
 from filiform.patients.models import EpisodeOfCare, Patient
 from filiform.screening.models import Screening, ScreeningStatus
 
@@ -242,7 +243,7 @@ def _access(member: Membership) -> Access:
     return Access(user=member.user, membership=member, via="demo")
 
 
-def _chart(plan: Planned, rng: random.Random, clearances: _Clearances) -> Visit:
+def _chart(plan: Planned, rng: random.Random, clearances: _Clearances, stock: DemoStock) -> Visit:
     practitioner = plan.performer
     note = _note(plan.course, rng, plan.number, plan.of)
     if not plan.needling:
@@ -275,6 +276,7 @@ def _chart(plan: Planned, rng: random.Random, clearances: _Clearances) -> Visit:
         consent_record=consent,
         consent_version=consent.template.version if consent else None,
         screening=screening,
+        location=stock.location,
     )
     low, high = plan.course.per_session
     chosen = rng.sample(plan.sites, k=min(len(plan.sites), rng.randint(low, high)))
@@ -291,6 +293,8 @@ def _chart(plan: Planned, rng: random.Random, clearances: _Clearances) -> Visit:
         )
         referred = not ims and rng.random() < 0.35
         retest = rng.choice((Retest.BETTER, Retest.BETTER, Retest.SAME, Retest.NOT_TESTED))
+        diameter = Decimal("0.16") if anticoagulated else Decimal(site.diameter)
+        count = 1 if ims or anticoagulated else rng.choice((1, 1, 2))
         insertions.append(
             Insertion(
                 session=session,
@@ -298,9 +302,10 @@ def _chart(plan: Planned, rng: random.Random, clearances: _Clearances) -> Visit:
                 muscle=site.slug,
                 side=site.side,
                 trigger_point=site.point,
-                needle_diameter_mm=Decimal("0.16") if anticoagulated else Decimal(site.diameter),
+                needle_diameter_mm=diameter,
                 needle_length_mm=site.length,
-                needle_count=1 if ims or anticoagulated else rng.choice((1, 1, 2)),
+                needle_count=count,
+                lot=stock.pick(diameter, site.length, count, plan.when.date()),
                 depth_mm=min(depth, Decimal("10.0")) if anticoagulated else depth,
                 technique=Technique.STATIC
                 if anticoagulated
@@ -325,6 +330,7 @@ def _chart(plan: Planned, rng: random.Random, clearances: _Clearances) -> Visit:
             )
         )
     Insertion.objects.bulk_create(insertions)
+    stock.record(insertions, at=started)
     session.needles_opened = session.needles_removed = sum(i.needle_count for i in insertions)
     session.save(update_fields=["needles_opened", "needles_removed"])
     return visit
@@ -483,9 +489,10 @@ def demo_visits(
     planned.sort(key=lambda p: p.when)
 
     clearances = _Clearances()
+    stock = DemoStock(clinic, staff["owner"].user, since=min(p.when for p in planned).date())
     visits = []
     for done, plan in enumerate(planned, start=1):
-        visits.append((plan, _chart(plan, rng, clearances)))
+        visits.append((plan, _chart(plan, rng, clearances, stock)))
         if progress is not None and done % 10 == 0:
             progress("visits", done, len(planned))
 
@@ -523,6 +530,8 @@ def demo_visits(
             text="Patient phoned: the bruise is fading, no other concerns.",
         )
     _plans(clinic, {p.episode.pk: p for p in planned}.values())
+    stock.settle()
+    supply_lines = demo_recall_and_sharps(clinic, staff["owner"].user, stock)
     if progress is not None:
         progress("visits", len(planned), len(planned))
     lines = [
@@ -534,7 +543,7 @@ def demo_visits(
             f"{priya.patient.display_name}: Priya's note from two days ago is unsigned "
             "(sign in as ims@ to see it on the dashboard)"
         )
-    return lines
+    return lines + supply_lines
 
 
 def _plans(clinic: Clinic, plans: Any) -> None:

@@ -200,3 +200,40 @@ def test_demo_history_is_deterministic_keeps_clearance_and_resets() -> None:
         clearance_decide(access=access, patient_id=cleared.pk, practitioner_id=physio.pk).verdict
         == Verdict.GO
     )
+
+
+def test_demo_has_lots_a_recall_and_containers_in_every_state() -> None:
+    from django.db.models import Sum
+
+    from filiform.clinics.access import Access
+    from filiform.supplies.models import LotStock, NeedleLot, SharpsContainer, StockMovement
+    from filiform.supplies.sharps import container_alerts, container_state
+    from filiform.supplies.stock import recall_report
+
+    call_command("demo")
+    riverside = Clinic.objects.get(slug="riverside")
+    from filiform.charting.models import Insertion
+
+    charted = Insertion.objects.filter(session__visit__clinic=riverside)
+    assert charted.exists()
+    assert not charted.filter(lot__isnull=True).exists()  # every demo insertion names its lot
+    # The ledger adds up: received minus used is what is on the shelf, lot by lot.
+    for lot in NeedleLot.objects.filter(clinic=riverside):
+        moved = StockMovement.objects.filter(lot=lot).aggregate(n=Sum("change"))["n"]
+        assert moved == LotStock.objects.filter(lot=lot).aggregate(n=Sum("quantity"))["n"]
+    recalled = NeedleLot.objects.get(clinic=riverside, recalled_at__isnull=False)
+    owner = Membership.objects.get(user__email="owner@demo.filiform.test", clinic=riverside)
+    _lot, lines = recall_report(
+        access=Access(user=owner.user, membership=owner), lot_id=recalled.pk
+    )
+    assert len(lines) >= 2
+    assert sum(line.contacted for line in lines) == 1
+    states = {container_state(c).value for c in SharpsContainer.objects.filter(clinic=riverside)}
+    assert states == {"in_use", "sealed", "picked_up"}
+    reasons = " ".join(a.reason for a in container_alerts(clinic_id=riverside.pk, max_age_days=90))
+    assert "80 % full" in reasons
+    assert "Open for" in reasons
+    call_command("demo", "--reset")
+    assert (
+        NeedleLot.objects.filter(clinic__slug="riverside", recalled_at__isnull=False).count() == 1
+    )
