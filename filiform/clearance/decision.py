@@ -31,8 +31,9 @@ from filiform.anatomy.catalogue import Muscle, UnknownMuscle, muscle_get
 from filiform.anatomy.regions import Region, Side
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
-from filiform.clinics.models import Membership, Role
+from filiform.clinics.models import Clinic, Membership, Role
 from filiform.consent.records import consent_status
+from filiform.patients.models import Patient
 from filiform.patients.selectors import patient_of_clinic
 from filiform.practitioners.standing import practitioner_standing
 from filiform.screening.rules import Level, muscle_findings
@@ -178,10 +179,44 @@ def clearance_decide(
     the verdicts and that a screening finding applies, not the health details behind it."""
     access.require(Permission.PATIENT_VIEW)
     targets = parse_targets(muscles or [], clinic_id=access.membership.clinic_id)
-    justifications = {k: v.replace("\x00", "").strip() for k, v in (justifications or {}).items()}
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     practitioner = _practitioner(access, practitioner_id)
-    clinic = access.clinic
+    clearance = clearance_evaluate(
+        clinic=access.clinic,
+        patient=patient,
+        practitioner=practitioner,
+        targets=targets,
+        justifications=justifications,
+        at=at,
+    )
+    audit_access(
+        access,
+        action=AuditAction.READ,
+        object_type="clearance",
+        patient_id=patient.pk,
+        detail={
+            "practitioner": practitioner.pk,
+            "verdict": clearance.verdict.value,
+            "muscles": {m.target.key: m.verdict.value for m in clearance.muscles},
+        },
+    )
+    if not access.can(Permission.CLINICAL_RECORD):
+        clearance = _redacted(clearance)
+    return clearance
+
+
+def clearance_evaluate(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    practitioner: Membership,
+    targets: list[Target],
+    justifications: dict[str, str] | None = None,
+    at: dt.datetime | None = None,
+) -> Clearance:
+    """The rules themselves, with no permission check and no audit entry. Only
+    :func:`clearance_decide` (which does both) and the demo's synthetic history call it."""
+    justifications = {k: v.replace("\x00", "").strip() for k, v in (justifications or {}).items()}
     at = at or timezone.now()
     today = at.astimezone(ZoneInfo(clinic.time_zone)).date()
 
@@ -293,19 +328,6 @@ def clearance_decide(
         screening_id=screening.screening.pk if screening.screening else None,
         screening=screening,
     )
-    audit_access(
-        access,
-        action=AuditAction.READ,
-        object_type="clearance",
-        patient_id=patient.pk,
-        detail={
-            "practitioner": practitioner.pk,
-            "verdict": overall.value,
-            "muscles": {m.target.key: m.verdict.value for m in results},
-        },
-    )
-    if not access.can(Permission.CLINICAL_RECORD):
-        clearance = _redacted(clearance)
     return clearance
 
 

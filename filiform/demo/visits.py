@@ -50,8 +50,7 @@ from filiform.charting.models import (
     Visit,
 )
 from filiform.charting.visits import content_sha256, visit_content
-from filiform.clearance.decision import Clearance, Verdict, clearance_decide
-from filiform.clinics.access import Access
+from filiform.clearance.decision import Clearance, Verdict, clearance_evaluate, parse_targets
 from filiform.clinics.models import Clinic, Membership
 from filiform.consent.models import ConsentRecord, ConsentTemplate
 from filiform.demo.consents import demo_consent
@@ -100,9 +99,7 @@ def _history_patients(
             continue
         course = COURSES[episode.condition]
         performer = staff[course.practitioner]
-        today = clearance_decide(
-            access=_access(performer), patient_id=patient.pk, practitioner_id=performer.pk
-        )
+        today = _evaluate(performer, patient)
         if today.verdict != Verdict.NO_GO:
             chosen.append((patient, episode, course))
     return chosen
@@ -204,11 +201,7 @@ class _Clearances:
 
     def session(self, plan: Planned) -> Clearance:
         if plan.patient.pk not in self.sessions:
-            self.sessions[plan.patient.pk] = clearance_decide(
-                access=_access(plan.performer),
-                patient_id=plan.patient.pk,
-                practitioner_id=plan.performer.pk,
-            )
+            self.sessions[plan.patient.pk] = _evaluate(plan.performer, plan.patient)
         return self.sessions[plan.patient.pk]
 
     def muscles_of(self, plan: Planned, sites: list[Site]) -> dict[str, Any]:
@@ -226,10 +219,9 @@ class _Clearances:
                 )
                 for k in keys
             }
-            self.muscles[cached] = clearance_decide(
-                access=_access(plan.performer),
-                patient_id=plan.patient.pk,
-                practitioner_id=plan.performer.pk,
+            self.muscles[cached] = _evaluate(
+                plan.performer,
+                plan.patient,
                 muscles=list(keys),
                 justifications={k: v for k, v in justifications.items() if v} or None,
             )
@@ -239,8 +231,21 @@ class _Clearances:
         return {m.target.key: m for m in result.muscles}
 
 
-def _access(member: Membership) -> Access:
-    return Access(user=member.user, membership=member, via="demo")
+def _evaluate(
+    performer: Membership,
+    patient: Patient,
+    muscles: list[str] | None = None,
+    justifications: dict[str, str] | None = None,
+) -> Clearance:
+    """What clearance_decide would answer, without writing "the physiotherapist read this
+    patient's clearance" into the audit log for a history nobody lived."""
+    return clearance_evaluate(
+        clinic=performer.clinic,
+        patient=patient,
+        practitioner=performer,
+        targets=parse_targets(muscles or [], clinic_id=performer.clinic_id),
+        justifications=justifications,
+    )
 
 
 def _chart(plan: Planned, rng: random.Random, clearances: _Clearances, stock: DemoStock) -> Visit:
