@@ -141,6 +141,12 @@ class EpisodeOfCare(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="episodes")
     condition = models.CharField(_("condition being treated"), max_length=200)
+    referral_source = models.CharField(
+        _("referred by"),
+        max_length=200,
+        blank=True,
+        help_text=_("Self-referred, a physician, an insurer, another clinician…"),
+    )
     started_on = models.DateField(_("started on"))
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
-from filiform.patients.models import Patient
+from filiform.patients.models import EpisodeOfCare, Patient
 from filiform.patients.selectors import patient_of_clinic, patient_possible_duplicates
 
 # What staff may set on a patient record (the rest is kept by Filiform).
@@ -130,3 +131,41 @@ def patient_update(*, access: Access, patient_id: int, **changes: Any) -> Patien
         detail={"changed": changed},
     )
     return patient
+
+
+@transaction.atomic
+def episode_end(
+    *, access: Access, episode_id: int, ended_on: dt.date | None = None
+) -> EpisodeOfCare:
+    """Close an episode of care (discharge). Its screenings, visits and plan stay; a new
+    condition starts a new episode."""
+    access.require(Permission.CLINICAL_RECORD)
+    episode = (
+        EpisodeOfCare.objects.select_for_update()
+        .filter(pk=episode_id, clinic_id=access.membership.clinic_id)
+        .first()
+    )
+    if episode is None:
+        from django.http import Http404
+
+        raise Http404("No such episode of care in this clinic.")
+    if episode.ended_on is not None:
+        raise ValidationError(
+            _("This episode of care already ended on %(d)s.") % {"d": episode.ended_on}
+        )
+    ended_on = ended_on or timezone.localdate()
+    if ended_on < episode.started_on or ended_on > timezone.localdate():
+        raise ValidationError(
+            {"ended_on": _("The end is between the start of the episode and today.")}
+        )
+    episode.ended_on = ended_on
+    episode.save(update_fields=["ended_on"])
+    audit_access(
+        access,
+        action=AuditAction.UPDATE,
+        object_type="episode",
+        object_id=episode.pk,
+        patient_id=episode.patient_id,
+        detail={"ended_on": ended_on.isoformat()},
+    )
+    return episode

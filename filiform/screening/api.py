@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
-from filiform.api_types import Text
+from filiform.api_types import IsoDate, Text
 from filiform.clinics.access import Access, Permission
 from filiform.screening.answers import ScreeningAnswers
 from filiform.screening.models import Screening
@@ -34,6 +34,7 @@ class ScreeningIn(Schema):
     condition: Text = Field(
         "", max_length=200, description="Starts a new episode of care when no episode_id is given"
     )
+    referral_source: Text = Field("", max_length=200, description="Who referred (new episode)")
 
 
 class ScreeningOut(Schema):
@@ -107,6 +108,7 @@ def create_screening(request: HttpRequest, patient_id: int, payload: ScreeningIn
         answers=payload.answers,
         episode_id=payload.episode_id,
         condition=payload.condition,
+        referral_source=payload.referral_source,
     )
     return Status(201, ScreeningOut.from_screening(screening))
 
@@ -183,3 +185,27 @@ def set_rule(request: HttpRequest, rule_id: Text, payload: RuleChoiceIn) -> dict
     access = _access(request)
     rule_choice_set(access=access, rule_id=rule_id, effect=payload.effect, note=payload.note)
     return next(r for r in _rules(access) if r["id"] == rule_id)
+
+
+class EpisodeEndIn(Schema):
+    ended_on: IsoDate | None = None
+
+
+class EpisodeOut(Schema):
+    id: int
+    patient_id: int
+    condition: str
+    referral_source: str
+    started_on: dt.date
+    ended_on: dt.date | None
+
+
+@router.post(
+    "/episodes/{episode_id}/end",
+    response={200: EpisodeOut, **WRITE_ERRORS, 404: ONE_ERRORS[404]},
+    summary="End an episode of care (discharge)",
+)
+def end_episode(request: HttpRequest, episode_id: int, payload: EpisodeEndIn) -> Any:
+    from filiform.patients.services import episode_end
+
+    return episode_end(access=_access(request), episode_id=episode_id, ended_on=payload.ended_on)

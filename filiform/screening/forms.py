@@ -66,6 +66,9 @@ class ScreeningForm(forms.Form):
     condition = forms.CharField(
         label=_("New episode: condition being treated"), max_length=200, required=False
     )
+    referral_source = forms.CharField(
+        label=_("New episode: referred by"), max_length=200, required=False
+    )
 
     def __init__(self, *args: Any, episodes: list[EpisodeOfCare], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -44,6 +44,7 @@ def screening_record(
     answers: Any,
     episode_id: int | None = None,
     condition: str = "",
+    referral_source: str = "",
 ) -> Screening:
     """A new screening for the patient's episode of care; it replaces the current one. Either an
     open episode is named, or a condition starts a new episode."""
@@ -68,6 +69,7 @@ def screening_record(
             clinic_id=access.membership.clinic_id,
             patient=patient,
             condition=condition[:200],
+            referral_source=referral_source.replace("\x00", "").strip()[:200],
             started_on=today,
             created_by=access.user,
         )

@@ -16,4 +16,9 @@ urlpatterns = [
         name="medications_confirmed",
     ),
     path("c/<slug:clinic_slug>/settings/screening-rules/", views.rules_page, name="rules"),
+    path(
+        "c/<slug:clinic_slug>/patients/<int:patient_id>/episodes/<int:episode_id>/end/",
+        views.episode_close,
+        name="episode_end",
+    ),
 ]

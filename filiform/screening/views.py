@@ -44,6 +44,7 @@ def screening_page(request: HttpRequest, access: Access, patient_id: int) -> Htt
                 answers=form.answers(),
                 episode_id=int(episode) if episode else None,
                 condition=form.cleaned_data["condition"],
+                referral_source=form.cleaned_data["referral_source"],
             )
         except ValidationError as error:
             for field, problems in error.message_dict.items():
@@ -63,6 +64,7 @@ def screening_page(request: HttpRequest, access: Access, patient_id: int) -> Htt
             "absolute": [form[name] for name in ABSOLUTE],
             "relative": [form[name] for name in QUESTIONS if name not in ABSOLUTE],
             "history": history,
+            "episodes": EpisodeOfCare.objects.filter(patient=patient).order_by("-started_on"),
             "surgery_rows": form.rows("surgery"),
             "implant_rows": form.rows("implant"),
         },
@@ -113,3 +115,19 @@ def rules_page(request: HttpRequest, access: Access) -> HttpResponse:
         "screening/rules.html",
         {"rules": rules, "effects": [e.value for e in Effect], "clinic": access.clinic},
     )
+
+
+@clinic_page(Permission.CLINICAL_RECORD)
+@require_POST
+def episode_close(
+    request: HttpRequest, access: Access, patient_id: int, episode_id: int
+) -> HttpResponse:
+    from filiform.patients.services import episode_end
+
+    try:
+        episode_end(access=access, episode_id=episode_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Episode of care ended."))
+    return redirect("screening:patient", clinic_slug=access.clinic.slug, patient_id=patient_id)

@@ -163,3 +163,17 @@ def test_only_owners_change_screening_rules(world: World) -> None:
     # Back to the default: the clinic's choice is removed.
     api(world, world.alice).put(url, {"effect": "caution"}, content_type="application/json")
     assert not RuleChoice.objects.exists()
+
+
+def test_episode_end_over_the_api(world: World) -> None:
+    screened(world.patient, world.bob)
+    episode = world.patient.episodes.get()
+    url = f"/api/v1/episodes/{episode.pk}/end"
+    assert api(world, world.fran).post(url, {}, content_type="application/json").status_code == 403
+    bad = api(world, world.bob).post(
+        url, {"ended_on": "1999-01-01"}, content_type="application/json"
+    )
+    assert bad.status_code == 422
+    done = api(world, world.bob).post(url, {}, content_type="application/json")
+    assert done.status_code == 200
+    assert done.json()["ended_on"]

@@ -121,3 +121,22 @@ def test_medications_confirmed_from_the_patient_page(world: World) -> None:
     response = client.post(_url(world, "screening/medications-confirmed/"))
     assert response.status_code == 302
     assert screening.checks.count() == 1
+
+
+def test_an_episode_records_its_referral_and_can_end(world: World) -> None:
+    client = client_for(world.bob)
+    response = client.post(
+        _url(world, "screening/"), {**FORM, "referral_source": "Dr. Synthetic (family physician)"}
+    )
+    assert response.status_code == 302
+    episode = world.patient.episodes.get()
+    assert episode.referral_source == "Dr. Synthetic (family physician)"
+    page = client.get(_url(world, "screening/")).content.decode()
+    assert "referred by Dr. Synthetic" in page
+    end = f"/c/{world.clinic.slug}/patients/{world.patient.pk}/episodes/{episode.pk}/end/"
+    assert client_for(world.fran).post(end).status_code == 403
+    assert client.post(end).status_code == 302
+    episode.refresh_from_db()
+    assert episode.ended_on is not None
+    again = client.post(end, follow=True).content.decode()
+    assert "already ended" in again
