@@ -169,7 +169,7 @@ class NeedleStickInjury(models.Model):
     description = models.CharField(max_length=500)
     washed = models.BooleanField(_("wound washed and bleeding encouraged"), default=False)
     reported = models.BooleanField(_("reported to the owner"), default=False)
-    source_consent = models.CharField(max_length=12, default="not_asked")
+    source_consent = models.CharField(max_length=16, default="not_asked")
     source_tested = models.BooleanField(_("source patient tested (HBV, HCV, HIV)"), default=False)
     medical_assessment_at = models.DateTimeField(null=True, blank=True)
     follow_up_dates = models.JSONField(default=list)  # ISO dates: 6 weeks, 3 and 6 months
