@@ -54,6 +54,7 @@ def test_mark_pain_and_get_the_muscles_that_refer_there(
     zone = page.locator(
         '.chart-frame[data-view="front"] path.zone[data-zone="lateral_thigh"][data-side="right"]'
     )
+    zone.scroll_into_view_if_needed()
     box = zone.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
