@@ -128,6 +128,7 @@ def demo_recall_and_sharps(clinic: Clinic, owner: User, stock: DemoStock) -> lis
         touched = list(
             StockMovement.objects.filter(lot=lot, reason=MovementReason.USED)
             .values_list("insertion__session__visit__patient_id", flat=True)
+            .order_by()
             .distinct()
         )
         if touched:

@@ -202,7 +202,7 @@ def test_demo_history_is_deterministic_keeps_clearance_and_resets() -> None:
     )
 
 
-def test_demo_has_lots_a_recall_and_containers_in_every_state() -> None:
+def test_demo_has_lots_a_recall_and_containers_in_every_state(capsys) -> None:
     from django.db.models import Sum
 
     from filiform.clinics.access import Access
@@ -227,6 +227,7 @@ def test_demo_has_lots_a_recall_and_containers_in_every_state() -> None:
         access=Access(user=owner.user, membership=owner), lot_id=recalled.pk
     )
     assert len(lines) >= 2
+    assert f"its report lists {len(lines)} patients" in capsys.readouterr().out
     assert sum(line.contacted for line in lines) == 1
     states = {container_state(c).value for c in SharpsContainer.objects.filter(clinic=riverside)}
     assert states == {"in_use", "sealed", "picked_up"}
