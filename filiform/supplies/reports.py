@@ -121,15 +121,15 @@ def adverse_event_rates(*, access: Access, since: dt.date) -> tuple[int, list[Ev
 
 
 def bars_svg(
-    rows: list[tuple[str, list[float]]], series: list[str], *, unit: str, title: str
+    rows: list[tuple[str, list[float | None]]], series: list[str], *, unit: str, title: str
 ) -> SafeString:
     """Horizontal grouped bars: one group per row, one bar per series, values written at the
     bar's end (so colour is never the only way to read it)."""
-    label_w, bar_h, gap, width = 170, 12, 10, 640
+    label_w, bar_h, gap, width = 170, 12, 10, 680
     top = 28 + 18 * len(series)
     height = top + len(rows) * (bar_h * len(series) + gap) + 10
-    peak = max((v for _label, values in rows for v in values), default=0) or 1
-    scale = (width - label_w - 70) / peak
+    peak = max((v for _label, values in rows for v in values if v is not None), default=0) or 1
+    scale = (width - label_w - 120) / peak
     parts: list[str] = [
         format_html(
             '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" class="plot" role="img" aria-label="{}">'
@@ -162,6 +162,17 @@ def bars_svg(
             )
         )
         for i, value in enumerate(values):
+            if value is None:
+                parts.append(
+                    format_html(
+                        '<text x="{}" y="{}" font-size="11" fill="#5b6675">{}</text>',
+                        label_w + 4,
+                        y + bar_h - 3,
+                        _("not reported"),
+                    )
+                )
+                y += bar_h
+                continue
             w = value * scale
             parts.append(
                 format_html(
@@ -185,7 +196,9 @@ def bars_svg(
 
 def rates_plot(rates: list[EventRate]) -> SafeString:
     studies = list(PUBLISHED_PER_1000)
-    rows = [(r.label, [r.per_1000, *(r.published.get(s, 0.0) for s in studies)]) for r in rates]
+    rows: list[tuple[str, list[float | None]]] = [
+        (r.label, [r.per_1000, *(r.published.get(s) for s in studies)]) for r in rates
+    ]
     return bars_svg(
         rows,
         [_("This clinic"), *studies],
@@ -198,7 +211,9 @@ def needles_plot(uses: list[NeedleUse]) -> SafeString:
     people = sorted({u.practitioner for u in uses})
     months = sorted({u.month for u in uses})
     table = {(u.month, u.practitioner): u.needles for u in uses}
-    rows = [(m.strftime("%Y-%m"), [float(table.get((m, p), 0)) for p in people]) for m in months]
+    rows: list[tuple[str, list[float | None]]] = [
+        (m.strftime("%Y-%m"), [float(table.get((m, p), 0)) for p in people]) for m in months
+    ]
     return bars_svg(
         rows, people, unit=_("needles"), title=_("Needles used per practitioner per month")
     )

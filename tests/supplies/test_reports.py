@@ -82,3 +82,11 @@ def test_report_page_plots_for_owners_only(world: World) -> None:
     assert re.search(r"3 needles", page)
     assert client_for(world.bob).get(f"/c/{world.clinic.slug}/reports/safety/").status_code == 403
     assert set(PUBLISHED_PER_1000["Brady 2014"]) >= {"bruising", "bleeding"}
+
+
+def test_a_study_that_did_not_report_an_event_is_not_drawn_as_zero() -> None:
+    from filiform.supplies.reports import EventRate, rates_plot
+
+    svg = str(rates_plot([EventRate("headache", "Headache", 0, 0, 0, 0.0, {"Brady 2014": 1.4})]))
+    assert "not reported" in svg  # Boyce 2020 gives no headache rate
+    assert "1.4 per 1,000" in svg
