@@ -28,7 +28,7 @@ from filiform.charting.forms import (
 )
 from filiform.charting.models import Visit
 from filiform.charting.views_context import (
-    done,
+    form_write,
     is_htmx,
     note_initial,
     note_templates,
@@ -182,15 +182,16 @@ def note_from_template(request: HttpRequest, access: Access, visit_id: int) -> H
 @require_POST
 def plan(request: HttpRequest, access: Access, visit_id: int) -> HttpResponse:
     record = visit_of_clinic(access=access, visit_id=visit_id)
-    form = PlanForm(request.POST)
-    if form.is_valid():
-        try:
-            plan_set(access=access, episode_id=record.episode_id, **form.cleaned_data)
-        except ValidationError as error:
-            errors_onto(form, error)
-        else:
-            return done(request, access, record, "plan", _("Treatment plan saved."))
-    return render_visit(request, access, record, "plan", plan_form=form)
+    return form_write(
+        request,
+        access,
+        record,
+        PlanForm(request.POST),
+        region="plan",
+        form_name="plan_form",
+        saved=_("Treatment plan saved."),
+        write=lambda data: plan_set(access=access, episode_id=record.episode_id, **data),
+    )
 
 
 # --- sign, addenda, entered in error ----------------------------------------------------------

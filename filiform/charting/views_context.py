@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -30,6 +31,7 @@ from filiform.charting.forms import (
     PlanForm,
     SessionStartForm,
     TemplatePickForm,
+    errors_onto,
     muscles_for,
 )
 from filiform.charting.models import (
@@ -311,3 +313,27 @@ def session_lots(access: Access, session: NeedlingSession) -> list[tuple[int, st
         location_id=session.location_id,
         on=timezone.localdate(),
     )
+
+
+def form_write(
+    request: HttpRequest,
+    access: Access,
+    visit: Visit,
+    form: Any,
+    *,
+    region: str,
+    form_name: str,
+    saved: str,
+    write: Any,
+) -> HttpResponse:
+    """The shape of a charting form post: a valid form goes to one service (``write`` with the
+    cleaned data); the service's refusals land on the form, which is shown again; success
+    answers with the fresh region."""
+    if form.is_valid():
+        try:
+            write(form.cleaned_data)
+        except ValidationError as error:
+            errors_onto(form, error)
+        else:
+            return done(request, access, visit, region, saved)
+    return render_visit(request, access, visit, region, **{form_name: form})

@@ -34,7 +34,13 @@ from filiform.charting.needling import (
     needles_count,
     session_start,
 )
-from filiform.charting.views_context import done, muscle_label, render_visit, session_lots
+from filiform.charting.views_context import (
+    done,
+    form_write,
+    muscle_label,
+    render_visit,
+    session_lots,
+)
 from filiform.charting.visits import visit_of_clinic
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
@@ -212,36 +218,32 @@ def count(request: HttpRequest, access: Access, visit_id: int) -> HttpResponse:
 def incident(request: HttpRequest, access: Access, visit_id: int) -> HttpResponse:
     record = visit_of_clinic(access=access, visit_id=visit_id)
     session = _session(access, record)
-    form = IncidentForm(request.POST)
-    if form.is_valid():
-        try:
-            needle_incident_raise(access=access, session_id=session.pk, **form.cleaned_data)
-        except ValidationError as error:
-            errors_onto(form, error)
-        else:
-            return done(
-                request,
-                access,
-                record,
-                "live",
-                _("Incident recorded: the clinic owner is alerted."),
-            )
-    return render_visit(request, access, record, "live", incident_form=form)
+    return form_write(
+        request,
+        access,
+        record,
+        IncidentForm(request.POST),
+        region="live",
+        form_name="incident_form",
+        saved=_("Incident recorded: the clinic owner is alerted."),
+        write=lambda data: needle_incident_raise(access=access, session_id=session.pk, **data),
+    )
 
 
 @clinic_page(Permission.CLINICAL_RECORD)
 @require_POST
 def adverse_event(request: HttpRequest, access: Access, visit_id: int) -> HttpResponse:
     record = visit_of_clinic(access=access, visit_id=visit_id)
-    form = AdverseEventForm(request.POST, muscles=muscles_for(access.membership.clinic_id))
-    if form.is_valid():
-        try:
-            adverse_event_add(access=access, visit_id=record.pk, **form.cleaned_data)
-        except ValidationError as error:
-            errors_onto(form, error)
-        else:
-            return done(request, access, record, "adverse", _("Adverse event recorded."))
-    return render_visit(request, access, record, "adverse", adverse_form=form)
+    return form_write(
+        request,
+        access,
+        record,
+        AdverseEventForm(request.POST, muscles=muscles_for(access.membership.clinic_id)),
+        region="adverse",
+        form_name="adverse_form",
+        saved=_("Adverse event recorded."),
+        write=lambda data: adverse_event_add(access=access, visit_id=record.pk, **data),
+    )
 
 
 @clinic_page(Permission.CLINICAL_RECORD)
