@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "filiform.charting",
     "filiform.supplies",
     "filiform.operations",
+    "filiform.portal",
+    "filiform.aftercare",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("filiform.supplies.urls")),
     path("", include("filiform.charting.urls")),
     path("", include("filiform.charting.urls_records")),
+    path("", include("filiform.aftercare.urls")),
+    path("", include("filiform.portal.urls")),
 ]
 
 handler403 = "filiform.clinics.errors.forbidden"

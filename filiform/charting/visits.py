@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.codes import PlanComponent, VisitStatus
 from filiform.charting.models import Addendum, NeedlingSession, TreatmentPlan, Visit
+from filiform.charting.signals import visit_entered_in_error, visit_signed
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.models import Role
 from filiform.patients.models import EpisodeOfCare
@@ -239,6 +240,7 @@ def visit_sign(*, access: Access, visit_id: int) -> Visit:
     visit.signed_content, visit.content_sha256 = content, content_sha256(content)
     visit.save()
     _audit(access, AuditAction.UPDATE, visit, signed=True, sha256=visit.content_sha256)
+    visit_signed.send(sender=Visit, visit=visit, access=access)
     return visit
 
 
@@ -277,6 +279,7 @@ def visit_enter_in_error(*, access: Access, visit_id: int, reason: str) -> Visit
     visit.status, visit.error_reason = VisitStatus.ENTERED_IN_ERROR, reason
     visit.save()
     _audit(access, AuditAction.UPDATE, visit, entered_in_error=True)
+    visit_entered_in_error.send(sender=Visit, visit=visit, access=access)
     return visit
 
 

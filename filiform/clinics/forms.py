@@ -26,6 +26,8 @@ class ClinicPolicyForm(forms.ModelForm):
             "unsigned_note_hours",
             "sharps_max_age_days",
             "low_stock_needles",
+            "check_in_after_hours",
+            "check_in_no_answer_hours",
         ]
 
 

@@ -105,6 +105,16 @@ class Clinic(models.Model):
         default=False,
         help_text=_("Tick only if the needles in use are certified free of the allergens."),
     )
+    check_in_after_hours = models.PositiveSmallIntegerField(
+        _("send the aftercare check-in this many hours after needling"),
+        default=24,
+        validators=[MinValueValidator(2), MaxValueValidator(168)],
+    )
+    check_in_no_answer_hours = models.PositiveSmallIntegerField(
+        _("an unanswered check-in goes to the front desk's call list after (hours)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,0 +1,120 @@
+"""Red-flag and amber alerts: raised by a check-in (or a follow-up call), shown on the treating
+clinician's and the owners' dashboards until a clinician records what was done. A red alert also
+e-mails them, with the patient's phone number."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from filiform.aftercare.deliveries import delivery_to_staff
+from filiform.aftercare.models import AlertLevel, CheckIn, MessageKind, RedFlagAlert
+from filiform.audit.services import AuditAction, audit_access
+from filiform.clinics.access import Access, Permission
+from filiform.clinics.models import Membership, Role
+
+
+def alert_raise(*, check_in: CheckIn, level: str, reasons: list[str]) -> RedFlagAlert:
+    """Inside the caller's transaction: the alert is on the dashboards the moment the answer is
+    stored; the e-mail to the clinicians (red only) goes through the worker."""
+    alert = RedFlagAlert.objects.create(
+        clinic_id=check_in.clinic_id,
+        patient_id=check_in.patient_id,
+        check_in=check_in,
+        practitioner_id=check_in.practitioner_id,
+        level=level,
+        reasons=reasons,
+    )
+    if level == AlertLevel.RED:
+        recipients = Membership.objects.filter(clinic_id=check_in.clinic_id, is_active=True).filter(
+            Q(role=Role.OWNER) | Q(pk=check_in.practitioner_id)
+        )
+        delivery_to_staff(
+            patient=check_in.patient,
+            kind=MessageKind.RED_FLAG,
+            to=list(recipients.values_list("user__email", flat=True)),
+            alert_id=alert.pk,
+        )
+    return alert
+
+
+def alerts_open(*, access: Access) -> QuerySet[RedFlagAlert]:
+    """Unresolved alerts for the acting clinician: their own patients' (all of the clinic's for
+    an owner), red first, oldest first. Not audited here: pages that show them audit the read."""
+    access.require(Permission.CLINICAL_RECORD)
+    alerts = RedFlagAlert.objects.filter(
+        clinic_id=access.membership.clinic_id, resolved_at__isnull=True
+    ).select_related("patient", "practitioner__user", "check_in")
+    if access.role != Role.OWNER:
+        alerts = alerts.filter(practitioner=access.membership)
+    return alerts.order_by("-level", "raised_at")  # "red" > "amber"
+
+
+def alert_of_clinic(*, access: Access, alert_id: int, for_update: bool = False) -> RedFlagAlert:
+    access.require(Permission.CLINICAL_RECORD)
+    alerts = RedFlagAlert.objects.filter(clinic_id=access.membership.clinic_id)
+    if for_update:
+        alerts = alerts.select_for_update(of=("self",))
+    alert = (
+        alerts.select_related("patient", "practitioner__user", "check_in", "resolved_by")
+        .filter(pk=alert_id)
+        .first()
+    )
+    if alert is None:
+        raise Http404("No such alert in this clinic.")
+    return alert
+
+
+def alert_get(*, access: Access, alert_id: int) -> RedFlagAlert:
+    alert = alert_of_clinic(access=access, alert_id=alert_id)
+    audit_access(
+        access,
+        action=AuditAction.READ,
+        object_type="red_flag_alert",
+        object_id=alert.pk,
+        patient_id=alert.patient_id,
+    )
+    return alert
+
+
+@transaction.atomic
+def alert_resolve(*, access: Access, alert_id: int, action_taken: str) -> RedFlagAlert:
+    """A clinician records what was done; only then does the alert leave the dashboards."""
+    access.require(Permission.CLINICAL_RECORD)
+    alert = alert_of_clinic(access=access, alert_id=alert_id, for_update=True)
+    if alert.resolved_at is not None:
+        raise ValidationError(
+            _("%(who)s already recorded what was done at %(when)s.")
+            % {
+                "who": alert.resolved_by.display_name if alert.resolved_by else "",
+                "when": timezone.localtime(alert.resolved_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    action_taken = str(action_taken or "").replace("\x00", "").strip()[:2000]
+    if len(action_taken) < 5:
+        raise ValidationError(
+            {
+                "action_taken": _(
+                    "Write what was done (e.g. “Called at 14:05, no breathlessness now, advised ER if it returns”)."
+                )
+            }
+        )
+    alert.resolved_at, alert.resolved_by, alert.action_taken = (
+        timezone.now(),
+        access.user,
+        action_taken,
+    )
+    alert.save(update_fields=["resolved_at", "resolved_by", "action_taken"])
+    audit_access(
+        access,
+        action=AuditAction.UPDATE,
+        object_type="red_flag_alert",
+        object_id=alert.pk,
+        patient_id=alert.patient_id,
+        detail={"resolved": True, "level": alert.level},
+    )
+    return alert

@@ -1,0 +1,203 @@
+"""The check-in: sent by the worker when it is due, answered once by the patient through a
+single-use link, triaged at once. A red answer raises an alert on the dashboards and e-mails
+the clinicians in the same transaction that stores it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from filiform.aftercare.alerts import alert_raise
+from filiform.aftercare.deliveries import delivery_to_patient, patient_email_or_reason
+from filiform.aftercare.models import (
+    CheckIn,
+    CheckInStatus,
+    Delivery,
+    MessageKind,
+    RedFlagAlert,
+)
+from filiform.aftercare.triage import (
+    CheckInAnswers,
+    TriageResult,
+    questionnaire_response,
+    triage,
+)
+from filiform.audit.services import AuditAction, audit_access, audit_record
+from filiform.clinics.access import Access, Permission
+from filiform.portal.links import (
+    PATIENT_ACTOR,
+    VIA_LINK,
+    LinkContext,
+    LinkRefused,
+    link_issue,
+    link_open,
+    link_refusal_audit,
+    link_use,
+)
+from filiform.portal.models import LinkPurpose
+
+CHECK_IN_LINK_DAYS = 7  # the check-in link works this long after it is sent
+
+
+def check_in_send(*, check_in_id: int) -> Delivery | None:
+    """Send a due check-in (the worker's task): a single-use link by e-mail, or, when the
+    patient can no longer be e-mailed, onto the front desk's call list."""
+    with transaction.atomic():
+        check_in = (
+            CheckIn.objects.select_for_update(of=("self",))
+            .select_related("patient")
+            .filter(pk=check_in_id)
+            .first()
+        )
+        if check_in is None or check_in.status != CheckInStatus.SCHEDULED:
+            return None
+        if check_in.due_at > timezone.now():  # moved later: a task will come back for it
+            return None
+        address, _why = patient_email_or_reason(check_in.patient)
+        if not address:
+            check_in.status = CheckInStatus.CALL
+            check_in.save(update_fields=["status"])
+            return delivery_to_patient(
+                patient=check_in.patient, kind=MessageKind.CHECK_IN, check_in_id=check_in.pk
+            )
+        link_issue(
+            clinic_id=check_in.clinic_id,
+            patient_id=check_in.patient_id,
+            purpose=LinkPurpose.CHECK_IN,
+            target_id=check_in.pk,
+            valid_for=dt.timedelta(days=CHECK_IN_LINK_DAYS),
+            single_use=True,
+        )
+        check_in.status, check_in.sent_at = CheckInStatus.SENT, timezone.now()
+        check_in.save(update_fields=["status", "sent_at"])
+        audit_record(
+            action=AuditAction.CREATE,
+            clinic_id=check_in.clinic_id,
+            object_type="check_in",
+            object_id=check_in.pk,
+            patient_id=check_in.patient_id,
+            via="worker",
+            detail={"sent": True},
+        )
+        return delivery_to_patient(
+            patient=check_in.patient, kind=MessageKind.CHECK_IN, check_in_id=check_in.pk
+        )
+
+
+def check_in_open(*, token: str, where: LinkContext) -> CheckIn:
+    """The check-in behind a link, if the link still works (audited)."""
+    link = link_open(token=token, where=where, purpose=LinkPurpose.CHECK_IN)
+    check_in = (
+        CheckIn.objects.select_related("clinic", "patient", "practitioner__user")
+        .filter(pk=link.target_id, patient_id=link.patient_id)
+        .first()
+    )
+    if check_in is None:
+        raise LinkRefused("unknown", link)
+    return check_in
+
+
+def _store_answers(
+    check_in: CheckIn, answers: CheckInAnswers, *, via: str
+) -> tuple[TriageResult, RedFlagAlert | None]:
+    now = timezone.now()
+    result = triage(answers, thorax_needled=check_in.thorax_needled)
+    check_in.response = questionnaire_response(
+        answers,
+        authored=now,
+        patient_ref=f"Patient/{check_in.patient_id}",
+        visit_ref=f"Encounter/{check_in.visit_id}",
+    )
+    check_in.status, check_in.answered_at, check_in.answered_via = (
+        CheckInStatus.ANSWERED,
+        now,
+        via,
+    )
+    check_in.triage, check_in.triage_reasons = result.level, [str(r) for r in result.reasons]
+    check_in.save()
+    alert = None
+    if result.level != "green":
+        alert = alert_raise(
+            check_in=check_in, level=result.level, reasons=[str(r) for r in result.reasons]
+        )
+    return result, alert
+
+
+def check_in_submit(
+    *, token: str, where: LinkContext, answers: CheckInAnswers
+) -> tuple[CheckIn, TriageResult]:
+    """The patient's answers through the link: stored, triaged and (red or amber) alerted, all
+    or nothing. A second submit, a used, expired, revoked or altered link is refused."""
+    try:
+        with transaction.atomic():
+            link = link_use(token=token, where=where, purpose=LinkPurpose.CHECK_IN)
+            check_in = (
+                CheckIn.objects.select_for_update(of=("self",))
+                .select_related("clinic", "patient")
+                .filter(pk=link.target_id, patient_id=link.patient_id)
+                .first()
+            )
+            if check_in is None or check_in.status == CheckInStatus.CANCELLED:
+                raise LinkRefused("unknown", link)
+            if check_in.status == CheckInStatus.ANSWERED:
+                raise LinkRefused("used", link)
+            result, alert = _store_answers(check_in, answers, via=VIA_LINK)
+            audit_record(
+                action=AuditAction.CREATE,
+                clinic_id=check_in.clinic_id,
+                object_type="check_in",
+                object_id=check_in.pk,
+                patient_id=check_in.patient_id,
+                ip=where.ip,
+                user_agent=where.user_agent,
+                via=VIA_LINK,
+                detail={
+                    "actor": PATIENT_ACTOR,
+                    "triage": result.level,
+                    "alert": alert.pk if alert else None,
+                },
+            )
+    except LinkRefused as refusal:
+        link_refusal_audit(refusal, where)
+        raise
+    return check_in, result
+
+
+def check_in_of_clinic(*, access: Access, check_in_id: int, for_update: bool = False) -> CheckIn:
+    check_ins = CheckIn.objects.filter(clinic_id=access.membership.clinic_id)
+    if for_update:
+        check_ins = check_ins.select_for_update(of=("self",))
+    check_in = check_ins.select_related("patient", "visit").filter(pk=check_in_id).first()
+    if check_in is None:
+        raise Http404("No such check-in in this clinic.")
+    return check_in
+
+
+@transaction.atomic
+def check_in_record_by_phone(
+    *, access: Access, check_in_id: int, answers: CheckInAnswers
+) -> tuple[CheckIn, TriageResult]:
+    """The patient answered on the phone: staff enter the answers, triaged the same way."""
+    access.require(Permission.PATIENT_EDIT)
+    check_in = check_in_of_clinic(access=access, check_in_id=check_in_id, for_update=True)
+    if check_in.status in (CheckInStatus.ANSWERED, CheckInStatus.CANCELLED):
+        raise ValidationError(
+            _("This check-in was already answered.")
+            if check_in.status == CheckInStatus.ANSWERED
+            else _("This check-in was cancelled.")
+        )
+    result, alert = _store_answers(check_in, answers, via="phone")
+    audit_access(
+        access,
+        action=AuditAction.CREATE,
+        object_type="check_in",
+        object_id=check_in.pk,
+        patient_id=check_in.patient_id,
+        detail={"via": "phone", "triage": result.level, "alert": alert.pk if alert else None},
+    )
+    return check_in, result

@@ -1,0 +1,149 @@
+"""Messages to patients and clinicians, and their delivery status.
+
+A Delivery row is written in the same transaction as what it announces, then the worker sends
+it. If the mail server is down the attempt is recorded, the status says "retrying", and the
+task runs again later (RETRY_MINUTES); after the last attempt the status says "failed: deliver
+in person" and a check-in goes to the front desk's call list. Nothing is lost on the way.
+A patient without an e-mail address, or who has not agreed to e-mail, gets no e-mail at all:
+the delivery says "deliver in person" from the start."""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+from collections.abc import Sequence
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from filiform.aftercare.models import (
+    Channel,
+    CheckIn,
+    CheckInStatus,
+    Delivery,
+    DeliveryStatus,
+    MessageKind,
+)
+from filiform.patients.models import Patient
+
+# minutes to wait before attempt 2, 3, …; the last entry is the final retry
+RETRY_MINUTES: tuple[int, ...] = (1, 5, 15, 60, 240)
+MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
+
+
+def patient_email_or_reason(patient: Patient) -> tuple[str, str]:
+    """(address, "") when the patient can be e-mailed, else ("", why not)."""
+    if not patient.email:
+        return "", _("No e-mail address on file")
+    if not patient.email_ok:
+        return "", _("The patient has not agreed to e-mail")
+    return patient.email, ""
+
+
+def delivery_to_patient(
+    *,
+    patient: Patient,
+    kind: MessageKind,
+    sheet_id: int | None = None,
+    check_in_id: int | None = None,
+) -> Delivery:
+    """A message to the patient: queued for e-mail, or "deliver in person" with the reason."""
+    address, why_not = patient_email_or_reason(patient)
+    delivery = Delivery.objects.create(
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        kind=kind,
+        channel=Channel.EMAIL if address else Channel.IN_PERSON,
+        to=[address] if address else [],
+        why_in_person=why_not,
+        status=DeliveryStatus.QUEUED if address else DeliveryStatus.IN_PERSON,
+        sheet_id=sheet_id,
+        check_in_id=check_in_id,
+    )
+    if address:
+        delivery_enqueue(delivery)
+    return delivery
+
+
+def delivery_to_staff(
+    *, patient: Patient, kind: MessageKind, to: Sequence[str], alert_id: int
+) -> Delivery | None:
+    addresses = sorted({a for a in to if a})
+    if not addresses:
+        return None
+    delivery = Delivery.objects.create(
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        kind=kind,
+        channel=Channel.EMAIL,
+        to=addresses,
+        alert_id=alert_id,
+    )
+    delivery_enqueue(delivery)
+    return delivery
+
+
+def delivery_enqueue(delivery: Delivery, *, run_after: dt.datetime | None = None) -> None:
+    from filiform.aftercare.tasks import deliver
+
+    task = deliver.using(run_after=run_after) if run_after else deliver
+    delivery_id = delivery.pk
+    transaction.on_commit(lambda: task.enqueue(delivery_id=delivery_id))
+
+
+def _message(delivery: Delivery) -> EmailMultiAlternatives:
+    from filiform.aftercare import messages
+
+    if delivery.kind == MessageKind.AFTERCARE:
+        assert delivery.sheet_id is not None
+        return messages.sheet_message(delivery)
+    if delivery.kind == MessageKind.CHECK_IN:
+        return messages.check_in_message(delivery)
+    return messages.red_flag_message(delivery)
+
+
+def delivery_attempt(delivery_id: int) -> str:
+    """One attempt to send (the worker's task). Returns the status it leaves."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .select_related("clinic", "patient")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.status not in (
+            DeliveryStatus.QUEUED,
+            DeliveryStatus.RETRYING,
+        ):
+            return delivery.status if delivery else "missing"
+        message = _message(delivery)
+        delivery.attempts += 1
+        try:
+            message.send()
+        except (smtplib.SMTPException, OSError) as error:
+            delivery.last_error = f"{type(error).__name__}: {error}"[:300]
+            if delivery.attempts < MAX_ATTEMPTS:
+                wait = dt.timedelta(minutes=RETRY_MINUTES[delivery.attempts - 1])
+                delivery.status = DeliveryStatus.RETRYING
+                delivery.next_attempt_at = timezone.now() + wait
+                delivery_enqueue(delivery, run_after=delivery.next_attempt_at)
+            else:
+                delivery.status = DeliveryStatus.FAILED
+                delivery.next_attempt_at = None
+                _failed(delivery)
+        else:
+            delivery.status = DeliveryStatus.SENT
+            delivery.sent_at = timezone.now()
+            delivery.next_attempt_at = None
+        delivery.save()
+        return delivery.status
+
+
+def _failed(delivery: Delivery) -> None:
+    """An e-mail that never went: a check-in becomes a call for the front desk."""
+    if delivery.kind == MessageKind.CHECK_IN and delivery.check_in_id:
+        CheckIn.objects.filter(pk=delivery.check_in_id, status=CheckInStatus.SENT).update(
+            status=CheckInStatus.CALL
+        )

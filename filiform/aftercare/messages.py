@@ -1,0 +1,110 @@
+"""The e-mails: the aftercare sheet and the check-in invitation to the patient (HTML and plain
+text), the red-flag alert to clinicians. Times are in the clinic's time zone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from filiform.aftercare.instructions import aftercare_html
+from filiform.aftercare.models import AftercareSheet, CheckIn, Delivery, RedFlagAlert
+from filiform.aftercare.triage import REASON_TEXT, TriageReason
+from filiform.portal.links import link_url
+from filiform.portal.models import LinkPurpose, PortalLink
+
+
+def _compose(template: str, context: dict[str, Any], to: list[str]) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=render_to_string(f"aftercare/email/{template}_subject.txt", context).strip(),
+        body=render_to_string(f"aftercare/email/{template}.txt", context),
+        to=to,
+    )
+    message.attach_alternative(
+        render_to_string(f"aftercare/email/{template}.html", context), "text/html"
+    )
+    return message
+
+
+def _live_link(purpose: LinkPurpose, target_id: int) -> PortalLink | None:
+    return (
+        PortalLink.objects.filter(purpose=purpose, target_id=target_id, revoked_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def sheet_context(sheet: AftercareSheet) -> dict[str, Any]:
+    """What every rendering of an issued sheet uses (e-mail, screen, PDF)."""
+    content = sheet.content or {}
+    template = content.get("template", {})
+    link = _live_link(LinkPurpose.AFTERCARE, sheet.pk)
+    check_in = content.get("check_in")
+    return {
+        "sheet": sheet,
+        "content": content,
+        "clinic": sheet.clinic,
+        "patient": sheet.patient,
+        "title": template.get("title", ""),
+        "body_html": aftercare_html(template.get("body", "")),
+        "thorax_html": aftercare_html(template.get("thorax_warning", ""))
+        if content.get("thorax_needled")
+        else "",
+        "advice": content.get("advice", ""),
+        "home_exercises": content.get("home_exercises", ""),
+        "muscles": content.get("muscles", []),
+        "link": link_url(link) if link else "",
+        "link_expires_at": link.expires_at if link else None,
+        "check_in": check_in,
+    }
+
+
+def sheet_message(delivery: Delivery) -> EmailMultiAlternatives:
+    sheet = AftercareSheet.objects.select_related("clinic", "patient").get(
+        pk=delivery.sheet_id or 0
+    )
+    with timezone.override(sheet.clinic.time_zone):
+        return _compose("sheet", sheet_context(sheet), list(delivery.to))
+
+
+def check_in_message(delivery: Delivery) -> EmailMultiAlternatives:
+    check_in = CheckIn.objects.select_related("clinic", "patient", "practitioner__user").get(
+        pk=delivery.check_in_id or 0
+    )
+    link = _live_link(LinkPurpose.CHECK_IN, check_in.pk)
+    with timezone.override(check_in.clinic.time_zone):
+        context = {
+            "clinic": check_in.clinic,
+            "patient": check_in.patient,
+            "practitioner": check_in.practitioner.user.display_name,
+            "link": link_url(link) if link else "",
+            "expires_at": timezone.localtime(link.expires_at) if link else None,
+            "thorax_needled": check_in.thorax_needled,
+        }
+        return _compose("check_in", context, list(delivery.to))
+
+
+def red_flag_message(delivery: Delivery) -> EmailMultiAlternatives:
+    alert = RedFlagAlert.objects.select_related("clinic", "patient", "practitioner__user").get(
+        pk=delivery.alert_id or 0
+    )
+    with timezone.override(alert.clinic.time_zone):
+        context = {
+            "alert": alert,
+            "clinic": alert.clinic,
+            "patient": alert.patient,
+            "phone": alert.patient.phone or alert.patient.phone_home,
+            "reasons": [str(REASON_TEXT.get(TriageReason(r), r)) for r in alert.reasons],
+            "practitioner": alert.practitioner.user.display_name,
+            "raised_at": timezone.localtime(alert.raised_at),
+            "link": settings.SITE_URL
+            + reverse(
+                "aftercare:alert",
+                kwargs={"clinic_slug": alert.clinic.slug, "alert_id": alert.pk},
+            ),
+        }
+        return _compose("red_flag", context, list(delivery.to))

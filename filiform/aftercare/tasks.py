@@ -1,0 +1,21 @@
+"""Background work for aftercare (run by `filiform worker`)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from filiform.aftercare.check_ins import check_in_send
+from filiform.aftercare.deliveries import delivery_attempt
+
+
+@task()
+def deliver(*, delivery_id: int) -> str:
+    """Send one message; on a mail-server failure the attempt is recorded and retried later."""
+    return delivery_attempt(delivery_id)
+
+
+@task()
+def send_check_in(*, check_in_id: int) -> int | None:
+    """Send a check-in that has come due (enqueued at signing with run_after = due time)."""
+    delivery = check_in_send(check_in_id=check_in_id)
+    return delivery.pk if delivery else None
