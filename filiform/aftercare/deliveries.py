@@ -13,8 +13,10 @@ import datetime as dt
 import smtplib
 from collections.abc import Sequence
 
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +28,8 @@ from filiform.aftercare.models import (
     DeliveryStatus,
     MessageKind,
 )
+from filiform.audit.services import AuditAction, audit_access
+from filiform.clinics.access import Access, Permission
 from filiform.patients.models import Patient
 
 # minutes to wait before attempt 2, 3, …; the last entry is the final retry
@@ -147,3 +151,40 @@ def _failed(delivery: Delivery) -> None:
         CheckIn.objects.filter(pk=delivery.check_in_id, status=CheckInStatus.SENT).update(
             status=CheckInStatus.CALL
         )
+
+
+@transaction.atomic
+def delivery_handed_over(*, access: Access, delivery_id: int) -> Delivery:
+    """The front desk gave the printed sheet to the patient (no e-mail, or e-mail failed)."""
+    access.require(Permission.PATIENT_EDIT)
+    delivery = (
+        Delivery.objects.select_for_update()
+        .filter(pk=delivery_id, clinic_id=access.membership.clinic_id)
+        .first()
+    )
+    if delivery is None:
+        raise Http404("No such message in this clinic.")
+    if delivery.kind != MessageKind.AFTERCARE or delivery.status not in (
+        DeliveryStatus.IN_PERSON,
+        DeliveryStatus.FAILED,
+        DeliveryStatus.RETRYING,
+    ):
+        raise ValidationError(
+            _("Only an aftercare sheet waiting to be handed over can be marked as handed over.")
+        )
+    delivery.status, delivery.sent_at, delivery.handed_over_by = (
+        DeliveryStatus.HANDED_OVER,
+        timezone.now(),
+        access.user,
+    )
+    delivery.next_attempt_at = None
+    delivery.save()
+    audit_access(
+        access,
+        action=AuditAction.UPDATE,
+        object_type="delivery",
+        object_id=delivery.pk,
+        patient_id=delivery.patient_id,
+        detail={"handed_over": True},
+    )
+    return delivery

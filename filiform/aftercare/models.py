@@ -100,6 +100,7 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed: deliver in person")
     IN_PERSON = "in_person", _("Deliver in person")
+    HANDED_OVER = "handed_over", _("Handed over in person")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -137,6 +138,9 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
