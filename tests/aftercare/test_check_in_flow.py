@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from email.message import Message
+from typing import Any
 
 import pytest
 import time_machine
@@ -24,7 +24,7 @@ from filiform.aftercare.models import (
     MessageKind,
     RedFlagAlert,
 )
-from filiform.aftercare.triage import CheckInAnswers
+from filiform.aftercare.triage import CheckInAnswers, Symptom
 from filiform.audit.models import AuditEntry
 from filiform.portal.links import LinkContext, LinkRefused
 from tests.aftercare.needled import cleared, needled_visit
@@ -40,7 +40,7 @@ def work() -> None:
     call_command("worker", "--batch", "--verbosity", "0")
 
 
-def parts(message: Message) -> tuple[str, str]:
+def parts(message: Any) -> tuple[str, str]:
     """(plain text, HTML) of a multipart/alternative message."""
     plain, html = (p.get_payload(decode=True).decode() for p in message.get_payload())
     return plain, html
@@ -65,14 +65,15 @@ def test_sheet_then_check_in_then_red_flag_reaches_the_clinicians(
     emailable: World, smtp_server
 ) -> None:
     with time_machine.travel(START, tick=False) as clock:
-        visit = needled_visit(emailable, ("rhomboids:left",), advice="Heat, walk, stretch.")
+        needled_visit(emailable, ("rhomboids:left",), advice="Heat, walk, stretch.")
         work()
         [sheet_mail] = smtp_server.messages
         assert sheet_mail["To"] == "quill@patient.test"
         assert sheet_mail.get_content_type() == "multipart/alternative"
         plain, html = parts(sheet_mail)
         for text in (plain, html):
-            assert "24 to 48 hours" in text and "Heat, walk, stretch." in text
+            assert "24 to 48 hours" in text
+            assert "Heat, walk, stretch." in text
             assert "pneumothorax" in text  # the chest was needled
         assert Delivery.objects.get(kind=MessageKind.AFTERCARE).status == DeliveryStatus.SENT
 
@@ -95,7 +96,7 @@ def test_sheet_then_check_in_then_red_flag_reaches_the_clinicians(
             token=token,
             where=PHONE_AT,
             answers=CheckInAnswers(
-                soreness=4, compared="same", bruising="none", symptoms=["shortness_of_breath"]
+                soreness=4, compared="same", bruising="none", symptoms=[Symptom.SHORTNESS_OF_BREATH]
             ),
         )
         assert (result.level, result.emergency) == ("red", True)
@@ -115,6 +116,7 @@ def test_sheet_then_check_in_then_red_flag_reaches_the_clinicians(
         assert "possible pneumothorax" in alert_plain
 
         stored = CheckIn.objects.get()
+        assert stored.response is not None
         assert stored.response["resourceType"] == "QuestionnaireResponse"
         assert (stored.triage, stored.answered_via) == ("red", "portal-link")
         with pytest.raises(LinkRefused) as twice:
