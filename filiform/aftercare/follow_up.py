@@ -53,7 +53,9 @@ def follow_up_queue(*, access: Access, now: dt.datetime | None = None) -> list[C
         .exclude(calls__outcome__in=CALL_CLOSES)
         .select_related("patient", "practitioner__user")
         .annotate(attempts=Count("calls"))
-        .prefetch_related(Prefetch("calls", queryset=FollowUpCall.objects.order_by("-called_at")))
+        .prefetch_related(
+            Prefetch("calls", queryset=FollowUpCall.objects.order_by("-called_at", "-id"))
+        )
         .order_by("due_at", "pk")
     )
     items = []
