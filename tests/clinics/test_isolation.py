@@ -109,7 +109,7 @@ def test_every_api_operation_refuses_another_clinics_token(world: World) -> None
                 "manifest_number": "Isolation check",
                 "patient_id": 1,
                 "method": "phone",
-                "outcome": "Isolation check",
+                "outcome": "no_answer",  # free text for supplies, a call outcome for aftercare
                 "episode_id": 1,
                 "version": 1,
                 "text": "Isolation check",
@@ -128,6 +128,14 @@ def test_every_api_operation_refuses_another_clinics_token(world: World) -> None
                 "timing": "after",
                 "goals": "Isolation check",
                 "components": ["exercise"],
+                "title": "Isolation check",
+                "body": "Isolation check",
+                "thorax_warning": "Isolation check",
+                "advice": "Isolation check",
+                "home_exercises": "Isolation check",
+                "soreness": 0,
+                "compared": "same",
+                "bruising": "none",
             }
         )
         response = client.generic(

@@ -1,0 +1,52 @@
+"""The patient links API: the links a patient was sent (aftercare sheet, check-in) with their
+status and use, and revoking one (a lost phone, a wrong address). Tokens never leave the server
+through the API: a link's address is only ever in the patient's e-mail or on the printed sheet.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router
+
+from filiform.api_errors import ONE_ERRORS, WRITE_ERRORS, Error
+from filiform.audit.services import AuditAction, audit_access
+from filiform.clinics.access import Access, Permission
+from filiform.patients.selectors import patient_of_clinic
+from filiform.portal.links import link_revoke, links_of_patient
+from filiform.portal.schemas import LinkOut
+
+router = Router(tags=["portal"])
+
+
+def _access(request: HttpRequest) -> Access:
+    return request.auth  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/patients/{patient_id}/portal-links",
+    response={200: list[LinkOut], **ONE_ERRORS},
+    summary="The links a patient was sent, newest first, with their status (never the token)",
+)
+def list_links(request: HttpRequest, patient_id: int) -> list[LinkOut]:
+    access = _access(request)
+    access.require(Permission.PATIENT_VIEW)
+    patient = patient_of_clinic(access=access, patient_id=patient_id)
+    links = links_of_patient(access=access, patient_id=patient.pk)[:200]
+    audit_access(
+        access,
+        action=AuditAction.READ,
+        object_type="portal_link",
+        object_id="",
+        patient_id=patient.pk,
+        detail={"count": len(links)},
+    )
+    return [LinkOut.of(link) for link in links]
+
+
+@router.post(
+    "/portal-links/{link_id}/revoke",
+    response={200: LinkOut, **WRITE_ERRORS, 404: Error},
+    summary="Stop a link at once (revoking twice is harmless)",
+)
+def revoke_link(request: HttpRequest, link_id: int) -> LinkOut:
+    return LinkOut.of(link_revoke(access=_access(request), link_id=link_id))
