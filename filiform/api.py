@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError
 
+from filiform.aftercare.api import router as aftercare_router
 from filiform.anatomy.api import router as anatomy_router
 from filiform.api_auth import BearerToken, BrowserSession
 from filiform.api_errors import Error
@@ -17,6 +18,7 @@ from filiform.clinics.access import Access
 from filiform.consent.api import router as consent_router
 from filiform.consent.api import templates_router as consent_templates_router
 from filiform.patients.api import router as patients_router
+from filiform.portal.api import router as portal_router
 from filiform.practitioners.api import router as practitioners_router
 from filiform.screening.api import router as screening_router
 from filiform.supplies.api import router as supplies_router
@@ -95,3 +97,5 @@ api.add_router("", supplies_router)
 api.add_router("/consents", consent_router)
 api.add_router("/consent-templates", consent_templates_router)
 api.add_router("", charting_router)
+api.add_router("", aftercare_router)
+api.add_router("", portal_router)
