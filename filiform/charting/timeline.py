@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from filiform.aftercare.triage import REASON_TEXT
 from filiform.anatomy.catalogue import Muscle, clinic_catalogue
 from filiform.anatomy.chart import VIEWS, View, on_side
 from filiform.anatomy.regions import Side
@@ -36,7 +38,12 @@ from filiform.clinics.access import Access, Permission
 from filiform.clinics.models import Role
 from filiform.patients.selectors import patient_of_clinic
 
+if TYPE_CHECKING:
+    from filiform.aftercare.models import CheckIn
+    from filiform.aftercare.models import RedFlagAlert as Alert
+
 TIMELINE_LIMIT = 100
+_REASON_TEXT = {str(reason): text for reason, text in REASON_TEXT.items()}
 SAFETY_LIMIT = 10
 
 
@@ -143,6 +150,13 @@ class TimelineEntry:
     sites: list[str]
     needles: int
     charts: list[MiniChart] = field(default_factory=list)
+    check_in: CheckIn | None = None  # the aftercare check-in a day after needling
+    alerts: list[Alert] = field(default_factory=list)
+
+    @property
+    def check_in_reasons(self) -> list[str]:
+        reasons = self.check_in.triage_reasons if self.check_in else []
+        return [str(_REASON_TEXT.get(r, r)) for r in reasons]
 
     @property
     def assessment_line(self) -> str:
@@ -199,6 +213,8 @@ def _mini_chart(view: View, marks: list[Mark]) -> SafeString:
 def patient_timeline(*, access: Access, patient_id: int, limit: int = TIMELINE_LIMIT) -> Timeline:
     """The patient's visits, newest first, with their note, needling session (and a small chart
     of the needled points), adverse events and addenda. Clinicians only; the read is audited."""
+    from filiform.aftercare.models import RedFlagAlert
+
     access.require(Permission.CLINICAL_RECORD)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     visits = Visit.objects.filter(patient=patient, clinic_id=access.membership.clinic_id)
@@ -206,14 +222,25 @@ def patient_timeline(*, access: Access, patient_id: int, limit: int = TIMELINE_L
     rows = list(
         visits.defer("signed_content")
         .select_related(
-            "practitioner__user", "signed_by", "episode", "session", "session__incident"
+            "practitioner__user",
+            "signed_by",
+            "episode",
+            "session",
+            "session__incident",
+            "check_in",
         )
         .prefetch_related(
             Prefetch("session__insertions", queryset=Insertion.objects.order_by("order", "id")),
             Prefetch("adverse_events", queryset=AdverseEvent.objects.order_by("recorded_at")),
             "addenda__author",
-        )[:limit]
+        )
+        .annotate(has_alerts=Exists(RedFlagAlert.objects.filter(check_in__visit=OuterRef("pk"))))[
+            :limit
+        ]
     )
+    # Alerts are rare: fetched (one query) only when a visit on the page has one.
+    alerted = [v.check_in for v in rows if v.has_alerts]  # type: ignore[attr-defined]
+    prefetch_related_objects(alerted, "alerts__resolved_by")
     placer = ChartPlacer(access.membership.clinic_id)
     entries: list[TimelineEntry] = []
     used: set[View] = set()
@@ -228,6 +255,9 @@ def patient_timeline(*, access: Access, patient_id: int, limit: int = TIMELINE_L
             sites=list(dict.fromkeys(placer.muscle_label(i.muscle, i.side) for i in insertions)),
             needles=sum(i.needle_count for i in insertions),
         )
+        entry.check_in = getattr(visit, "check_in", None)
+        if entry.check_in is not None and visit.has_alerts:
+            entry.alerts = list(entry.check_in.alerts.all())
         if session is not None:
             marks = placer.marks(insertions, position=session.position)
             entry.charts = [MiniChart(v, _mini_chart(v, marks)) for v in chart_views_used(marks)]

@@ -115,6 +115,9 @@ def visit_context(access: Access, visit: Visit, **overrides: Any) -> dict[str, A
         context |= {"addendum_form": AddendumForm(), "entered_in_error_form": EnteredInErrorForm()}
     context["addenda"] = list(visit.addenda.select_related("author"))
     context |= session_context(access, visit, full=True, points=True, **overrides)
+    from filiform.aftercare.views import visit_card_context  # the aftercare card
+
+    context |= visit_card_context(access, visit)
     context |= overrides
     return context
 

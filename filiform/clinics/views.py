@@ -45,6 +45,7 @@ def switch(request: HttpRequest) -> HttpResponse:
 
 @clinic_page()
 def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
+    from filiform.aftercare.views import dashboard_context
     from filiform.charting.timeline import safety_events, unsigned_notes
 
     return render(
@@ -54,6 +55,7 @@ def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
             "clinic": access.clinic,
             "unsigned": unsigned_notes(access=access),
             "safety": safety_events(access=access),
+            **dashboard_context(access),
         },
     )
 
