@@ -238,3 +238,29 @@ def test_demo_has_lots_a_recall_and_containers_in_every_state(capsys) -> None:
     assert (
         NeedleLot.objects.filter(clinic__slug="riverside", recalled_at__isnull=False).count() == 1
     )
+
+
+def test_demo_has_aftercare_in_every_state(capsys) -> None:
+    from filiform.aftercare.follow_up import follow_up_queue
+    from filiform.aftercare.models import CheckIn, Delivery, RedFlagAlert
+    from filiform.aftercare.triage import answers_of_response
+    from filiform.clinics.access import Access
+
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "RED FLAG open" in out
+    riverside = Clinic.objects.get(slug="riverside")
+    red = RedFlagAlert.objects.get(clinic=riverside, level="red", resolved_at__isnull=True)
+    assert red.reasons == ["breathing_after_thorax"]
+    assert red.check_in is not None
+    assert red.check_in.thorax_needled
+    assert RedFlagAlert.objects.filter(clinic=riverside, level="amber").exists()
+    statuses = set(CheckIn.objects.filter(clinic=riverside).values_list("status", flat=True))
+    assert {"answered", "sent", "call"} <= statuses
+    for check_in in CheckIn.objects.filter(clinic=riverside, status="answered"):
+        assert check_in.response is not None
+        answers_of_response(check_in.response)  # a stored answer reads back
+    assert Delivery.objects.filter(clinic=riverside, status="in_person").exists()
+    desk = Membership.objects.get(clinic=riverside, role="front_desk")
+    queue = follow_up_queue(access=Access(user=desk.user, membership=desk))
+    assert {item.why for item in queue} == {"no_email", "no_answer"}
