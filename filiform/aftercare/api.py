@@ -97,7 +97,11 @@ def publish_template(request: HttpRequest, payload: TemplateIn) -> Status:
 def get_visit_aftercare(request: HttpRequest, visit_id: int) -> VisitAftercareOut:
     access = _access(request)
     found = selectors.aftercare_of_visit(access=access, visit_id=visit_id)
-    return VisitAftercareOut.of(found, clinical=access.can(Permission.CLINICAL_RECORD))
+    return VisitAftercareOut.of(
+        found,
+        clinical=access.can(Permission.CLINICAL_RECORD),
+        calls=access.can(Permission.PATIENT_EDIT),
+    )
 
 
 @router.put(

@@ -265,7 +265,9 @@ class AlertOut(Schema):
 
 class VisitCheckInOut(Schema):
     """A visit's check-in. ``thorax_needled``, ``triage``, ``reasons`` and
-    ``questionnaire_response`` are clinicians' reading: null (empty) for the front desk."""
+    ``questionnaire_response`` are clinicians' reading: null (empty) for the front desk.
+    ``calls`` are for those who make them (front desk, clinicians): empty for billing, since a
+    call's note may carry the patient's concern."""
 
     id: int
     status: str
@@ -281,7 +283,7 @@ class VisitCheckInOut(Schema):
     questionnaire_response: dict[str, Any] | None
 
     @staticmethod
-    def of(check_in: CheckIn, *, clinical: bool) -> VisitCheckInOut:
+    def of(check_in: CheckIn, *, clinical: bool, calls: bool) -> VisitCheckInOut:
         return VisitCheckInOut(
             id=check_in.pk,
             status=check_in.status,
@@ -290,7 +292,7 @@ class VisitCheckInOut(Schema):
             sent_at=check_in.sent_at,
             answered_at=check_in.answered_at,
             answered_via=check_in.answered_via,
-            calls=[CallOut.of(c) for c in check_in.calls.all()],
+            calls=[CallOut.of(c) for c in check_in.calls.all()] if calls else [],
             thorax_needled=check_in.thorax_needled if clinical else None,
             triage=(check_in.triage or None) if clinical else None,
             reasons=reasons_out(list(check_in.triage_reasons or [])) if clinical else [],
@@ -308,14 +310,14 @@ class VisitAftercareOut(Schema):
     alerts: list[AlertOut] = Field(..., description="Clinicians only: empty for the front desk")
 
     @staticmethod
-    def of(found: VisitAftercare, *, clinical: bool) -> VisitAftercareOut:
+    def of(found: VisitAftercare, *, clinical: bool, calls: bool) -> VisitAftercareOut:
         return VisitAftercareOut(
             visit_id=found.visit.pk,
             patient_id=found.visit.patient_id,
             visit_status=found.visit.status,
             sheet=SheetOut.of(found.sheet) if found.sheet else None,
             deliveries=[DeliveryOut.of(d) for d in found.deliveries],
-            check_in=VisitCheckInOut.of(found.check_in, clinical=clinical)
+            check_in=VisitCheckInOut.of(found.check_in, clinical=clinical, calls=calls)
             if found.check_in
             else None,
             alerts=[AlertOut.of(a) for a in found.alerts] if clinical else [],

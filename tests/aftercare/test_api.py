@@ -200,6 +200,21 @@ def test_front_desk_sees_status_but_not_answers_or_alerts(world: World, signed: 
     assert seen["sheet"]["content"]["advice"] == "Heat tonight"
 
 
+def test_billing_sees_neither_answers_nor_call_notes(world: World, signed: Visit) -> None:
+    check_in = _check_in(signed)
+    url = f"/api/v1/check-ins/{check_in.pk}/calls"
+    note = {"outcome": "reached_concern", "note": "Kestrel: says the bruise is growing"}
+    assert send(api(world, world.fran), "POST", url, note).status_code == 201
+
+    desk = send(api(world, world.fran), "GET", f"/api/v1/visits/{signed.pk}/aftercare").json()
+    assert [c["note"] for c in desk["check_in"]["calls"]] == ["Kestrel: says the bruise is growing"]
+    billing = send(api(world, world.bill), "GET", f"/api/v1/visits/{signed.pk}/aftercare")
+    assert billing.status_code == 200
+    assert billing.json()["check_in"]["calls"] == []
+    assert billing.json()["alerts"] == []
+    assert "Kestrel" not in billing.content.decode()
+
+
 def test_patient_sheets(world: World, signed: Visit) -> None:
     response = send(
         api(world, world.bill), "GET", f"/api/v1/patients/{world.patient.pk}/aftercare-sheets"
