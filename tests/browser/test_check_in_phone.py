@@ -100,6 +100,34 @@ def test_patient_reports_breathlessness_on_a_phone_and_the_dashboard_shows_the_a
     assert RedFlagAlert.objects.count() == 1
 
 
+def test_patient_opens_the_emailed_sheet_on_a_phone_and_downloads_the_pdf(
+    world: World, live_server, browser: Browser, smtp_server
+) -> None:
+    world.patient.email, world.patient.email_ok = "quill@patient.test", True
+    world.patient.save()
+    cleared(world)
+    needled_visit(world, ("upper_trapezius:left",), advice="Walk every hour tomorrow.")
+    work()
+    [sheet_mail] = smtp_server.messages
+    match = re.search(r"https?://[^/\s]+(/p/[^/\s]+/)", _text_of(sheet_mail))
+    assert match
+
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, accept_downloads=True
+    )
+    patient = phone.new_page()
+    patient.goto(live_server.url + match.group(1))
+    expect(patient.get_by_test_id("thorax-warning")).to_contain_text("call 911")
+    expect(patient.get_by_test_id("sheet-advice")).to_contain_text("Walk every hour tomorrow.")
+    patient.screenshot(path=str(_artifact("aftercare-sheet-phone")), full_page=True)
+    with patient.expect_download() as download:
+        patient.get_by_role("link", name="Download as PDF").tap()
+    path = download.value.path()
+    assert path.read_bytes().startswith(b"%PDF-")
+    assert download.value.suggested_filename.startswith(f"aftercare-{world.patient.pk}-")
+    phone.close()
+
+
 def _artifact(name: str):
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / f"{name}.png"
