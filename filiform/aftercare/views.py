@@ -224,7 +224,12 @@ def sheet_show(request: HttpRequest, access: Access, sheet_id: int) -> HttpRespo
 @clinic_page(Permission.PATIENT_VIEW)
 def sheet_pdf(request: HttpRequest, access: Access, sheet_id: int) -> HttpResponse:
     """The printable sheet (with the QR code to the patient's page), for handing over."""
-    sheet, content = aftercare_pdf(access=access, sheet_id=sheet_id)
+    try:
+        sheet, content = aftercare_pdf(access=access, sheet_id=sheet_id)
+    except ValidationError as error:  # a draft: nothing to print yet
+        for text in error.messages:
+            messages.error(request, text)
+        return redirect("clinics:dashboard", clinic_slug=access.clinic.slug)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{sheet_pdf_filename(sheet)}"'
     return response

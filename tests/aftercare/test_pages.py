@@ -187,6 +187,15 @@ def test_a_draft_sheet_is_not_shown(world: World) -> None:
     assert client_for(world.bob).get(_url("sheet", world, sheet_id=sheet.pk)).status_code == 404
 
 
+def test_a_draft_sheet_has_no_pdf(world: World) -> None:
+    visit = _signed(world, sign=False, advice="Draft advice")
+    sheet = AftercareSheet.objects.get(visit=visit)
+    client = client_for(world.bob)
+    response = client.get(_url("sheet_pdf", world, sheet_id=sheet.pk), follow=True)
+    assert response.status_code == 200
+    assert "sign it first" in response.content.decode()
+
+
 def test_print_pdf_downloads_the_sheet(world: World) -> None:
     visit = _signed(world)
     sheet = AftercareSheet.objects.get(visit=visit)
