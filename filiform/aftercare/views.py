@@ -516,13 +516,6 @@ def patient_links(request: HttpRequest, access: Access, patient_id: int) -> Http
     on its own it is a page."""
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     links = links_of_patient(access=access, patient_id=patient.pk)
-    audit_access(
-        access,
-        action=AuditAction.READ,
-        object_type="portal_link",
-        patient_id=patient.pk,
-        detail={"count": len(links)},
-    )
     template = "aftercare/_patient_links.html" if _is_htmx(request) else "aftercare/links.html"
     return render(request, template, {"patient": patient, "links": links})
 

@@ -9,7 +9,6 @@ from django.http import HttpRequest
 from ninja import Router
 
 from filiform.api_errors import ONE_ERRORS, WRITE_ERRORS, Error
-from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
 from filiform.patients.selectors import patient_of_clinic
 from filiform.portal.links import link_revoke, links_of_patient
@@ -31,15 +30,7 @@ def list_links(request: HttpRequest, patient_id: int) -> list[LinkOut]:
     access = _access(request)
     access.require(Permission.PATIENT_VIEW)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
-    links = links_of_patient(access=access, patient_id=patient.pk)[:200]
-    audit_access(
-        access,
-        action=AuditAction.READ,
-        object_type="portal_link",
-        object_id="",
-        patient_id=patient.pk,
-        detail={"count": len(links)},
-    )
+    links = links_of_patient(access=access, patient_id=patient.pk)
     return [LinkOut.of(link) for link in links]
 
 

@@ -171,10 +171,25 @@ def link_revoke(*, access: Access, link_id: int) -> PortalLink:
 
 
 def links_of_patient(*, access: Access, patient_id: int) -> list[PortalLink]:
+    """The patient's links, newest first (the patient must be of the acting clinic; audited)."""
     access.require(Permission.PATIENT_VIEW)
-    return list(
-        PortalLink.objects.filter(clinic_id=access.membership.clinic_id, patient_id=patient_id)
+    from filiform.patients.selectors import patient_of_clinic
+
+    patient = patient_of_clinic(access=access, patient_id=patient_id)
+    links = list(
+        PortalLink.objects.filter(clinic_id=access.membership.clinic_id, patient_id=patient.pk)[
+            :200
+        ]
     )
+    audit_access(
+        access,
+        action=AuditAction.READ,
+        object_type="portal_link",
+        object_id="",
+        patient_id=patient.pk,
+        detail={"count": len(links)},
+    )
+    return links
 
 
 def links_revoke_for_target(*, purpose: LinkPurpose, target_id: int) -> int:
