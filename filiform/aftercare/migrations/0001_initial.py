@@ -7,145 +7,445 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('charting', '0003_needle_lots'),
-        ('clinics', '0006_check_in_policies'),
-        ('patients', '0005_episode_referral_source'),
+        ("charting", "0003_needle_lots"),
+        ("clinics", "0006_check_in_policies"),
+        ("patients", "0005_episode_referral_source"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AftercareTemplate',
+            name="AftercareTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('body', models.TextField(verbose_name='what to expect and what to do (Markdown)')),
-                ('thorax_warning', models.TextField(blank=True, verbose_name='extra warning when the chest was needled (Markdown)')),
-                ('body_sha256', models.CharField(editable=False, max_length=64)),
-                ('change_note', models.CharField(blank=True, max_length=300, verbose_name='what changed')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clinics.clinic')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("body", models.TextField(verbose_name="what to expect and what to do (Markdown)")),
+                (
+                    "thorax_warning",
+                    models.TextField(
+                        blank=True,
+                        verbose_name="extra warning when the chest was needled (Markdown)",
+                    ),
+                ),
+                ("body_sha256", models.CharField(editable=False, max_length=64)),
+                (
+                    "change_note",
+                    models.CharField(blank=True, max_length=300, verbose_name="what changed"),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clinics.clinic",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-version'],
+                "ordering": ["-version"],
             },
         ),
         migrations.CreateModel(
-            name='AftercareSheet',
+            name="AftercareSheet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('advice', models.TextField(blank=True, verbose_name='your advice to the patient')),
-                ('home_exercises', models.TextField(blank=True, verbose_name='home exercises')),
-                ('content', models.JSONField(blank=True, null=True)),
-                ('issued_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clinics.clinic')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='aftercare_sheets', to='patients.patient')),
-                ('updated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('visit', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='aftercare_sheet', to='charting.visit')),
-                ('template', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='aftercare.aftercaretemplate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("advice", models.TextField(blank=True, verbose_name="your advice to the patient")),
+                ("home_exercises", models.TextField(blank=True, verbose_name="home exercises")),
+                ("content", models.JSONField(blank=True, null=True)),
+                ("issued_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clinics.clinic",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="aftercare_sheets",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "visit",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="aftercare_sheet",
+                        to="charting.visit",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="aftercare.aftercaretemplate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-issued_at', '-id'],
+                "ordering": ["-issued_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CheckIn',
+            name="CheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('thorax_needled', models.BooleanField(default=False)),
-                ('due_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('sent', 'Sent, waiting for an answer'), ('call', 'To call (no e-mail)'), ('answered', 'Answered'), ('cancelled', 'Cancelled')], default='scheduled', max_length=12)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_via', models.CharField(blank=True, max_length=20)),
-                ('response', models.JSONField(blank=True, null=True)),
-                ('triage', models.CharField(blank=True, choices=[('green', 'As expected'), ('amber', 'Concern: review'), ('red', 'Red flag: act now')], max_length=6)),
-                ('triage_reasons', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clinics.clinic')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='check_ins', to='patients.patient')),
-                ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clinics.membership')),
-                ('visit', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='check_in', to='charting.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("thorax_needled", models.BooleanField(default=False)),
+                ("due_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("sent", "Sent, waiting for an answer"),
+                            ("call", "To call (no e-mail)"),
+                            ("answered", "Answered"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="scheduled",
+                        max_length=12,
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("answered_via", models.CharField(blank=True, max_length=20)),
+                ("response", models.JSONField(blank=True, null=True)),
+                (
+                    "triage",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("green", "As expected"),
+                            ("amber", "Concern: review"),
+                            ("red", "Red flag: act now"),
+                        ],
+                        max_length=6,
+                    ),
+                ),
+                ("triage_reasons", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clinics.clinic",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="check_ins",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "practitioner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clinics.membership",
+                    ),
+                ),
+                (
+                    "visit",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="check_in",
+                        to="charting.visit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-due_at', '-id'],
+                "ordering": ["-due_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUpCall',
+            name="FollowUpCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('reached_well', 'Reached: doing as expected'), ('reached_concern', 'Reached: concern passed to the clinician'), ('left_message', 'No answer: left a message'), ('no_answer', 'No answer, no message'), ('wrong_number', 'Wrong or missing number'), ('closed', 'Stopped trying')], max_length=20)),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('called_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('called_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('check_in', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='calls', to='aftercare.checkin')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("reached_well", "Reached: doing as expected"),
+                            ("reached_concern", "Reached: concern passed to the clinician"),
+                            ("left_message", "No answer: left a message"),
+                            ("no_answer", "No answer, no message"),
+                            ("wrong_number", "Wrong or missing number"),
+                            ("closed", "Stopped trying"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                ("called_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "called_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "check_in",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="calls",
+                        to="aftercare.checkin",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['called_at', 'id'],
+                "ordering": ["called_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='RedFlagAlert',
+            name="RedFlagAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('red', 'Red flag'), ('amber', 'Concern')], max_length=6)),
-                ('reasons', models.JSONField(default=list)),
-                ('raised_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('action_taken', models.TextField(blank=True, verbose_name='what was done')),
-                ('check_in', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='aftercare.checkin')),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clinics.clinic')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient')),
-                ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clinics.membership')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("red", "Red flag"), ("amber", "Concern")], max_length=6
+                    ),
+                ),
+                ("reasons", models.JSONField(default=list)),
+                ("raised_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("action_taken", models.TextField(blank=True, verbose_name="what was done")),
+                (
+                    "check_in",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alerts",
+                        to="aftercare.checkin",
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clinics.clinic",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "practitioner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clinics.membership",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-raised_at', '-id'],
+                "ordering": ["-raised_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('aftercare', 'Aftercare sheet'), ('check_in', 'Check-in invitation'), ('red_flag', 'Red-flag alert to clinicians')], max_length=12)),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('in_person', 'In person (no e-mail)')], max_length=12)),
-                ('to', models.JSONField(default=list)),
-                ('why_in_person', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('retrying', 'Retrying: mail server not reachable'), ('sent', 'Sent'), ('failed', 'Failed: deliver in person'), ('in_person', 'Deliver in person'), ('handed_over', 'Handed over in person'), ('cancelled', 'Cancelled')], default='queued', max_length=12)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=300)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('check_in', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='aftercare.checkin')),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='clinics.clinic')),
-                ('handed_over_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient')),
-                ('sheet', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='aftercare.aftercaresheet')),
-                ('alert', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='aftercare.redflagalert')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("aftercare", "Aftercare sheet"),
+                            ("check_in", "Check-in invitation"),
+                            ("red_flag", "Red-flag alert to clinicians"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("in_person", "In person (no e-mail)")],
+                        max_length=12,
+                    ),
+                ),
+                ("to", models.JSONField(default=list)),
+                ("why_in_person", models.CharField(blank=True, max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("retrying", "Retrying: mail server not reachable"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed: deliver in person"),
+                            ("in_person", "Deliver in person"),
+                            ("handed_over", "Handed over in person"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=300)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "check_in",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deliveries",
+                        to="aftercare.checkin",
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="clinics.clinic",
+                    ),
+                ),
+                (
+                    "handed_over_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "sheet",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deliveries",
+                        to="aftercare.aftercaresheet",
+                    ),
+                ),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deliveries",
+                        to="aftercare.redflagalert",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='aftercaretemplate',
-            constraint=models.UniqueConstraint(fields=('clinic', 'version'), name='aftercare_template_version'),
+            model_name="aftercaretemplate",
+            constraint=models.UniqueConstraint(
+                fields=("clinic", "version"), name="aftercare_template_version"
+            ),
         ),
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(fields=['clinic', 'status', 'due_at'], name='check_in_queue'),
+            model_name="checkin",
+            index=models.Index(fields=["clinic", "status", "due_at"], name="check_in_queue"),
         ),
         migrations.AddIndex(
-            model_name='redflagalert',
-            index=models.Index(condition=models.Q(('resolved_at__isnull', True)), fields=['clinic', 'raised_at'], name='alert_open'),
+            model_name="redflagalert",
+            index=models.Index(
+                condition=models.Q(("resolved_at__isnull", True)),
+                fields=["clinic", "raised_at"],
+                name="alert_open",
+            ),
         ),
     ]

@@ -5,20 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinics', '0005_supplies_policies'),
+        ("clinics", "0005_supplies_policies"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clinic',
-            name='check_in_after_hours',
-            field=models.PositiveSmallIntegerField(default=24, validators=[django.core.validators.MinValueValidator(2), django.core.validators.MaxValueValidator(168)], verbose_name='send the aftercare check-in this many hours after needling'),
+            model_name="clinic",
+            name="check_in_after_hours",
+            field=models.PositiveSmallIntegerField(
+                default=24,
+                validators=[
+                    django.core.validators.MinValueValidator(2),
+                    django.core.validators.MaxValueValidator(168),
+                ],
+                verbose_name="send the aftercare check-in this many hours after needling",
+            ),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='check_in_no_answer_hours',
-            field=models.PositiveSmallIntegerField(default=24, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(168)], verbose_name="an unanswered check-in goes to the front desk's call list after (hours)"),
+            model_name="clinic",
+            name="check_in_no_answer_hours",
+            field=models.PositiveSmallIntegerField(
+                default=24,
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(168),
+                ],
+                verbose_name="an unanswered check-in goes to the front desk's call list after (hours)",
+            ),
         ),
     ]
