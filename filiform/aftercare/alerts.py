@@ -4,6 +4,8 @@ e-mails them, with the patient's phone number."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -91,7 +93,9 @@ def alert_resolve(*, access: Access, alert_id: int, action_taken: str) -> RedFla
             _("%(who)s already recorded what was done at %(when)s.")
             % {
                 "who": alert.resolved_by.display_name if alert.resolved_by else "",
-                "when": timezone.localtime(alert.resolved_at).strftime("%Y-%m-%d %H:%M"),
+                "when": timezone.localtime(
+                    alert.resolved_at, ZoneInfo(access.clinic.time_zone)
+                ).strftime("%Y-%m-%d %H:%M"),
             }
         )
     action_taken = str(action_taken or "").replace("\x00", "").strip()[:2000]

@@ -126,7 +126,7 @@ def save_advice(request: HttpRequest, visit_id: int, payload: AdviceIn) -> Sheet
 )
 def list_sheets(request: HttpRequest, patient_id: int) -> list[SheetOut]:
     access = _access(request)
-    access.require(Permission.PATIENT_VIEW)
+    access.require(Permission.PATIENT_EDIT)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     sheets = selectors.sheets_of_patient(access=access, patient_id=patient.pk)
     return [SheetOut.of(s) for s in sheets[:200]]

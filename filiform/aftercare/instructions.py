@@ -90,6 +90,15 @@ def aftercare_template_new_version(
         raise ValidationError(errors)
     current = template_current_of_clinic(access.membership.clinic_id)
     AftercareTemplate.objects.select_for_update().filter(pk=current.pk).first()
+    if (title, body, thorax_warning) == (
+        current.title,
+        current.body.strip(),
+        current.thorax_warning.strip(),
+    ):
+        raise ValidationError(
+            _("The text is the same as the current version %(v)d: nothing to save.")
+            % {"v": current.version}
+        )
     template = AftercareTemplate.objects.create(
         clinic_id=access.membership.clinic_id,
         version=current.version + 1,
@@ -212,8 +221,8 @@ def sheet_content(
 
 def sheet_of_clinic(*, access: Access, sheet_id: int) -> AftercareSheet:
     """An issued or draft sheet of the acting clinic, for a clinician or the front desk (who
-    hand it over in person); audited."""
-    access.require(Permission.PATIENT_VIEW)
+    hand it over in person; billing has no need of it); audited."""
+    access.require(Permission.PATIENT_EDIT)
     sheet = (
         AftercareSheet.objects.select_related("visit", "patient", "clinic")
         .filter(pk=sheet_id, clinic_id=access.membership.clinic_id)

@@ -7,10 +7,17 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.http import Http404
 
-from filiform.aftercare.models import AftercareSheet, CheckIn, Delivery, RedFlagAlert
+from filiform.aftercare.models import (
+    AftercareSheet,
+    CheckIn,
+    Delivery,
+    MessageKind,
+    RedFlagAlert,
+)
 from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.models import Visit
 from filiform.clinics.access import Access, Permission
+from filiform.patients.selectors import patient_of_clinic
 
 
 @dataclass(frozen=True)
@@ -28,8 +35,8 @@ class VisitAftercare:
 def aftercare_of_visit(*, access: Access, visit_id: int) -> VisitAftercare:
     """For the visit page and the API. Clinicians see all of it; the front desk (who hand the
     sheet over and make the calls) see the sheet, deliveries and check-in status but not the
-    answers or alerts."""
-    access.require(Permission.PATIENT_VIEW)
+    answers or alerts. Billing has no need of any of it."""
+    access.require(Permission.PATIENT_EDIT)
     visit = (
         Visit.objects.filter(clinic_id=access.membership.clinic_id, pk=visit_id)
         .select_related("patient", "clinic")
@@ -113,6 +120,9 @@ def deliveries_of_clinic(
     deliveries = Delivery.objects.filter(clinic_id=access.membership.clinic_id).select_related(
         "patient"
     )
+    if not access.can(Permission.CLINICAL_RECORD):
+        # that a red-flag alert went to the clinicians is itself clinical information
+        deliveries = deliveries.exclude(kind=MessageKind.RED_FLAG)
     if patient_id is not None:
         deliveries = deliveries.filter(patient_id=patient_id)
     if status:
@@ -130,18 +140,21 @@ def deliveries_of_clinic(
 
 
 def sheets_of_patient(*, access: Access, patient_id: int) -> list[AftercareSheet]:
-    access.require(Permission.PATIENT_VIEW)
+    """The patient's issued sheets (the patient must be of the acting clinic), for clinicians and
+    the front desk; audited."""
+    access.require(Permission.PATIENT_EDIT)
+    patient = patient_of_clinic(access=access, patient_id=patient_id)
     sheets = list(
         AftercareSheet.objects.filter(
-            clinic_id=access.membership.clinic_id, patient_id=patient_id, issued_at__isnull=False
-        )
+            clinic_id=access.membership.clinic_id, patient=patient, issued_at__isnull=False
+        )[:200]
     )
     audit_access(
         access,
         action=AuditAction.READ,
         object_type="aftercare_sheet",
         object_id="",
-        patient_id=patient_id,
+        patient_id=patient.pk,
         detail={"count": len(sheets)},
     )
     return sheets

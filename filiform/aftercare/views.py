@@ -202,7 +202,7 @@ def _issued_sheet(access: Access, sheet_id: int) -> Any:
     return sheet
 
 
-@clinic_page(Permission.PATIENT_VIEW)
+@clinic_page(Permission.PATIENT_EDIT)
 def sheet_show(request: HttpRequest, access: Access, sheet_id: int) -> HttpResponse:
     """The sheet full screen, to go through with the patient at the end of the visit."""
     sheet = _issued_sheet(access, sheet_id)
@@ -221,7 +221,7 @@ def sheet_show(request: HttpRequest, access: Access, sheet_id: int) -> HttpRespo
     )
 
 
-@clinic_page(Permission.PATIENT_VIEW)
+@clinic_page(Permission.PATIENT_EDIT)
 def sheet_pdf(request: HttpRequest, access: Access, sheet_id: int) -> HttpResponse:
     """The printable sheet (with the QR code to the patient's page), for handing over."""
     try:
