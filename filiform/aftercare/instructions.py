@@ -13,9 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from markdown_it import MarkdownIt
 
 from filiform.aftercare.models import AftercareSheet, AftercareTemplate
 from filiform.anatomy.catalogue import UnknownMuscle, muscle_get
@@ -23,6 +21,7 @@ from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.codes import VisitStatus
 from filiform.charting.models import NeedlingSession, Visit
 from filiform.clinics.access import Access, Permission
+from filiform.patient_text import patient_text_html
 
 DEFAULT_TITLE = "After your dry needling treatment"
 _HERE = Path(__file__).parent
@@ -30,12 +29,7 @@ DEFAULT_BODY = (_HERE / "default_aftercare.md").read_text(encoding="utf-8")
 DEFAULT_THORAX_WARNING = (_HERE / "default_thorax_warning.md").read_text(encoding="utf-8")
 MAX_TEXT = 20_000
 MAX_ADVICE = 4_000
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
-
-
-def aftercare_html(text: str) -> SafeString:
-    """Markdown to HTML; raw HTML in the text is shown as text."""
-    return mark_safe(_markdown.render(text))  # noqa: S308  (html disabled: output is escaped)
+aftercare_html = patient_text_html
 
 
 def _clean(value: Any, limit: int) -> str:

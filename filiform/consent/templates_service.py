@@ -6,21 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.db import transaction
-from django.utils.safestring import SafeString, mark_safe
-from markdown_it import MarkdownIt
+from django.utils.safestring import SafeString
 
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
 from filiform.consent.models import ConsentTemplate
+from filiform.patient_text import patient_text_html
 
 DEFAULT_TITLE = "Consent to dry needling / intramuscular stimulation (IMS)"
 DEFAULT_BODY = (Path(__file__).with_name("default_template.md")).read_text(encoding="utf-8")
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
 
 
 def consent_text_html(body: str) -> SafeString:
     """Markdown to HTML; raw HTML in the text is shown as text, unsafe links are dropped."""
-    return mark_safe(_markdown.render(body))  # noqa: S308  (html disabled: output is escaped)
+    return patient_text_html(body)
 
 
 @transaction.atomic
