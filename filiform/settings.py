@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "filiform.operations",
     "filiform.portal",
     "filiform.aftercare",
+    "filiform.outcomes",
 ]
 
 MIDDLEWARE = [

@@ -52,6 +52,7 @@ def delivery_to_patient(
     kind: MessageKind,
     sheet_id: int | None = None,
     check_in_id: int | None = None,
+    measure_request_id: int | None = None,
 ) -> Delivery:
     """A message to the patient: queued for e-mail, or "deliver in person" with the reason."""
     address, why_not = patient_email_or_reason(patient)
@@ -65,6 +66,7 @@ def delivery_to_patient(
         status=DeliveryStatus.QUEUED if address else DeliveryStatus.IN_PERSON,
         sheet_id=sheet_id,
         check_in_id=check_in_id,
+        measure_request_id=measure_request_id,
     )
     if address:
         delivery_enqueue(delivery)
@@ -105,6 +107,10 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
         return messages.sheet_message(delivery)
     if delivery.kind == MessageKind.CHECK_IN:
         return messages.check_in_message(delivery)
+    if delivery.kind == MessageKind.MEASURES:
+        from filiform.outcomes.messages import measures_message
+
+        return measures_message(delivery)
     return messages.red_flag_message(delivery)
 
 

@@ -87,6 +87,7 @@ class MessageKind(models.TextChoices):
     AFTERCARE = "aftercare", _("Aftercare sheet")
     CHECK_IN = "check_in", _("Check-in invitation")
     RED_FLAG = "red_flag", _("Red-flag alert to clinicians")
+    MEASURES = "measures", _("Questionnaires before a visit")
 
 
 class Channel(models.TextChoices):
@@ -125,6 +126,13 @@ class Delivery(models.Model):
     )
     alert = models.ForeignKey(
         "aftercare.RedFlagAlert",
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+        null=True,
+        blank=True,
+    )
+    measure_request = models.ForeignKey(
+        "outcomes.MeasureRequest",
         on_delete=models.PROTECT,
         related_name="deliveries",
         null=True,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 class LinkPurpose(models.TextChoices):
     AFTERCARE = "aftercare", _("Aftercare sheet")
     CHECK_IN = "check_in", _("Check-in")
+    MEASURES = "measures", _("Questionnaires before a visit")
 
 
 class LinkStatus(models.TextChoices):

@@ -1,0 +1,173 @@
+"""Questionnaires sent to the patient before a visit: a single-use link by e-mail; the patient
+answers on their own device; each answer is scored like the clinician's, all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from filiform.aftercare.deliveries import delivery_to_patient, patient_email_or_reason
+from filiform.aftercare.models import Delivery, MessageKind
+from filiform.audit.services import AuditAction, audit_access, audit_record
+from filiform.clinics.access import Access, Permission
+from filiform.outcomes.instruments import Instrument
+from filiform.outcomes.models import MeasurementSource, MeasureRequest
+from filiform.outcomes.services import _episode, instrument_of, measurement_store, scored
+from filiform.patients.selectors import patient_of_clinic
+from filiform.portal.links import (
+    PATIENT_ACTOR,
+    VIA_LINK,
+    LinkContext,
+    LinkRefused,
+    link_issue,
+    link_open,
+    link_refusal_audit,
+    link_use,
+)
+from filiform.portal.models import LinkPurpose
+
+REQUEST_LINK_DAYS = 7
+PATIENT_INSTRUMENTS = (
+    Instrument.NPRS,
+    Instrument.PSFS,
+    Instrument.NDI,
+    Instrument.ODI,
+    Instrument.QUICKDASH,
+    Instrument.LEFS,
+)  # what a patient can answer alone (range of motion and algometry are measured in the clinic)
+
+
+@transaction.atomic
+def measure_request_send(
+    *, access: Access, patient_id: int, instruments: list[str], episode_id: int | None = None
+) -> tuple[MeasureRequest, Delivery]:
+    """E-mail the patient a link to answer the chosen questionnaires before their visit."""
+    access.require(Permission.PATIENT_EDIT)
+    patient = patient_of_clinic(access=access, patient_id=patient_id)
+    codes = list(dict.fromkeys(instrument_of(i) for i in instruments))
+    if not codes:
+        raise ValidationError({"instruments": _("Choose at least one questionnaire to send.")})
+    clinic_only = [c for c in codes if c not in PATIENT_INSTRUMENTS]
+    if clinic_only:
+        raise ValidationError(
+            {
+                "instruments": _("%(m)s is measured in the clinic, not sent to the patient.")
+                % {"m": ", ".join(c.value for c in clinic_only)}
+            }
+        )
+    address, why_not = patient_email_or_reason(patient)
+    if not address:
+        raise ValidationError(
+            {"email": _("%(why)s: take the measures in the clinic instead.") % {"why": why_not}}
+        )
+    episode = _episode(patient, episode_id)
+    request = MeasureRequest.objects.create(
+        clinic_id=patient.clinic_id,
+        patient=patient,
+        episode=episode,
+        instruments=[c.value for c in codes],
+        created_by=access.user,
+    )
+    link_issue(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.pk,
+        purpose=LinkPurpose.MEASURES,
+        target_id=request.pk,
+        valid_for=dt.timedelta(days=REQUEST_LINK_DAYS),
+        single_use=True,
+    )
+    delivery = delivery_to_patient(
+        patient=patient, kind=MessageKind.MEASURES, measure_request_id=request.pk
+    )
+    audit_access(
+        access,
+        action=AuditAction.CREATE,
+        object_type="measure_request",
+        object_id=request.pk,
+        patient_id=patient.pk,
+        detail={"instruments": request.instruments},
+    )
+    return request, delivery
+
+
+def measure_request_open(*, token: str, where: LinkContext) -> MeasureRequest:
+    link = link_open(token=token, where=where, purpose=LinkPurpose.MEASURES)
+    request = (
+        MeasureRequest.objects.select_related("clinic", "patient")
+        .filter(pk=link.target_id, patient_id=link.patient_id)
+        .first()
+    )
+    if request is None:
+        raise LinkRefused("unknown", link)
+    if request.completed_at is not None:
+        raise LinkRefused("used", link)
+    return request
+
+
+def measure_request_submit(
+    *, token: str, where: LinkContext, answers: dict[str, Any]
+) -> MeasureRequest:
+    """The patient's answers, one entry per requested questionnaire. Every one is validated
+    before anything is saved; a bad item value is a ValidationError naming it, and the link
+    still works."""
+    try:
+        with transaction.atomic():
+            link = link_use(token=token, where=where, purpose=LinkPurpose.MEASURES)
+            request = (
+                MeasureRequest.objects.select_for_update(of=("self",))
+                .select_related("patient", "episode")
+                .filter(pk=link.target_id, patient_id=link.patient_id)
+                .first()
+            )
+            if request is None:
+                raise LinkRefused("unknown", link)
+            if request.completed_at is not None:
+                raise LinkRefused("used", link)
+            missing = [code for code in request.instruments if code not in answers]
+            if missing:
+                raise ValidationError(
+                    {code: _("Please answer this questionnaire.") for code in missing}
+                )
+            errors: dict[str, list[str]] = {}
+            results = {}
+            for code in request.instruments:
+                try:
+                    results[code] = scored(Instrument(code), answers[code])
+                except ValidationError as error:
+                    errors[code] = error.messages
+            if errors:
+                raise ValidationError(errors)
+            now = timezone.now()
+            for code in request.instruments:
+                measurement_store(
+                    patient=request.patient,
+                    episode=request.episode,
+                    instrument=Instrument(code),
+                    answers=answers[code],
+                    source=MeasurementSource.PATIENT,
+                    result=results[code],
+                    taken_at=now,
+                    request=request,
+                )
+            request.completed_at = now
+            request.save(update_fields=["completed_at"])
+            audit_record(
+                action=AuditAction.CREATE,
+                clinic_id=request.clinic_id,
+                object_type="measure_request",
+                object_id=request.pk,
+                patient_id=request.patient_id,
+                ip=where.ip,
+                user_agent=where.user_agent,
+                via=VIA_LINK,
+                detail={"actor": PATIENT_ACTOR, "instruments": request.instruments},
+            )
+    except LinkRefused as refusal:
+        link_refusal_audit(refusal, where)
+        raise
+    return request
