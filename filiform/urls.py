@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("filiform.charting.urls_records")),
     path("", include("filiform.aftercare.urls")),
     path("", include("filiform.portal.urls")),
+    path("", include("filiform.outcomes.urls")),
 ]
 
 handler403 = "filiform.clinics.errors.forbidden"
