@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "filiform.portal",
     "filiform.aftercare",
     "filiform.outcomes",
+    "filiform.billing",
 ]
 
 MIDDLEWARE = [
