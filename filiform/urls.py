@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("filiform.aftercare.urls")),
     path("", include("filiform.portal.urls")),
     path("", include("filiform.outcomes.urls")),
+    path("", include("filiform.outcomes.urls_capture")),
 ]
 
 handler403 = "filiform.clinics.errors.forbidden"

@@ -118,6 +118,9 @@ def visit_context(access: Access, visit: Visit, **overrides: Any) -> dict[str, A
     from filiform.aftercare.views import visit_card_context  # the aftercare card
 
     context |= visit_card_context(access, visit)
+    from filiform.outcomes.views_capture import capture_card_context  # the measures card
+
+    context |= capture_card_context(access, visit)
     context |= overrides
     return context
 

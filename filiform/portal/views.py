@@ -177,9 +177,15 @@ def _open_sheet(request: HttpRequest, token: str) -> AftercareSheet | HttpRespon
 @never_cache
 @require_http_methods(["GET", "POST"])
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
-    """``/p/<token>/``: the aftercare sheet or the check-in, by the link's purpose."""
-    if _purpose_of(token) == LinkPurpose.CHECK_IN:
+    """``/p/<token>/``: the aftercare sheet, the check-in or the questionnaires, by the link's
+    purpose."""
+    purpose = _purpose_of(token)
+    if purpose == LinkPurpose.CHECK_IN:
         return _check_in(request, token)
+    if purpose == LinkPurpose.MEASURES:
+        from filiform.portal.views_measures import measures_page  # it uses this module's helpers
+
+        return measures_page(request, token)
     sheet = _open_sheet(request, token)  # an unknown link is refused whatever the method
     if isinstance(sheet, HttpResponse):
         return sheet
