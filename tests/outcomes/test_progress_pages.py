@@ -153,7 +153,7 @@ def test_no_badge_where_no_mcid_applies_and_none_before_a_second_measure(world: 
     # ROM: no MCID, no badge; NPRS with only a baseline: "Not yet", decided at the next one
     assert page.count('data-testid="mcid-badge"') == 1
     assert "Reached MCID" not in page
-    assert "decided once there is a second measurement" in page
+    assert "decided once there are two scorable measurements" in page
 
 
 def test_a_patient_without_an_episode_is_told_so(world: World) -> None:
