@@ -56,9 +56,9 @@ UNITS = {
 VALUES = {
     Instrument.NPRS: 7,
     Instrument.PSFS: 4.0,  # (3 + 5 + 4) / 3
-    Instrument.NDI: 33.3,  # 15 / (5 × 9) × 100
+    Instrument.NDI: 33.3,  # 15 / (5 * 9) * 100
     Instrument.ODI: 30.0,  # 15 / 50
-    Instrument.QUICKDASH: 27.3,  # (23 / 11 − 1) × 25 = 27.27
+    Instrument.QUICKDASH: 27.3,  # (23 / 11 - 1) * 25 = 27.27
     Instrument.LEFS: 60,
     Instrument.ROM: 150.0,
     Instrument.PPT: 3.37,  # 10.1 / 3 = 3.3667
@@ -194,7 +194,7 @@ def test_ppt_components_are_the_three_trials(ready: World) -> None:
 def test_bands_are_interpretations_in_words(ready: World) -> None:
     m = record(ready, Instrument.ODI, ANSWERS[Instrument.ODI])
     [interpretation] = fhir.observation(m)["interpretation"]
-    assert interpretation["coding"][0]["code"] == "moderate"  # 30 %: 21–40 moderate
+    assert interpretation["coding"][0]["code"] == "moderate"  # 30 %: 21 to 40 is moderate
     assert interpretation["text"] == "Moderate disability"
 
 
