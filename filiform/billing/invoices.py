@@ -29,7 +29,7 @@ from filiform.billing.models import (
     Service,
     ServiceKind,
 )
-from filiform.billing.money import ZERO, format_cad, line_tax
+from filiform.billing.money import ZERO, format_cad, invoice_totals
 from filiform.billing.selectors import (
     business_date_of,
     checked_write,
@@ -179,24 +179,22 @@ def invoice_from_visit(
             )
     except IntegrityError:  # a concurrent invoice for the same visit won
         raise ValidationError({"visit_id": _("This visit already has an invoice.")}) from None
-    subtotal = tax = ZERO
-    for order, service in enumerate(services, start=1):
-        amount = service.fee  # quantity 1: exact
-        rate = service.tax_rate if service.taxable else ZERO
-        tax_amount = line_tax(amount, rate)
+    priced = [(1, s.fee, s.tax_rate if s.taxable else ZERO) for s in services]
+    amounts, subtotal, tax, _total = invoice_totals(priced)
+    for order, (service, (quantity, fee, rate), (amount, tax_amount)) in enumerate(
+        zip(services, priced, amounts, strict=True), start=1
+    ):
         InvoiceLine.objects.create(
             invoice=invoice,
             order=order,
             service=service,
             description=service.name,
-            quantity=1,
-            unit_fee=service.fee,
+            quantity=quantity,
+            unit_fee=fee,
             tax_rate=rate,
             amount=amount,
             tax=tax_amount,
         )
-        subtotal += amount
-        tax += tax_amount
     invoice.subtotal, invoice.tax = subtotal, tax
     invoice.total = invoice.balance = subtotal + tax
     invoice.save(update_fields=["subtotal", "tax", "total", "balance"])

@@ -38,6 +38,29 @@ def line_tax(amount: Decimal, rate_percent: Decimal) -> Decimal:
     return to_cents(amount * rate_percent / Decimal(100))
 
 
+def line_amounts(
+    quantity: int, unit_fee: Decimal, rate_percent: Decimal
+) -> tuple[Decimal, Decimal]:
+    """A line's amount (quantity x unit fee: exact, whole cents) and its tax (rounded once)."""
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+        raise ValueError("a line's quantity is a whole number from 1")
+    amount = unit_fee * quantity
+    if amount != amount.quantize(CENT):
+        raise ValueError("unit fees are whole cents")
+    return amount.quantize(CENT), line_tax(amount, rate_percent)
+
+
+def invoice_totals(
+    lines: list[tuple[int, Decimal, Decimal]],
+) -> tuple[list[tuple[Decimal, Decimal]], Decimal, Decimal, Decimal]:
+    """Each line's (amount, tax), then subtotal, tax and total: sums of already-rounded cents,
+    never rounded again."""
+    amounts = [line_amounts(q, fee, rate) for q, fee, rate in lines]
+    subtotal = sum((a for a, _t in amounts), ZERO)
+    tax = sum((t for _a, t in amounts), ZERO)
+    return amounts, subtotal, tax, subtotal + tax
+
+
 def format_cad(value: Decimal) -> str:
     """$1,234.50 (and -$5.00); for messages and documents."""
     sign = "-" if value < 0 else ""
