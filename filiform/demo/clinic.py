@@ -73,6 +73,7 @@ def demo_reset() -> None:
     clinics = Clinic.objects.filter(slug__in=DEMO_SLUGS)
     from filiform.consent.models import ConsentRecord, ConsentTemplate
     from filiform.demo.aftercare import demo_aftercare_reset
+    from filiform.demo.outcomes import demo_outcomes_reset
     from filiform.demo.supplies import demo_ledger_reset, demo_supplies_reset
     from filiform.demo.visits import demo_visits_reset
     from filiform.patients.models import EpisodeOfCare
@@ -80,6 +81,7 @@ def demo_reset() -> None:
 
     demo_ledger_reset(clinics)  # the stock ledger points at insertions
     demo_aftercare_reset(clinics)  # aftercare points at visits and patients
+    demo_outcomes_reset(clinics)  # measurements point at visits and episodes
     demo_visits_reset(clinics)  # charting rows hold consent records and screenings
     demo_supplies_reset(clinics)  # lots and containers hold locations
     MedicationCheck.objects.filter(screening__clinic__in=clinics).delete()
@@ -159,6 +161,9 @@ def demo_build(*, reset: bool = False, seed: int = 2026, progress: Progress = _q
     from filiform.demo.aftercare import demo_aftercare
 
     notes += demo_aftercare(riverside)
+    from filiform.demo.outcomes import demo_outcomes
+
+    notes += demo_outcomes(riverside, seed=seed)
     for step in DEMO_STEPS:
         step(riverside, progress)
     return DemoResult(created=True, patients=len(people), notes=notes)

@@ -264,3 +264,51 @@ def test_demo_has_aftercare_in_every_state(capsys) -> None:
     desk = Membership.objects.get(clinic=riverside, role="front_desk")
     queue = follow_up_queue(access=Access(user=desk.user, membership=desk))
     assert {item.why for item in queue} == {"no_email", "no_answer"}
+
+
+def test_demo_has_months_of_measures_some_reaching_the_mcid(capsys) -> None:
+    import datetime as dt
+
+    from filiform.clinics.access import Access
+    from filiform.outcomes.models import Measurement
+    from filiform.outcomes.selectors import patient_progress
+
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "not scorable (too many items skipped)" in out
+    riverside = Clinic.objects.get(slug="riverside")
+    owner = Membership.objects.get(user__email="owner@demo.filiform.test", clinic=riverside)
+    access = Access(user=owner.user, membership=owner)
+    patients = set(Measurement.objects.filter(clinic=riverside).values_list("patient", flat=True))
+    assert len(patients) >= 3
+    reached: list[bool | None] = []
+    questionnaires: set[str] = set()
+    unscorable = 0
+    for patient_id in sorted(patients):
+        progress = patient_progress(access=access, patient_id=patient_id)
+        series = {s.instrument.value: s for s in progress.series}
+        nprs = series["nprs"]
+        first, last = nprs.points[0].taken_at, nprs.points[-1].taken_at
+        assert last - first > dt.timedelta(days=60)  # months of measures
+        reached.append(nprs.reached_mcid)
+        assert "rom" in series
+        questionnaires |= set(series) & {"ndi", "odi", "quickdash", "lefs"}
+        unscorable += sum(not p.scorable for s in progress.series for p in s.points)
+        for s in progress.series:
+            for p in s.points:
+                assert p.scorable == (p.value is not None)
+    assert True in reached
+    assert False in reached
+    assert {"ndi", "odi"} <= questionnaires  # by the episode's condition
+    assert unscorable == 1
+    assert not Measurement.objects.filter(clinic=riverside, visit__isnull=True).exists()
+
+    before = sorted(
+        map(str, Measurement.objects.filter(clinic=riverside).values_list("instrument", "value"))
+    )
+    call_command("demo", "--reset")
+    riverside = Clinic.objects.get(slug="riverside")
+    again = sorted(
+        map(str, Measurement.objects.filter(clinic=riverside).values_list("instrument", "value"))
+    )
+    assert again == before  # deterministic, and the reset removed the old rows
