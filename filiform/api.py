@@ -14,9 +14,10 @@ from filiform.api_auth import BearerToken, BrowserSession
 from filiform.api_errors import Error
 from filiform.charting.api import router as charting_router
 from filiform.clearance.api import router as clearance_router
-from filiform.clinics.access import Access
+from filiform.clinics.access import Access, AccessDenied, audit_refusal_kept
 from filiform.consent.api import router as consent_router
 from filiform.consent.api import templates_router as consent_templates_router
+from filiform.outcomes.api import router as outcomes_router
 from filiform.patients.api import router as patients_router
 from filiform.portal.api import router as portal_router
 from filiform.practitioners.api import router as practitioners_router
@@ -58,6 +59,8 @@ def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if isinstance(exc, AccessDenied):
+        audit_refusal_kept(exc)
     return api.create_response(request, {"detail": str(exc) or "Not allowed."}, status=403)
 
 
@@ -99,3 +102,4 @@ api.add_router("/consent-templates", consent_templates_router)
 api.add_router("", charting_router)
 api.add_router("", aftercare_router)
 api.add_router("", portal_router)
+api.add_router("", outcomes_router)

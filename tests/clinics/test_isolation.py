@@ -136,6 +136,9 @@ def test_every_api_operation_refuses_another_clinics_token(world: World) -> None
                 "soreness": 0,
                 "compared": "same",
                 "bruising": "none",
+                "instrument": "nprs",
+                "instruments": ["nprs"],
+                "texts": ["Isolation check"],
             }
         )
         response = client.generic(
