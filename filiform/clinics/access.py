@@ -47,9 +47,35 @@ class ClinicNotFound(Http404):
 
 
 class AccessDenied(PermissionDenied):
-    def __init__(self, permission: Permission) -> None:
+    def __init__(self, permission: Permission, access: Access | None = None) -> None:
         super().__init__(f"Your role does not allow this ({permission.value}).")
         self.permission = permission
+        self.access = access
+        self.audit_entry_id: int | None = None  # the refusal's entry, written when refused
+
+
+def audit_refusal_kept(refusal: AccessDenied) -> None:
+    """A refusal raised inside a service's transaction is audited there, and rolled back with
+    it. The error handlers (pages and API) call this once the transaction is over: if the
+    entry is gone, it is written again, so no refusal goes unrecorded."""
+    if refusal.access is None or refusal.audit_entry_id is None:
+        return
+    from filiform.audit.models import AuditEntry
+
+    if not AuditEntry.objects.filter(pk=refusal.audit_entry_id).exists():
+        refusal.audit_entry_id = _audit_refusal(refusal.access, refusal.permission)
+
+
+def _audit_refusal(access: Access, permission: Permission) -> int:
+    from filiform.audit.services import AuditAction, audit_access
+
+    entry = audit_access(
+        access,
+        action=AuditAction.PERMISSION_DENIED,
+        object_type="permission",
+        object_id=permission.value,
+    )
+    return int(entry.pk)
 
 
 @dataclass(frozen=True)
@@ -75,15 +101,9 @@ class Access:
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
-            from filiform.audit.services import AuditAction, audit_access
-
-            audit_access(
-                self,
-                action=AuditAction.PERMISSION_DENIED,
-                object_type="permission",
-                object_id=permission.value,
-            )
-            raise AccessDenied(permission)
+            refusal = AccessDenied(permission, self)
+            refusal.audit_entry_id = _audit_refusal(self, permission)
+            raise refusal
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -6,12 +6,16 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from filiform.clinics.access import AccessDenied, audit_refusal_kept
+
 
 def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, AccessDenied):
+        audit_refusal_kept(exception)
     message = (
         str(exception) if exception and str(exception) else _("Your role does not allow this.")
     )

@@ -53,3 +53,49 @@ def test_refusal_is_audited(world: World) -> None:
     assert entry.clinic_id == world.clinic.pk
     assert entry.object_id == Permission.AUDIT_VIEW.value
     assert entry.ip == "10.1.2.3"
+
+
+def _refusals(permission: Permission) -> int:
+    return AuditEntry.objects.filter(
+        action=AuditAction.PERMISSION_DENIED, object_id=permission.value
+    ).count()
+
+
+def test_a_refusal_inside_a_services_transaction_is_still_audited_api(world: World) -> None:
+    """The aftercare text service checks the permission inside its transaction; the refusal's
+    entry rolls back with it, and the API's error handler writes it again."""
+    from tests.conftest import bearer, client_for
+
+    client = client_for(world.bob)
+    response = client.post(
+        "/api/v1/aftercare/templates",
+        {"title": "T", "body": "B", "thorax_warning": "W", "change_note": ""},
+        content_type="application/json",
+        **bearer(world.bob, world.clinic),
+    )
+    assert response.status_code == 403
+    assert _refusals(Permission.CLINIC_MANAGE) == 1
+
+
+def test_a_refusal_inside_a_services_transaction_is_still_audited_page(world: World) -> None:
+    """The same on a page: the physiotherapist may open a visit's aftercare card but a service
+    deeper down refuses; the 403 page's handler keeps the record."""
+    from django.db import transaction
+    from django.test import RequestFactory
+
+    from filiform.clinics.errors import forbidden
+
+    access = Access(user=world.fran, membership=membership_for(world.fran, world.clinic))
+    refusal: AccessDenied | None = None
+    try:
+        with transaction.atomic():
+            access.require(Permission.BILLING)
+    except AccessDenied as caught:
+        refusal = caught
+    assert refusal is not None
+    assert _refusals(Permission.BILLING) == 0  # rolled back with the transaction
+    response = forbidden(RequestFactory().get("/c/x/"), refusal)
+    assert response.status_code == 403
+    assert _refusals(Permission.BILLING) == 1
+    forbidden(RequestFactory().get("/c/x/"), refusal)
+    assert _refusals(Permission.BILLING) == 1  # written once, not per handler call

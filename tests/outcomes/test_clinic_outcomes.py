@@ -378,3 +378,18 @@ def test_queries_stay_bounded_with_twenty_episodes(
     assert len(report.episodes) == 20
     assert sum(b.episodes for b in report.by_sessions) == 20
     assert report.by_sessions[1].episodes == 10
+
+
+def test_the_page_and_its_csv_are_served_to_owners_only(world: World) -> None:
+    from tests.conftest import client_for
+
+    url = f"/c/{world.clinic.slug}/outcomes/"
+    owner = client_for(world.alice)
+    page = owner.get(url)
+    assert page.status_code == 200
+    assert "Clinic outcomes" in page.content.decode()
+    csv = owner.get(url, {"format": "csv"})
+    assert csv.status_code == 200
+    assert csv["Content-Type"].startswith("text/csv")
+    assert client_for(world.bob).get(url).status_code == 403
+    assert client_for(world.olga).get(url).status_code == 404
