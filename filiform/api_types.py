@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
 NO_NUL_PATTERN = "^[^\\u0000]*$"
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _no_nul(value: str) -> str:
@@ -21,8 +23,11 @@ Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern
 
 
 def _iso_date_text(value: Any) -> Any:
-    """Dates arrive as YYYY-MM-DD text; a bare number is not silently read as a timestamp."""
-    if not isinstance(value, str | dt.date):
+    """Dates arrive as YYYY-MM-DD text; a bare number (or "0" as text) is not silently read as
+    a timestamp."""
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         raise ValueError("give the date as text in the form YYYY-MM-DD")
     return value
 

@@ -239,7 +239,7 @@ def patient_timeline(*, access: Access, patient_id: int, limit: int = TIMELINE_L
         ]
     )
     # Alerts are rare: fetched (one query) only when a visit on the page has one.
-    alerted = [v.check_in for v in rows if v.has_alerts]  # type: ignore[attr-defined]
+    alerted = [v.check_in for v in rows if v.has_alerts]
     prefetch_related_objects(alerted, "alerts__resolved_by")
     placer = ChartPlacer(access.membership.clinic_id)
     entries: list[TimelineEntry] = []
