@@ -14,7 +14,7 @@ mypy filiform tests bench
 
 # Two processes (one per core) for the unit and integration passes; browser tests run alone.
 echo "==> tests on SQLite"
-pytest -m "not browser" -q -n auto
+FILIFORM_FUZZ_EXAMPLES=15 pytest -m "not browser" -q -n auto
 
 echo "==> tests on PostgreSQL"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
