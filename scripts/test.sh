@@ -30,7 +30,7 @@ as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w start \
   -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGDATA -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
 psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "create user filiform password 'filiform' createdb;"
 psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "create database filiform owner filiform;"
-DATABASE_URL="postgres://filiform:filiform@127.0.0.1:$PGPORT/filiform" PATH="$PGBIN:$PATH" pytest -m "not browser" -q -n auto
+DATABASE_URL="postgres://filiform:filiform@127.0.0.1:$PGPORT/filiform" PATH="$PGBIN:$PATH" FILIFORM_FUZZ_EXAMPLES=30 pytest -m "not browser" -q -n auto
 stop_pg
 trap - EXIT
 

@@ -35,9 +35,9 @@ def fuzz_headers(world: World) -> Iterator[dict[str, str]]:
             signal.connect(close_old_connections)
 
 
-# Examples per operation: 40 by default. scripts/test.sh runs the full depth on PostgreSQL and
-# fewer on SQLite (FILIFORM_FUZZ_EXAMPLES), where the same handlers run on the lighter database,
-# to keep the whole suite within its time on two cores.
+# Examples per operation: 40 by default. scripts/test.sh runs 30 on PostgreSQL and 15 on SQLite
+# (FILIFORM_FUZZ_EXAMPLES), where the same handlers run again on the lighter database, to keep
+# the whole suite within 15 minutes on two cores.
 FUZZ_EXAMPLES = int(os.environ.get("FILIFORM_FUZZ_EXAMPLES", "40"))
 
 
