@@ -19,7 +19,8 @@ from filiform.aftercare.models import AftercareSheet, AftercareTemplate
 from filiform.anatomy.catalogue import UnknownMuscle, muscle_get
 from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.codes import VisitStatus
-from filiform.charting.models import NeedlingSession, Visit
+from filiform.charting.models import NeedlingSession
+from filiform.charting.visits import visit_of_clinic
 from filiform.clinics.access import Access, Permission
 from filiform.patient_text import patient_text_html
 
@@ -112,23 +113,13 @@ def aftercare_template_new_version(
     return template
 
 
-def _visit_for_clinician(access: Access, visit_id: int, *, for_update: bool = False) -> Visit:
-    visits = Visit.objects.filter(clinic_id=access.membership.clinic_id)
-    if for_update:
-        visits = visits.select_for_update()
-    visit = visits.filter(pk=visit_id).first()
-    if visit is None:
-        raise Http404("No such visit in this clinic.")
-    return visit
-
-
 @transaction.atomic
 def aftercare_advice_save(
     *, access: Access, visit_id: int, advice: str, home_exercises: str
 ) -> AftercareSheet:
     """The clinician's advice and home exercises for the sheet, while the visit is a draft."""
     access.require(Permission.CLINICAL_RECORD)
-    visit = _visit_for_clinician(access, visit_id, for_update=True)
+    visit = visit_of_clinic(access=access, visit_id=visit_id, for_update=True)
     if visit.status != VisitStatus.DRAFT:
         raise ValidationError(
             _("The visit is signed and its aftercare sheet was issued; it can no longer change.")

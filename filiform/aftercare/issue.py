@@ -32,22 +32,15 @@ from filiform.portal.models import LinkPurpose
 SHEET_LINK_DAYS = 90  # the aftercare sheet's link (and QR code) works this long
 
 
-def aftercare_issue_for_visit(*, access: Access, visit: Visit) -> AftercareSheet | None:
-    """Issue the visit's aftercare when it has a needling session with insertions."""
-    session = NeedlingSession.objects.filter(visit=visit).prefetch_related("insertions").first()
-    if session is None or not session.insertions.all():
-        return None
+def sheet_and_check_in_issue(
+    *, visit: Visit, session: NeedlingSession, sheet: AftercareSheet, issued_at: dt.datetime
+) -> tuple[AftercareSheet, CheckIn, str]:
+    """Freeze the sheet, schedule the check-in and make the sheet's patient link; returns them
+    with the address the patient may be e-mailed at ("" when they may not). Sends nothing."""
     clinic = visit.clinic
-    now = timezone.now()
-    sheet = AftercareSheet.objects.select_for_update().filter(visit=visit).first()
-    if sheet is None:
-        sheet = AftercareSheet(
-            visit=visit, clinic=clinic, patient=visit.patient, updated_by=access.user
-        )
-    sheet.visit = visit
     _muscles, thorax = needled_muscles(session, clinic.pk)
     address, _why = patient_email_or_reason(visit.patient)
-    performed = session.ended_at or now
+    performed = session.ended_at or issued_at
     check_in = CheckIn.objects.create(
         clinic=clinic,
         patient=visit.patient,
@@ -56,6 +49,7 @@ def aftercare_issue_for_visit(*, access: Access, visit: Visit) -> AftercareSheet
         thorax_needled=thorax,
         due_at=performed + dt.timedelta(hours=clinic.check_in_after_hours),
         status=CheckInStatus.SCHEDULED if address else CheckInStatus.CALL,
+        created_at=issued_at,
     )
     template = template_current_of_clinic(clinic.pk)
     sheet.template = template
@@ -66,7 +60,7 @@ def aftercare_issue_for_visit(*, access: Access, visit: Visit) -> AftercareSheet
         check_in_due=check_in.due_at,
         check_in_by_email=bool(address),
     )
-    sheet.issued_at = now
+    sheet.issued_at = issued_at
     sheet.save()
     link_issue(
         clinic_id=clinic.pk,
@@ -74,6 +68,22 @@ def aftercare_issue_for_visit(*, access: Access, visit: Visit) -> AftercareSheet
         purpose=LinkPurpose.AFTERCARE,
         target_id=sheet.pk,
         valid_for=dt.timedelta(days=SHEET_LINK_DAYS),
+    )
+    return sheet, check_in, address
+
+
+def aftercare_issue_for_visit(*, access: Access, visit: Visit) -> AftercareSheet | None:
+    """Issue the visit's aftercare when it has a needling session with insertions."""
+    session = NeedlingSession.objects.filter(visit=visit).prefetch_related("insertions").first()
+    if session is None or not session.insertions.all():
+        return None
+    sheet = AftercareSheet.objects.select_for_update().filter(visit=visit).first()
+    if sheet is None:
+        sheet = AftercareSheet(
+            visit=visit, clinic=visit.clinic, patient=visit.patient, updated_by=access.user
+        )
+    sheet, check_in, address = sheet_and_check_in_issue(
+        visit=visit, session=session, sheet=sheet, issued_at=timezone.now()
     )
     delivery = delivery_to_patient(
         patient=visit.patient, kind=MessageKind.AFTERCARE, sheet_id=sheet.pk
@@ -93,10 +103,10 @@ def aftercare_issue_for_visit(*, access: Access, visit: Visit) -> AftercareSheet
         patient_id=visit.patient_id,
         detail={
             "visit": visit.pk,
-            "template_version": template.version,
+            "template_version": sheet.content["template"]["version"] if sheet.content else None,
             "delivery": delivery.channel,
             "check_in_due": check_in.due_at.isoformat(),
-            "thorax_needled": thorax,
+            "thorax_needled": check_in.thorax_needled,
         },
     )
     return sheet

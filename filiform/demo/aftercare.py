@@ -16,9 +16,8 @@ from django.utils import timezone
 from filiform.aftercare.deliveries import patient_email_or_reason
 from filiform.aftercare.instructions import (
     needled_muscles,
-    sheet_content,
-    template_current_of_clinic,
 )
+from filiform.aftercare.issue import sheet_and_check_in_issue
 from filiform.aftercare.models import (
     AftercareSheet,
     AftercareTemplate,
@@ -35,7 +34,6 @@ from filiform.aftercare.triage import CheckInAnswers, questionnaire_response, tr
 from filiform.charting.codes import VisitStatus
 from filiform.charting.models import NeedlingSession, Visit
 from filiform.clinics.models import Clinic
-from filiform.portal.links import link_issue
 from filiform.portal.models import LinkPurpose, PortalLink
 
 CALM = CheckInAnswers(soreness=3, compared="better", bruising="small")
@@ -52,47 +50,25 @@ RED = CheckInAnswers(
 def _issue(
     visit: Visit, session: NeedlingSession, *, advice: str
 ) -> tuple[AftercareSheet, CheckIn]:
+    """The aftercare the product issued when the visit was signed, dated then; the e-mail is
+    recorded as sent rather than sent."""
     clinic = visit.clinic
-    address, why = patient_email_or_reason(visit.patient)
-    performed = session.ended_at or visit.started_at
-    _muscles, thorax = needled_muscles(session, clinic.pk)
-    check_in = CheckIn.objects.create(
-        clinic=clinic,
-        patient=visit.patient,
-        visit=visit,
-        practitioner=visit.practitioner,
-        thorax_needled=thorax,
-        due_at=performed + dt.timedelta(hours=clinic.check_in_after_hours),
-        status=CheckInStatus.SCHEDULED if address else CheckInStatus.CALL,
-        created_at=performed,
-    )
-    template = template_current_of_clinic(clinic.pk)
+    issued = visit.signed_at or session.ended_at or visit.started_at
     sheet = AftercareSheet(
         clinic=clinic,
         patient=visit.patient,
         visit=visit,
         advice=advice,
-        template=template,
         updated_by=visit.practitioner.user,
-        updated_at=performed,
-        issued_at=visit.signed_at or performed,
+        updated_at=issued,
     )
-    sheet.content = sheet_content(
-        sheet=sheet,
-        session=session,
-        template=template,
-        check_in_due=check_in.due_at,
-        check_in_by_email=bool(address),
+    sheet, check_in, address = sheet_and_check_in_issue(
+        visit=visit, session=session, sheet=sheet, issued_at=issued
     )
-    sheet.save()
-    link = link_issue(
-        clinic_id=clinic.pk,
-        patient_id=visit.patient_id,
-        purpose=LinkPurpose.AFTERCARE,
-        target_id=sheet.pk,
-        valid_for=dt.timedelta(days=90),
+    PortalLink.objects.filter(purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk).update(
+        created_at=issued
     )
-    PortalLink.objects.filter(pk=link.pk).update(created_at=performed)
+    why = patient_email_or_reason(visit.patient)[1]
     Delivery.objects.create(
         clinic=clinic,
         patient=visit.patient,
@@ -103,8 +79,8 @@ def _issue(
         status=DeliveryStatus.SENT if address else DeliveryStatus.IN_PERSON,
         attempts=1 if address else 0,
         sheet=sheet,
-        created_at=performed,
-        sent_at=performed if address else None,
+        created_at=issued,
+        sent_at=issued if address else None,
     )
     return sheet, check_in
 

@@ -17,7 +17,12 @@ from filiform.audit.services import AuditAction, audit_access, audit_record
 from filiform.clinics.access import Access, Permission
 from filiform.outcomes.instruments import Instrument
 from filiform.outcomes.models import MeasurementSource, MeasureRequest
-from filiform.outcomes.services import _episode, instrument_of, measurement_store, scored
+from filiform.outcomes.services import (
+    episode_for_measures,
+    instrument_of,
+    measurement_store,
+    scored,
+)
 from filiform.patients.selectors import patient_of_clinic
 from filiform.portal.links import (
     PATIENT_ACTOR,
@@ -65,7 +70,7 @@ def measure_request_send(
         raise ValidationError(
             {"email": _("%(why)s: take the measures in the clinic instead.") % {"why": why_not}}
         )
-    episode = _episode(patient, episode_id)
+    episode = episode_for_measures(patient, episode_id)
     request = MeasureRequest.objects.create(
         clinic_id=patient.clinic_id,
         patient=patient,

@@ -67,7 +67,8 @@ def subject_of(instrument: Instrument, answers: dict[str, Any]) -> str:
     return ""
 
 
-def _episode(patient: Patient, episode_id: int | None) -> EpisodeOfCare:
+def episode_for_measures(patient: Patient, episode_id: int | None) -> EpisodeOfCare:
+    """The named episode of the patient, or their latest open one."""
     episodes = EpisodeOfCare.objects.filter(patient=patient)
     episode = (
         episodes.filter(pk=episode_id).first()
@@ -142,7 +143,7 @@ def measurement_record(
             raise ValidationError({"visit_id": _("That visit is not this patient's.")})
         episode = visit.episode
     else:
-        episode = _episode(patient, episode_id)
+        episode = episode_for_measures(patient, episode_id)
     taken_at = taken_at or timezone.now()
     if taken_at > timezone.now() + MAX_FUTURE:
         raise ValidationError({"taken_at": _("A measure cannot be taken in the future.")})
