@@ -12,11 +12,15 @@ from filiform.aftercare.api import router as aftercare_router
 from filiform.anatomy.api import router as anatomy_router
 from filiform.api_auth import BearerToken, BrowserSession
 from filiform.api_errors import Error
+from filiform.billing.api import router as billing_router
+from filiform.billing.api_reports import router as billing_reports_router
 from filiform.charting.api import router as charting_router
 from filiform.clearance.api import router as clearance_router
 from filiform.clinics.access import Access, AccessDenied, audit_refusal_kept
 from filiform.consent.api import router as consent_router
 from filiform.consent.api import templates_router as consent_templates_router
+from filiform.insurance.api import router as insurance_router
+from filiform.insurance.api_claims import router as claims_router
 from filiform.outcomes.api import router as outcomes_router
 from filiform.patients.api import router as patients_router
 from filiform.portal.api import router as portal_router
@@ -103,3 +107,7 @@ api.add_router("", charting_router)
 api.add_router("", aftercare_router)
 api.add_router("", portal_router)
 api.add_router("", outcomes_router)
+api.add_router("", billing_router)
+api.add_router("", billing_reports_router)
+api.add_router("", insurance_router)
+api.add_router("", claims_router)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "filiform.aftercare",
     "filiform.outcomes",
     "filiform.billing",
+    "filiform.insurance",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,10 @@ urlpatterns = [
     path("", include("filiform.portal.urls")),
     path("", include("filiform.outcomes.urls")),
     path("", include("filiform.outcomes.urls_capture")),
+    path("", include("filiform.billing.urls")),
+    path("", include("filiform.billing.urls_reports")),
+    path("", include("filiform.insurance.urls")),
+    path("", include("filiform.insurance.urls_claims")),
 ]
 
 handler403 = "filiform.clinics.errors.forbidden"

@@ -1,0 +1,5 @@
+"""Placeholder router: filled in by its owner."""
+
+from ninja import Router
+
+router = Router(tags=["billing reports"])
