@@ -32,6 +32,7 @@ from filiform.billing.models import (
     InvoiceStatus,
     Payment,
     PaymentKind,
+    PaymentMethod,
     WriteOff,
 )
 from filiform.billing.money import ZERO, format_cad, parse_amount
@@ -379,3 +380,65 @@ def write_off(
         object_type="write_off",
         why=_("Say why the balance is written off."),
     )
+
+
+@checked_write(require_desk)
+def insurer_payment_record(
+    *,
+    access: Access,
+    invoice_id: int,
+    amount: Any,
+    idempotency_key: str,
+    reference: str = "",
+) -> Payment:
+    """What an insurer pays on an invoice after adjudicating a claim (direct billing): a
+    Payment with method ``insurer``, counted in ``invoice.insurer_paid`` (not in ``paid``), so
+    it is never desk takings (``selectors.takings`` and the daily close leave it out).
+
+    Called by the claims service (``insurance.claims``) inside its own transaction, with the
+    same locking as desk payments: never more than the balance, once per key (the claims
+    service uses one key per claim). Who: the claims service decides (billing staff typing
+    the insurer's answer, or a desk user whose submission the insurer adjudicated at once);
+    here the desk permission is the floor."""
+    require_desk(access)
+    clinic_id = access.membership.clinic_id
+    key = _key(idempotency_key)
+    value = parse_amount(amount)
+    invoice = _open_invoice(access, invoice_id, what=_("paid"))
+    first = _already(Payment, clinic_id=clinic_id, key=key)
+    if first is not None:
+        return _same_request(first, invoice_id=invoice.pk, amount=value)
+    _not_above_balance(invoice, value)
+    moment, day = _business_date(access, location_id=None, received_at=None)
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                clinic_id=clinic_id,
+                invoice=invoice,
+                kind=PaymentKind.PAYMENT,
+                method=PaymentMethod.INSURER,
+                amount=value,
+                received_at=moment,
+                business_date=day,
+                reference=_text(reference, 100),
+                recorded_by=access.user,
+                idempotency_key=key,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"idempotency_key": _("This key was already used for a different entry.")}
+        ) from None
+    invoice.insurer_paid += value
+    invoice.balance -= value
+    if invoice.status in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
+        invoice.status = InvoiceStatus.PAID if invoice.balance == 0 else InvoiceStatus.ISSUED
+    invoice.save(update_fields=["insurer_paid", "balance", "status"])
+    audit_access(
+        access,
+        action=AuditAction.CREATE,
+        object_type="insurer_payment",
+        object_id=payment.pk,
+        patient_id=invoice.patient_id,
+        detail={"invoice": invoice.pk, "amount": str(value), "reference": payment.reference},
+    )
+    return payment

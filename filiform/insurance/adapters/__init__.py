@@ -1,0 +1,1 @@
+"""How claims reach insurers: one adapter per channel (see ``registry``)."""
