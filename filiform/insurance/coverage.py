@@ -50,6 +50,7 @@ from filiform.patients.selectors import patient_of_clinic
 
 PHYSIOTHERAPY = "physiotherapy"
 HUNDRED = Decimal(100)
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)  # estimates' dates of service
 
 
 # --- the benefit year --------------------------------------------------------------------------
@@ -374,6 +375,8 @@ def coverage_estimate(
             raise ValidationError({"patient_id": _("Choose the patient.")})
         amount = parse_amount(fee, field="fee", allow_zero=True)
         on = on or clinic_today(access.clinic)
+        if not FIRST_DAY <= on <= LAST_DAY:
+            raise ValidationError({"on": _("Choose a date of service between 1900 and 2999.")})
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     policies = {
         p.rank: p
