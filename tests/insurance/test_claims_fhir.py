@@ -1,0 +1,182 @@
+"""The claim lifecycle through the FHIR R4 adapter, against the small insurer endpoint the
+suite runs on loopback (tests/insurance/fhir_endpoint.py): real HTTP, real validation on both
+sides. Paid, partly paid with the secondary plan billed for the rest, denied and resubmitted,
+queued, and an endpoint that is down, failing or answering garbage (the claim stays a draft)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+import requests
+from django.core.exceptions import ValidationError
+from fhir.resources.R4B.claim import Claim as FhirClaim
+
+from filiform.billing.models import Invoice
+from filiform.insurance.claims import claim_adjudicate, claim_draft, claim_resubmit, claim_submit
+from filiform.insurance.connections import connection_set
+from filiform.insurance.models import Claim, ClaimEvent, Policy
+from tests.conftest import World
+from tests.insurance.claim_fixtures import acting, balances, billed_invoice, insurer_of, policy
+from tests.insurance.fhir_endpoint import Endpoint, running_endpoint
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def invoice(world: World) -> Invoice:
+    return billed_invoice(world)
+
+
+@pytest.fixture
+def endpoint() -> Iterator[Endpoint]:
+    with running_endpoint() as running:
+        yield running
+
+
+def _fhir(world: World, url: str, insurer: str = "sun-life") -> None:
+    connection_set(
+        access=acting(world, "alice"),
+        insurer_id=insurer_of(insurer).pk,
+        channel="fhir",
+        endpoint=url,
+        provider_number="PRV-77",
+    )
+
+
+def _member(policy_row: Policy, member_id: str) -> None:
+    Policy.objects.filter(pk=policy_row.pk).update(member_id=member_id)
+
+
+def test_partly_paid_then_secondary_paid_in_full(
+    world: World, invoice: Invoice, endpoint: Endpoint
+) -> None:
+    policy(world, rank=1, member_id="M-1")
+    policy(world, rank=2, insurer="manulife", member_id="FULL-2", relationship="spouse")
+    _fhir(world, endpoint.url)
+    _fhir(world, endpoint.url, insurer="manulife")
+    fran = acting(world, "fran")
+
+    primary = claim_draft(access=fran, invoice_id=invoice.pk)
+    assert primary.channel == "fhir"
+    primary = claim_submit(access=fran, claim_id=primary.pk)
+    # the insurer adjudicated in real time: 80 % of $110.00 is $88.00, over its $80.00 a visit
+    assert (primary.status, primary.outcome) == ("adjudicated", "partly_paid")
+    assert primary.paid_amount == Decimal("80.00")
+    assert primary.insurer_reference == "INS-00001"
+    assert "80 %" in primary.denial_reason
+    assert primary.response["resourceType"] == "ClaimResponse"
+    assert balances(invoice).insurer_paid == Decimal("80.00")
+
+    sent = endpoint.requests[0]
+    FhirClaim.model_validate(sent)
+    assert sent == primary.request
+    assert (sent["use"], sent["type"]["coding"][0]["code"]) == ("claim", "professional")
+    assert sent["priority"]["coding"][0]["code"] == "normal"
+    assert sent["insurance"] == [
+        {"sequence": 1, "focal": True, "coverage": {"reference": "#coverage"}}
+    ]
+    practitioner = next(r for r in sent["contained"] if r["resourceType"] == "Practitioner")
+    assert [i["value"] for i in practitioner["identifier"]] == ["T-100", "PRV-77"]
+    assert sent["item"][0]["productOrService"]["coding"][0]["code"] == "ims"
+    assert (sent["item"][0]["net"]["value"], sent["total"]["value"]) == (110, 110)
+
+    secondary = Claim.objects.get(invoice=invoice, sequence=2)
+    assert secondary.claimed_amount == Decimal("30.00")
+    secondary = claim_submit(access=fran, claim_id=secondary.pk)
+    assert (secondary.outcome, secondary.paid_amount, secondary.patient_portion) == (
+        "paid",
+        Decimal("30.00"),
+        Decimal("0.00"),
+    )
+    assert endpoint.requests[1]["insurance"][0]["sequence"] == 2
+    assert endpoint.requests[1]["total"]["value"] == 30
+    invoice = balances(invoice)
+    assert (invoice.status, invoice.insurer_paid, invoice.balance) == ("paid", 110, 0)
+
+
+def test_error_and_denial_are_resubmitted_until_paid(
+    world: World, invoice: Invoice, endpoint: Endpoint
+) -> None:
+    plan = policy(world, member_id="ERR-1")
+    _fhir(world, endpoint.url)
+    fran, bill = acting(world, "fran"), acting(world, "bill")
+
+    first = claim_submit(access=fran, claim_id=claim_draft(access=fran, invoice_id=invoice.pk).pk)
+    assert (first.outcome, first.denial_reason) == ("denied", "Member not found")
+    _member(plan, "DENY-1")
+    second = claim_resubmit(access=bill, claim_id=first.pk)
+    second = claim_submit(access=fran, claim_id=second.pk)
+    assert (second.outcome, second.denial_reason) == ("denied", "Not covered under this plan")
+    assert second.patient_portion == Decimal("110.00")
+    _member(plan, "FULL-1")
+    third = claim_submit(access=fran, claim_id=claim_resubmit(access=bill, claim_id=second.pk).pk)
+    assert (third.outcome, third.paid_amount) == ("paid", Decimal("110.00"))
+    assert endpoint.requests[2]["related"][0]["claim"]["reference"] == f"Claim/{second.pk}"
+    assert balances(invoice).status == "paid"
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_failures_leave_the_claim_a_draft(
+    world: World, invoice: Invoice, endpoint: Endpoint
+) -> None:
+    plan = policy(world, member_id="BROKEN-1")
+    _fhir(world, endpoint.url)
+    fran, bill = acting(world, "fran"), acting(world, "bill")
+    claim = claim_draft(access=fran, invoice_id=invoice.pk)
+
+    def refused(match: str) -> None:
+        with pytest.raises(ValidationError, match=match):
+            claim_submit(access=fran, claim_id=claim.pk)
+        claim.refresh_from_db()
+        assert (claim.status, claim.request, claim.insurer_reference) == ("draft", {}, "")
+        assert ClaimEvent.objects.filter(claim=claim).count() == 1
+        assert balances(invoice).insurer_paid == 0
+
+    refused(r"refused the claim \(HTTP 500\)")
+    _member(plan, "GARBAGE-1")
+    refused("not a FHIR ClaimResponse")
+    _fhir(world, f"http://127.0.0.1:{_closed_port()}/fhir")
+    refused("The insurer's endpoint did not answer; the claim stays a draft, try again.")
+
+    _fhir(world, endpoint.url)
+    _member(plan, "QUEUE-1")
+    claim = claim_submit(access=fran, claim_id=claim.pk)
+    assert (claim.status, claim.insurer_reference) == ("submitted", "INS-00003")
+    claim = claim_adjudicate(access=bill, claim_id=claim.pk, paid_amount="110")
+    assert claim.outcome == "paid"
+    assert balances(invoice).status == "paid"
+
+
+def test_the_endpoint_refuses_an_invalid_claim(endpoint: Endpoint) -> None:
+    answer = requests.post(
+        endpoint.url + "/Claim", json={"resourceType": "Claim", "use": "nonsense"}, timeout=10
+    )
+    assert answer.status_code == 400
+    assert answer.json()["resourceType"] == "OperationOutcome"
+
+
+def test_a_fhir_connection_needs_an_endpoint(world: World) -> None:
+    alice = acting(world, "alice")
+    for bad in ("", "ftp://insurer.test/fhir", "https://user:pw@insurer.test/", "not a url"):
+        with pytest.raises(ValidationError) as error:
+            connection_set(
+                access=alice, insurer_id=insurer_of("sun-life").pk, channel="fhir", endpoint=bad
+            )
+        assert "endpoint" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        connection_set(access=alice, insurer_id=insurer_of("sun-life").pk, channel="fax")
+    portal = connection_set(
+        access=alice,
+        insurer_id=insurer_of("sun-life").pk,
+        channel="portal",
+        endpoint="https://ignored.test",
+    )
+    assert (portal.channel, portal.endpoint) == ("portal", "")
