@@ -56,6 +56,23 @@ def nice_top(value: Decimal) -> Decimal:
     return power * 10  # pragma: no cover
 
 
+def intervals(top: Decimal) -> int:
+    """Grid lines at round amounts: a top of 2, 20, 200… in 4 steps of 5, 50…; else 5 steps."""
+    return 4 if top.normalize().as_tuple().digits == (2,) else 5
+
+
+def _axis(out: list[str], top: Decimal, x0: float, x1: float, y0: float, y1: float) -> None:
+    n = intervals(top)
+    for step in range(n + 1):
+        value = (top * step / n).quantize(Decimal("0.01"))
+        y = y1 - (y1 - y0) * step / n
+        out.append(
+            f'<line x1="{_f(x0)}" y1="{_f(y)}" x2="{_f(x1)}" y2="{_f(y)}" stroke="{GRID}"/>'
+            f'<text x="{_f(x0 - 6)}" y="{_f(y + 4)}" text-anchor="end" fill="{MUTED}">'
+            f"{_a(format_cad(value).removesuffix('.00'))}</text>"
+        )
+
+
 def _ratio(value: Decimal, top: Decimal) -> float:
     return float(value / top) if top else 0.0
 
@@ -112,14 +129,7 @@ def aging_chart_svg(report: Receivables, *, width: int = 640, height: int = 280)
     )
     out = _open(width, height, label, desc, "aging")
     _legend(out, x0, 18, [(PATIENT, _("Patients")), (INSURER, _("Insurers"))])
-    for step in range(5):
-        value = axis_top * step / 4
-        y = y1 - (y1 - y0) * step / 4
-        out.append(
-            f'<line x1="{x0}" y1="{_f(y)}" x2="{x1}" y2="{_f(y)}" stroke="{GRID}"/>'
-            f'<text x="{x0 - 6}" y="{_f(y + 4)}" text-anchor="end" fill="{MUTED}">'
-            f"{_a(format_cad(value.quantize(Decimal('0.01'))).removesuffix('.00'))}</text>"
-        )
+    _axis(out, axis_top, x0, x1, y0, y1)
     slot = (x1 - x0) / max(len(report.rows), 1)
     bar = min(slot * 0.55, 90)
     for i, row in enumerate(report.rows):
@@ -248,14 +258,7 @@ def monthly_chart_svg(report: Revenue, *, width: int = 640, height: int = 260) -
     )
     out = _open(width, height, label, desc, "monthly")
     _legend(out, x0, 18, [(CHARGES, _("Charges (before tax)")), (COLLECTED, _("Collected"))])
-    for step in range(5):
-        value = axis_top * step / 4
-        y = y1 - (y1 - y0) * step / 4
-        out.append(
-            f'<line x1="{x0}" y1="{_f(y)}" x2="{x1}" y2="{_f(y)}" stroke="{GRID}"/>'
-            f'<text x="{x0 - 6}" y="{_f(y + 4)}" text-anchor="end" fill="{MUTED}">'
-            f"{_a(format_cad(value.quantize(Decimal('0.01'))).removesuffix('.00'))}</text>"
-        )
+    _axis(out, axis_top, x0, x1, y0, y1)
     slot = (x1 - x0) / max(len(months), 1)
     bar = min(slot * 0.38, 28)
     roomy = len(months) <= 12

@@ -11,6 +11,7 @@ from xml.etree import ElementTree
 from filiform.billing.report_charts import (
     aging_chart_svg,
     groups_chart_svg,
+    intervals,
     monthly_chart_svg,
     nice_top,
 )
@@ -108,4 +109,21 @@ def test_monthly_columns_and_axis_tops() -> None:
         D(250),
         D(500),
         D(5000),
+    ]
+    assert [intervals(D(t)) for t in ("200", "250", "100", "0.5", "2", "20.00")] == [
+        4,
+        5,
+        5,
+        5,
+        4,
+        4,
+    ]
+    assert "$62.50" not in _texts(root)  # grid lines at round amounts: 0, 50 … 250
+    assert [t for t in _texts(root) if t.startswith("$") and "." not in t][:6] == [
+        "$0",
+        "$50",
+        "$100",
+        "$150",
+        "$200",
+        "$250",
     ]
