@@ -73,6 +73,7 @@ def demo_reset() -> None:
     clinics = Clinic.objects.filter(slug__in=DEMO_SLUGS)
     from filiform.consent.models import ConsentRecord, ConsentTemplate
     from filiform.demo.aftercare import demo_aftercare_reset
+    from filiform.demo.billing import demo_billing_reset
     from filiform.demo.outcomes import demo_outcomes_reset
     from filiform.demo.supplies import demo_ledger_reset, demo_supplies_reset
     from filiform.demo.visits import demo_visits_reset
@@ -80,6 +81,7 @@ def demo_reset() -> None:
     from filiform.screening.models import MedicationCheck, RuleChoice, Screening
 
     demo_ledger_reset(clinics)  # the stock ledger points at insertions
+    demo_billing_reset(clinics)  # invoices and claims point at visits and patients
     demo_aftercare_reset(clinics)  # aftercare points at visits and patients
     demo_outcomes_reset(clinics)  # measurements point at visits and episodes
     demo_visits_reset(clinics)  # charting rows hold consent records and screenings
@@ -164,6 +166,9 @@ def demo_build(*, reset: bool = False, seed: int = 2026, progress: Progress = _q
     from filiform.demo.outcomes import demo_outcomes
 
     notes += demo_outcomes(riverside, seed=seed)
+    from filiform.demo.billing import demo_billing
+
+    notes += demo_billing(riverside)
     for step in DEMO_STEPS:
         step(riverside, progress)
     return DemoResult(created=True, patients=len(people), notes=notes)

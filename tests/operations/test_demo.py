@@ -1,7 +1,18 @@
+"""The demo clinic: every state the product can show, built once, then reset to the same.
+
+Building the demo takes seconds, so one test builds it once, checks each area's states
+(``_check_...`` below, one per area), resets it once, and checks that the rebuild is the same.
+"""
+
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
+from django.db.models import Sum
+from django.utils import timezone
 
 from filiform.accounts.models import User
+from filiform.clinics.access import Access
 from filiform.clinics.models import Clinic, Membership
 from filiform.demo.clinic import DEMO_PASSWORD
 from filiform.demo.people import synthetic_patients
@@ -10,9 +21,59 @@ from filiform.patients.models import Patient
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_builds_the_clinic_and_is_idempotent(capsys) -> None:
-    call_command("demo")
-    out = capsys.readouterr().out
+def _access(email: str) -> Access:
+    member = Membership.objects.get(user__email=email, clinic__slug="riverside")
+    return Access(user=member.user, membership=member)
+
+
+def _patients() -> list[tuple]:
+    return sorted(
+        Patient.objects.filter(clinic__slug="riverside").values_list(
+            "family_name", "given_names", "birth_date"
+        )
+    )
+
+
+def _history() -> list[tuple]:
+    from filiform.charting.models import Insertion
+
+    return list(
+        Insertion.objects.filter(session__visit__clinic__slug="riverside")
+        .order_by("session__visit__started_at", "order")
+        .values_list(
+            "session__visit__patient__family_name",
+            "muscle",
+            "side",
+            "needle_diameter_mm",
+            "depth_mm",
+        )
+    )
+
+
+def _measures() -> list[str]:
+    from filiform.outcomes.models import Measurement
+
+    return sorted(
+        map(
+            str,
+            Measurement.objects.filter(clinic__slug="riverside").values_list("instrument", "value"),
+        )
+    )
+
+
+def _money() -> list[tuple]:
+    from filiform.billing.models import Invoice
+    from filiform.insurance.models import Claim
+
+    invoices = Invoice.objects.filter(clinic__slug="riverside").order_by("number")
+    claims = Claim.objects.filter(clinic__slug="riverside").order_by("invoice__number", "id")
+    return [
+        *invoices.values_list("number", "total", "paid", "insurer_paid", "balance", "status"),
+        *claims.values_list("invoice__number", "sequence", "status", "outcome", "paid_amount"),
+    ]
+
+
+def _check_clinic_and_staff(out: str) -> None:
     assert "owner@demo.filiform.test" in out
     assert DEMO_PASSWORD in out
     riverside = Clinic.objects.get(slug="riverside")
@@ -27,42 +88,11 @@ def test_demo_builds_the_clinic_and_is_idempotent(capsys) -> None:
         "physiotherapist",
     ]
     assert Membership.objects.filter(user__email="owner@demo.filiform.test").count() == 2
-    call_command("demo")
-    assert "already present" in capsys.readouterr().out
-    assert Patient.objects.filter(clinic=riverside).count() == 50
 
 
-def test_demo_reset_rebuilds_the_same_patients() -> None:
-    call_command("demo")
-    first = sorted(
-        Patient.objects.filter(clinic__slug="riverside").values_list(
-            "family_name", "given_names", "birth_date"
-        )
-    )
-    call_command("demo", "--reset")
-    again = sorted(
-        Patient.objects.filter(clinic__slug="riverside").values_list(
-            "family_name", "given_names", "birth_date"
-        )
-    )
-    assert first == again
-    assert User.objects.get(email="owner@demo.filiform.test").check_password(DEMO_PASSWORD)
-
-
-def test_synthetic_people_are_deterministic_and_fictional() -> None:
-    people = synthetic_patients(200, seed=7)
-    assert people == synthetic_patients(200, seed=7)
-    assert sum(p.family_name == "Smith" for p in people) == 4
-    assert all("-555-01" in p.phone and p.email.endswith(".test") for p in people)
-
-
-def test_demo_has_patients_in_every_consent_state() -> None:
-    import datetime as dt
-
+def _check_consent_states() -> None:
     from filiform.consent.records import consent_status
 
-    call_command("demo")
-    call_command("demo", "--reset")  # a rebuild removes and recreates the consent records too
     reasons = [
         consent_status(patient=p, on=dt.date.today()).reason.split(" ")[0:2]
         for p in Patient.objects.filter(clinic__slug="riverside").order_by("id")[:5]
@@ -76,16 +106,12 @@ def test_demo_has_patients_in_every_consent_state() -> None:
     ]
 
 
-def test_demo_has_patients_in_every_clearance_state(capsys) -> None:
+def _check_clearance_states(out: str) -> None:
     from filiform.clearance.decision import Verdict, clearance_decide
-    from filiform.clinics.access import Access
 
-    call_command("demo")
-    assert "lymphoedema of the left arm" in capsys.readouterr().out
-    physio = Membership.objects.get(
-        user__email="physio@demo.filiform.test", clinic__slug="riverside"
-    )
-    access = Access(user=physio.user, membership=physio)
+    assert "lymphoedema of the left arm" in out
+    access = _access("physio@demo.filiform.test")
+    physio = access.membership
     patients = list(Patient.objects.filter(clinic__slug="riverside").order_by("id")[:10])
 
     def verdicts(index: int, *muscles: str) -> list[Verdict]:
@@ -108,15 +134,9 @@ def test_demo_has_patients_in_every_clearance_state(capsys) -> None:
     assert verdicts(7, "deltoid:left", "deltoid:right")[1:] == [Verdict.NO_GO, Verdict.GO]
     assert verdicts(8, "rhomboids:left")[1] == Verdict.NO_GO
     assert verdicts(9)[0] == Verdict.NO_GO  # screening lapsed
-    call_command("demo", "--reset")  # screenings and episodes are rebuilt too
-    assert Patient.objects.filter(clinic__slug="riverside").count() == 50
 
 
-def test_demo_has_months_of_charted_visits_signed_with_their_hash(capsys) -> None:
-    import datetime as dt
-
-    from django.utils import timezone
-
+def _check_charted_visits(out: str) -> None:
     from filiform.anatomy.catalogue import muscle_catalogue
     from filiform.charting.models import (
         AdverseEvent,
@@ -127,8 +147,7 @@ def test_demo_has_months_of_charted_visits_signed_with_their_hash(capsys) -> Non
     )
     from filiform.charting.visits import content_sha256, visit_content
 
-    call_command("demo")
-    assert "visits charted since" in capsys.readouterr().out
+    assert "visits charted since" in out
     visits = Visit.objects.filter(clinic__slug="riverside")
     first = visits.order_by("started_at").first()
     assert first is not None
@@ -168,52 +187,13 @@ def test_demo_has_months_of_charted_visits_signed_with_their_hash(capsys) -> Non
         assert 0 < insertion.depth_mm <= min(limit, insertion.needle_length_mm)
 
 
-def test_demo_history_is_deterministic_keeps_clearance_and_resets() -> None:
-    from filiform.charting.models import Insertion, Visit
-    from filiform.clearance.decision import Verdict, clearance_decide
-    from filiform.clinics.access import Access
-
-    def history() -> list[tuple]:
-        return list(
-            Insertion.objects.filter(session__visit__clinic__slug="riverside")
-            .order_by("session__visit__started_at", "order")
-            .values_list(
-                "session__visit__patient__family_name",
-                "muscle",
-                "side",
-                "needle_diameter_mm",
-                "depth_mm",
-            )
-        )
-
-    call_command("demo")
-    first = history()
-    call_command("demo", "--reset")  # the charting rows go first, then the rest
-    assert history() == first
-    assert Visit.objects.filter(clinic__slug="riverside").count() > 40
-    physio = Membership.objects.get(
-        user__email="physio@demo.filiform.test", clinic__slug="riverside"
-    )
-    access = Access(user=physio.user, membership=physio)
-    cleared = Patient.objects.filter(clinic__slug="riverside").order_by("id")[0]
-    assert (
-        clearance_decide(access=access, patient_id=cleared.pk, practitioner_id=physio.pk).verdict
-        == Verdict.GO
-    )
-
-
-def test_demo_has_lots_a_recall_and_containers_in_every_state(capsys) -> None:
-    from django.db.models import Sum
-
-    from filiform.clinics.access import Access
+def _check_supplies(out: str) -> None:
+    from filiform.charting.models import Insertion
     from filiform.supplies.models import LotStock, NeedleLot, SharpsContainer, StockMovement
     from filiform.supplies.sharps import container_alerts, container_state
     from filiform.supplies.stock import recall_report
 
-    call_command("demo")
     riverside = Clinic.objects.get(slug="riverside")
-    from filiform.charting.models import Insertion
-
     charted = Insertion.objects.filter(session__visit__clinic=riverside)
     assert charted.exists()
     assert not charted.filter(lot__isnull=True).exists()  # every demo insertion names its lot
@@ -222,32 +202,22 @@ def test_demo_has_lots_a_recall_and_containers_in_every_state(capsys) -> None:
         moved = StockMovement.objects.filter(lot=lot).aggregate(n=Sum("change"))["n"]
         assert moved == LotStock.objects.filter(lot=lot).aggregate(n=Sum("quantity"))["n"]
     recalled = NeedleLot.objects.get(clinic=riverside, recalled_at__isnull=False)
-    owner = Membership.objects.get(user__email="owner@demo.filiform.test", clinic=riverside)
-    _lot, lines = recall_report(
-        access=Access(user=owner.user, membership=owner), lot_id=recalled.pk
-    )
+    _lot, lines = recall_report(access=_access("owner@demo.filiform.test"), lot_id=recalled.pk)
     assert len(lines) >= 2
-    assert f"its report lists {len(lines)} patients" in capsys.readouterr().out
+    assert f"its report lists {len(lines)} patients" in out
     assert sum(line.contacted for line in lines) == 1
     states = {container_state(c).value for c in SharpsContainer.objects.filter(clinic=riverside)}
     assert states == {"in_use", "sealed", "picked_up"}
     reasons = " ".join(a.reason for a in container_alerts(clinic_id=riverside.pk, max_age_days=90))
     assert "80 % full" in reasons
     assert "Open for" in reasons
-    call_command("demo", "--reset")
-    assert (
-        NeedleLot.objects.filter(clinic__slug="riverside", recalled_at__isnull=False).count() == 1
-    )
 
 
-def test_demo_has_aftercare_in_every_state(capsys) -> None:
+def _check_aftercare(out: str) -> None:
     from filiform.aftercare.follow_up import follow_up_queue
     from filiform.aftercare.models import CheckIn, Delivery, RedFlagAlert
     from filiform.aftercare.triage import answers_of_response
-    from filiform.clinics.access import Access
 
-    call_command("demo")
-    out = capsys.readouterr().out
     assert "RED FLAG open" in out
     riverside = Clinic.objects.get(slug="riverside")
     red = RedFlagAlert.objects.get(clinic=riverside, level="red", resolved_at__isnull=True)
@@ -261,24 +231,17 @@ def test_demo_has_aftercare_in_every_state(capsys) -> None:
         assert check_in.response is not None
         answers_of_response(check_in.response)  # a stored answer reads back
     assert Delivery.objects.filter(clinic=riverside, status="in_person").exists()
-    desk = Membership.objects.get(clinic=riverside, role="front_desk")
-    queue = follow_up_queue(access=Access(user=desk.user, membership=desk))
+    queue = follow_up_queue(access=_access("frontdesk@demo.filiform.test"))
     assert {item.why for item in queue} == {"no_email", "no_answer"}
 
 
-def test_demo_has_months_of_measures_some_reaching_the_mcid(capsys) -> None:
-    import datetime as dt
-
-    from filiform.clinics.access import Access
+def _check_measures(out: str) -> None:
     from filiform.outcomes.models import Measurement
     from filiform.outcomes.selectors import patient_progress
 
-    call_command("demo")
-    out = capsys.readouterr().out
     assert "not scorable (too many items skipped)" in out
     riverside = Clinic.objects.get(slug="riverside")
-    owner = Membership.objects.get(user__email="owner@demo.filiform.test", clinic=riverside)
-    access = Access(user=owner.user, membership=owner)
+    access = _access("owner@demo.filiform.test")
     patients = set(Measurement.objects.filter(clinic=riverside).values_list("patient", flat=True))
     assert len(patients) >= 3
     reached: list[bool | None] = []
@@ -303,12 +266,73 @@ def test_demo_has_months_of_measures_some_reaching_the_mcid(capsys) -> None:
     assert unscorable == 1
     assert not Measurement.objects.filter(clinic=riverside, visit__isnull=True).exists()
 
-    before = sorted(
-        map(str, Measurement.objects.filter(clinic=riverside).values_list("instrument", "value"))
-    )
-    call_command("demo", "--reset")
+
+def _check_billing(out: str) -> None:
+    from filiform.billing.models import DailyClose, Invoice
+    from filiform.billing.selectors import invoice_check
+    from filiform.charting.models import Visit
+    from filiform.insurance.models import Claim, CoverageUsage, Policy
+
+    assert "insured (" in out
+    assert "no insurance" in out
     riverside = Clinic.objects.get(slug="riverside")
-    again = sorted(
-        map(str, Measurement.objects.filter(clinic=riverside).values_list("instrument", "value"))
-    )
-    assert again == before  # deterministic, and the reset removed the old rows
+    signed = Visit.objects.filter(clinic=riverside, status="signed")
+    invoices = Invoice.objects.filter(clinic=riverside).exclude(status="void")
+    assert sorted(invoices.values_list("visit", flat=True)) == sorted(
+        signed.values_list("pk", flat=True)
+    )  # every signed visit is invoiced, once
+    for invoice in invoices:
+        assert invoice_check(invoice) == []  # every invoice balances
+    assert {"paid", "issued"} <= set(invoices.values_list("status", flat=True))
+    assert invoices.filter(insurer_paid__gt=0, balance=0).exists()  # insurer and patient paid
+    assert invoices.filter(paid=0, insurer_paid=0, balance__gt=0).exists()  # unpaid
+    billed = set(signed.values_list("patient", flat=True))
+    insured = set(Policy.objects.filter(patient__in=billed).values_list("patient", flat=True))
+    assert insured  # insured patients
+    assert billed - insured  # and uninsured ones
+    claims = Claim.objects.filter(clinic=riverside)
+    assert set(claims.values_list("status", flat=True)) == {
+        "draft",
+        "submitted",
+        "adjudicated",
+        "closed",
+    }
+    assert {"paid", "partly_paid", "denied"} <= set(claims.values_list("outcome", flat=True))
+    assert claims.filter(resubmission_of__isnull=False, outcome="paid").exists()
+    assert claims.filter(sequence=2, status="closed").exists()  # coordination of benefits
+    assert not claims.filter(registration_number="").exists()
+    days = CoverageUsage.objects.filter(clinic=riverside).values_list("date_of_service", flat=True)
+    assert max(days) - min(days) > dt.timedelta(days=300)  # a year of usage
+    assert DailyClose.objects.filter(clinic=riverside).exists()
+
+
+def test_demo_builds_every_state_and_resets_to_the_same(capsys) -> None:
+    call_command("demo")
+    out = capsys.readouterr().out
+    _check_clinic_and_staff(out)
+    _check_clearance_states(out)
+    _check_charted_visits(out)
+    _check_supplies(out)
+    _check_aftercare(out)
+    _check_measures(out)
+    _check_billing(out)
+    call_command("demo")
+    assert "already present" in capsys.readouterr().out
+    assert Patient.objects.filter(clinic__slug="riverside").count() == 50
+
+    before = (_patients(), _history(), _measures(), _money())
+    call_command("demo", "--reset")  # everything removed first, in order, then rebuilt
+    out = capsys.readouterr().out
+    assert (_patients(), _history(), _measures(), _money()) == before  # deterministic
+    assert User.objects.get(email="owner@demo.filiform.test").check_password(DEMO_PASSWORD)
+    _check_consent_states()  # the rebuild removed and recreated the consent records
+    _check_clearance_states(out)  # and the screenings and episodes
+    _check_supplies(out)
+    _check_billing(out)
+
+
+def test_synthetic_people_are_deterministic_and_fictional() -> None:
+    people = synthetic_patients(200, seed=7)
+    assert people == synthetic_patients(200, seed=7)
+    assert sum(p.family_name == "Smith" for p in people) == 4
+    assert all("-555-01" in p.phone and p.email.endswith(".test") for p in people)
