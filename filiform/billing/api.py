@@ -14,7 +14,7 @@ body): the same key again returns the first entry (200 instead of 201) and appli
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
 from ninja.pagination import paginate
@@ -253,8 +253,6 @@ def record_refund(
     if not Payment.objects.filter(
         clinic_id=access.membership.clinic_id, pk=payment_id, kind=PaymentKind.PAYMENT
     ).exists():
-        from django.http import Http404
-
         raise Http404("No such payment in this clinic.")
     key = _key(request, payload.idempotency_key)
     replayed = _replay(Payment, access, key)

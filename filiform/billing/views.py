@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +37,7 @@ from filiform.billing.forms import (
 )
 from filiform.billing.invoices import invoice_from_visit, invoice_issue, invoice_void
 from filiform.billing.models import (
+    DESK_METHODS,
     DailyClose,
     Invoice,
     InvoiceStatus,
@@ -240,8 +241,6 @@ def refund(request: HttpRequest, access: Access, payment_id: int) -> HttpRespons
     ).first()
     form = RefundForm(request.POST, payment_id=payment_id)
     if found is None:
-        from django.http import Http404
-
         raise Http404("No such payment in this clinic.")
     if form.is_valid():
         try:
@@ -489,6 +488,4 @@ def close(request: HttpRequest, access: Access) -> HttpResponse:
 
 
 def _methods() -> list[tuple[str, str]]:
-    from filiform.billing.models import DESK_METHODS
-
     return [(m.value, str(m.label)) for m in DESK_METHODS]
