@@ -367,6 +367,14 @@ def invoice_visit(request: HttpRequest, access: Access, visit_id: int) -> HttpRe
                 % {"n": invoice.display_number, "amount": format_cad(invoice.total)},
             )
     live = Invoice.objects.filter(visit=visit).exclude(status=InvoiceStatus.VOID).first()
+    if request.method == "GET":
+        audit_access(
+            access,
+            action=AuditAction.READ,
+            object_type="visit_billing",
+            object_id=visit.pk,
+            patient_id=visit.patient_id,
+        )
     return render(
         request,
         "billing/invoice_visit.html",
