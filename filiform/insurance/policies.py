@@ -349,14 +349,34 @@ def _save(policy: Policy) -> None:
 
 
 @checked_write(require_desk)
-def policy_add(*, access: Access, patient_id: int, **values: Any) -> Policy:
-    """Add a policy to a patient. ``values`` are the policy's fields (see ``CHANGEABLE``);
-    progress_report_after defaults to the insurer's usual number of visits."""
-    unknown = set(values) - set(CHANGEABLE)
-    if unknown:
-        raise ValidationError(
-            {"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}}
-        )
+def policy_add(
+    *,
+    access: Access,
+    patient_id: int,
+    insurer_id: int | None,
+    group_number: str,
+    member_id: str,
+    effective_on: dt.date | str | None,
+    rank: int = Rank.PRIMARY,
+    plan_name: str = "",
+    relationship: str = Relationship.SUBSCRIBER,
+    subscriber_name: str = "",
+    subscriber_birth_date: dt.date | str | None = None,
+    ends_on: dt.date | str | None = None,
+    annual_maximum: Decimal | str | None = None,
+    maximum_scope: str = MaximumScope.DISCIPLINE,
+    per_visit_maximum: Decimal | str | None = None,
+    coinsurance_percent: Decimal | str = "80",
+    deductible: Decimal | str | None = "0.00",
+    benefit_year: str = BenefitYear.CALENDAR,
+    referral_required: bool = False,
+    referral_on_file_on: dt.date | str | None = None,
+    progress_report_after: int | None = None,
+) -> Policy:
+    """Add a policy to a patient. Amounts are parsed by ``billing.money.parse_amount``
+    (``None`` or "" for no annual / per-visit maximum); progress_report_after defaults to the
+    insurer's usual number of visits."""
+    values = {name: value for name, value in locals().items() if name in CHANGEABLE}
     patient = patient_of_clinic(access=access, patient_id=patient_id, for_update=True)
     cleaned = _clean(values, today=clinic_today(access.clinic))
     insurer: Insurer = cleaned.pop("insurer")
