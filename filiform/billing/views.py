@@ -63,6 +63,7 @@ from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
 from filiform.patients.search_keys import name_key
 from filiform.patients.selectors import patient_of_clinic
+from filiform.practitioners.designation import billing_identity
 
 LIST_LIMIT = 200
 PAST_CLOSES = 30
@@ -166,8 +167,17 @@ def _invoice_page(
         for p in received
         if (left[p.pk] > 0 and p.method != "insurer") or p.pk in refund_forms
     ]
+    identity = (
+        billing_identity(
+            invoice.visit.practitioner, on=invoice.date_of_service, province=invoice.province
+        )
+        if invoice.visit is not None
+        else None
+    )
     context: dict[str, Any] = {
         "invoice": invoice,
+        "identity": identity,
+        "no_registration": identity is not None and not identity.registration_number,
         "patient": invoice.patient,
         "lines": list(invoice.lines.all()),
         "payments": payments,

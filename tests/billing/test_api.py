@@ -130,13 +130,14 @@ def test_invoice_pay_twice_with_one_key_and_receipt(world: World, signed: Visit)
     assert send(fran, "GET", "/invoices?status=nonsense").status_code == 422
 
     olga = api(world.olga, world.other_clinic)
-    for method, url, body in (
+    refused: tuple[tuple[str, str, Any], ...] = (
         ("GET", f"/invoices/{invoice['id']}", None),
         ("POST", pay, {"amount": "1", "method": "cash", "idempotency_key": key()}),
         ("POST", f"/visits/{signed.pk}/invoice", {}),
         ("GET", f"/invoices/{invoice['id']}/receipt.pdf", None),
         ("POST", f"/invoices/{invoice['id']}/issue", None),
-    ):
+    )
+    for method, url, body in refused:
         assert send(olga, method, url, body).status_code == 404, url
     assert send(olga, "GET", "/invoices").json()["count"] == 0
 

@@ -24,6 +24,7 @@ from filiform.billing.models import (
 from filiform.billing.payments import payment_record
 from filiform.billing.selectors import invoice_check
 from filiform.charting.models import Visit
+from filiform.practitioners.models import Registration
 from tests.aftercare.needled import cleared, needled_visit
 from tests.billing.conftest import acting, key
 from tests.conftest import World, client_for
@@ -101,6 +102,8 @@ def test_payment_form_bad_input_and_double_submit(world: World, invoice: Invoice
     assert "Refund the" not in html  # refunds are billing staff's
     assert "Void this invoice" not in html
     assert "Receipt (PDF)" in html
+    assert "T-100" in html  # the practitioner's registration, as the receipt prints it
+    assert "No registration number on file" not in html
     one_time = form_key(html)
     pay = url(world, "pay", invoice_id=invoice.pk)
     for amount, message in (
@@ -135,6 +138,10 @@ def test_payment_form_bad_input_and_double_submit(world: World, invoice: Invoice
     olga = client_for(world.olga)
     assert olga.get(url(world, "invoice", invoice_id=invoice.pk)).status_code == 404
     assert olga.post(pay, form).status_code == 404
+    Registration.objects.filter(membership__user=world.bob).update(number="")
+    warned = fran.get(url(world, "invoice", invoice_id=invoice.pk)).content.decode()
+    assert "No registration number on file for" in warned
+    assert "insurers reject receipts" in warned
 
 
 def test_billing_staff_refund_credit_write_off_and_void(
