@@ -30,11 +30,12 @@ class ClaimDraftIn(Schema):
 
 
 class AdjudicationIn(Schema):
-    paid_amount: str = Field(
-        ...,
+    paid_amount: str | None = Field(
+        None,
         max_length=20,
         pattern=MONEY_PATTERN,
-        description='What the insurer pays, dollars and cents as text ("88.00"); 0 for denied',
+        description='Required: what the insurer pays, dollars and cents as text ("88.00"); '
+        "0 for denied",
     )
     deductible_applied: str = Field(
         "0", max_length=20, pattern=MONEY_PATTERN, description="Deductible the plan applied"
@@ -55,7 +56,7 @@ class NoteIn(Schema):
 
 
 class ConnectionIn(Schema):
-    channel: str = Field(..., max_length=10, description="portal or fhir")
+    channel: str = Field("portal", max_length=10, description="portal (default) or fhir")
     endpoint: Text = Field(
         "", max_length=200, description="FHIR base URL (https://…); the claim is POSTed to …/Claim"
     )
