@@ -34,6 +34,7 @@ from filiform.billing.forms import (
     RefundForm,
     VoidForm,
     WriteOffForm,
+    one_time_key,
 )
 from filiform.billing.invoices import invoice_from_visit, invoice_issue, invoice_void
 from filiform.billing.models import (
@@ -216,6 +217,23 @@ def invoice_show(request: HttpRequest, access: Access, invoice_id: int) -> HttpR
     return _invoice_page(request, access, invoice_id)
 
 
+def _refused(form: Any, error: ValidationError) -> None:
+    """A money form's refusal onto the form. A one-time key already used for another entry
+    (the old form sent again after something was recorded with it) gets a fresh key and a
+    message the desk can act on; the hidden key field itself shows no errors."""
+    if hasattr(error, "error_dict") and "idempotency_key" in error.error_dict:
+        form.data = form.data.copy()
+        form.data[form.add_prefix("idempotency_key")] = one_time_key()
+        form.add_error(
+            None,
+            _(
+                "This form was already used for an earlier entry (see the payments above). Check them, then send it again if it is still needed."
+            ),
+        )
+        return
+    errors_onto(form, error)
+
+
 def _done(request: HttpRequest, access: Access, invoice_id: int, text: str) -> HttpResponse:
     messages.success(request, text)
     return HttpResponseRedirect(_invoice_url(access, invoice_id))
@@ -230,7 +248,7 @@ def pay(request: HttpRequest, access: Access, invoice_id: int) -> HttpResponse:
         try:
             payment = payment_record(access=access, invoice_id=invoice_id, **form.cleaned_data)
         except ValidationError as error:
-            errors_onto(form, error)
+            _refused(form, error)
         else:
             return _done(
                 request,
@@ -256,7 +274,7 @@ def refund(request: HttpRequest, access: Access, payment_id: int) -> HttpRespons
         try:
             given = refund_record(access=access, payment_id=payment_id, **form.cleaned_data)
         except ValidationError as error:
-            errors_onto(form, error)
+            _refused(form, error)
         else:
             return _done(
                 request,
@@ -283,7 +301,7 @@ def _adjustment(
         try:
             row = service(access=access, invoice_id=invoice_id, **form.cleaned_data)
         except ValidationError as error:
-            errors_onto(form, error)
+            _refused(form, error)
         else:
             return _done(request, access, invoice_id, said % {"amount": format_cad(row.amount)})
     forms: dict[str, Any] = {f"{kind}_form": form}

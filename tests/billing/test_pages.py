@@ -125,6 +125,10 @@ def test_payment_form_bad_input_and_double_submit(world: World, invoice: Invoice
     assert fran.post(pay, form).status_code == 302
     assert fran.post(pay, form).status_code == 302  # the double submit
     assert Payment.objects.filter(invoice=invoice).count() == 1
+    stale = fran.post(pay, {**form, "amount": "41.00"})  # the old form, another amount
+    assert "This form was already used for an earlier entry" in stale.content.decode()
+    assert form_key(stale.content.decode()) != one_time  # a fresh key to send it again
+    assert Payment.objects.filter(invoice=invoice).count() == 1
     invoice.refresh_from_db()
     assert invoice.balance == 70
     html = fran.get(url(world, "invoice", invoice_id=invoice.pk)).content.decode()
