@@ -8,12 +8,13 @@ form. Bad input re-shows the page with the message, never a 500."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -58,7 +59,9 @@ from filiform.billing.selectors import (
     invoices_of_patient,
     require_desk,
 )
+from filiform.charting.codes import VisitStatus
 from filiform.charting.forms import errors_onto
+from filiform.charting.models import Visit
 from filiform.charting.visits import visit_of_clinic
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
@@ -67,6 +70,8 @@ from filiform.patients.selectors import patient_of_clinic
 from filiform.practitioners.designation import billing_identity
 
 LIST_LIMIT = 200
+TO_INVOICE_DAYS = 14
+TO_INVOICE_LIMIT = 50
 PAST_CLOSES = 30
 
 
@@ -86,6 +91,23 @@ def _total(rows: list[Invoice], field: str) -> Decimal:
 
 
 # --- the desk's list ---------------------------------------------------------------------------
+
+
+def _visits_to_invoice(access: Access) -> list[Visit]:
+    """Signed visits of the last ``TO_INVOICE_DAYS`` days with no live invoice: the desk
+    cannot open a visit's clinical page, so it invoices them from here."""
+    since = timezone.now() - dt.timedelta(days=TO_INVOICE_DAYS)
+    live = Invoice.objects.filter(visit=OuterRef("pk")).exclude(status=InvoiceStatus.VOID)
+    return list(
+        Visit.objects.filter(
+            clinic_id=access.membership.clinic_id,
+            status=VisitStatus.SIGNED,
+            started_at__gte=since,
+        )
+        .exclude(Exists(live))
+        .select_related("patient", "practitioner__user")
+        .order_by("-started_at")[:TO_INVOICE_LIMIT]
+    )
 
 
 @clinic_page(Permission.PATIENT_VIEW)
@@ -114,11 +136,16 @@ def invoice_list(request: HttpRequest, access: Access) -> HttpResponse:
             Q(patient__family_key__contains=key) | Q(patient__given_key__contains=key)
         )
     rows = list(found[:LIST_LIMIT])
+    to_invoice = _visits_to_invoice(access)
     audit_access(
         access,
         action=AuditAction.READ,
         object_type="invoice_list",
-        detail={"count": len(rows), "patients": sorted({r.patient_id for r in rows})},
+        detail={
+            "count": len(rows),
+            "patients": sorted({r.patient_id for r in rows}),
+            "visits_to_invoice": [v.pk for v in to_invoice],
+        },
     )
     return render(
         request,
@@ -128,6 +155,8 @@ def invoice_list(request: HttpRequest, access: Access) -> HttpResponse:
             "rows": rows,
             "today": today,
             "limited": len(rows) == LIST_LIMIT,
+            "to_invoice": to_invoice,
+            "to_invoice_days": TO_INVOICE_DAYS,
             "sum_total": _total(rows, "total"),
             "sum_balance": _total(rows, "balance"),
         },

@@ -62,13 +62,18 @@ def test_the_desk_invoices_a_signed_visit_from_the_visit_page(world: World, sign
     page = bob.get(visit_page).content.decode()
     assert "Invoice this visit" not in page
     assert f"Invoice {invoice.display_number}" in page
+    # the front desk cannot open the visit page: the list offers the visits to invoice
+    other_visit = needled_visit(world)
+    listing = fran.get(url(world, "invoices")).content.decode()
+    assert listing.count('data-testid="to-invoice-row"') == 1
+    assert url(world, "invoice_visit", visit_id=other_visit.pk) in listing
     # a second time: the message on the chooser page, nothing new
     again = fran.post(url(world, "invoice_visit", visit_id=signed.pk))
     assert again.status_code == 200
     assert "already has invoice" in again.content.decode()
     assert Invoice.objects.filter(visit=signed).count() == 1
     # chosen services
-    other = needled_visit(world)
+    other = other_visit
     chooser = fran.get(url(world, "invoice_visit", visit_id=other.pk)).content.decode()
     assert "Kinesiology tape" in chooser
     fran.post(url(world, "invoice_visit", visit_id=other.pk), {"service_codes": ["ims", "tape"]})
