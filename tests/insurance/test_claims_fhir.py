@@ -15,11 +15,19 @@ from django.core.exceptions import ValidationError
 from fhir.resources.R4B.claim import Claim as FhirClaim
 
 from filiform.billing.models import Invoice
+from filiform.billing.payments import payment_record
 from filiform.insurance.claims import claim_adjudicate, claim_draft, claim_resubmit, claim_submit
 from filiform.insurance.connections import connection_set
 from filiform.insurance.models import Claim, ClaimEvent, Policy
 from tests.conftest import World
-from tests.insurance.claim_fixtures import acting, balances, billed_invoice, insurer_of, policy
+from tests.insurance.claim_fixtures import (
+    acting,
+    balances,
+    billed_invoice,
+    insurer_of,
+    key,
+    policy,
+)
 from tests.insurance.fhir_endpoint import Endpoint, running_endpoint
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +188,24 @@ def test_a_fhir_connection_needs_an_endpoint(world: World) -> None:
         endpoint="https://ignored.test",
     )
     assert (portal.channel, portal.endpoint) == ("portal", "")
+
+
+def test_a_real_time_answer_over_the_balance_waits_for_staff(
+    world: World, invoice: Invoice, endpoint: Endpoint
+) -> None:
+    policy(world, member_id="FULL-1")
+    _fhir(world, endpoint.url)
+    fran, bill = acting(world, "fran"), acting(world, "bill")
+    payment_record(
+        access=fran, invoice_id=invoice.pk, amount="50", method="cash", idempotency_key=key()
+    )
+    claim = claim_submit(access=fran, claim_id=claim_draft(access=fran, invoice_id=invoice.pk).pk)
+    claim.refresh_from_db()
+    assert (claim.status, claim.paid_amount) == ("submitted", None)
+    notes = list(ClaimEvent.objects.filter(claim=claim).values_list("note", flat=True))
+    assert "more than the invoice's balance ($60.00)" in notes[-1]
+    assert balances(invoice).insurer_paid == 0
+    claim = claim_adjudicate(
+        access=bill, claim_id=claim.pk, paid_amount="60", denial_reason="Patient paid part"
+    )
+    assert balances(invoice).status == "paid"

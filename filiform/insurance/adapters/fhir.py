@@ -226,7 +226,8 @@ def read_response(body: Any) -> Submission:
     for item in response.item or []:
         for adjudication in item.adjudication or []:
             reasons.append(_text_of(adjudication.reason))
-    reason = "; ".join(r for r in reasons if r)[:300]
+    # The service keeps a reason only when the claim is not paid in full, and requires one then.
+    reason = "; ".join(r for r in reasons if r)[:300] or _("The insurer gave no reason.")
     return Submission(
         insurer_reference=reference,
         adjudication=Adjudication(
