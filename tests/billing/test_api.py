@@ -94,6 +94,7 @@ def test_invoice_pay_twice_with_one_key_and_receipt(world: World, signed: Visit)
         ({"amount": "110.01", "method": "cash", "idempotency_key": one}, 422),
         ({"amount": "10", "method": "bitcoin", "idempotency_key": one}, 422),
         ({"amount": "10", "method": "cash"}, 422),  # no key
+        ({"method": "cash", "idempotency_key": one}, 422),  # no amount
         ({"amount": "10", "method": "cash", "idempotency_key": "short"}, 422),
     ):
         assert send(fran, "POST", pay, body).status_code == status, body
