@@ -247,6 +247,8 @@ def claim_submit(*, access: Access, claim_id: int) -> Claim:
         raise ValidationError(_("This claim was already submitted."))
     if invoice.status == InvoiceStatus.VOID:
         raise ValidationError(_("This invoice is void: close the claim instead."))
+    if claim.sequence == Rank.SECONDARY and claim.resubmission_of_id is None:
+        _secondary_amount_now(access, claim, invoice)
     connection = InsurerConnection.objects.filter(
         clinic_id=claim.clinic_id, insurer_id=claim.policy.insurer_id
     ).first()
@@ -273,6 +275,35 @@ def claim_submit(*, access: Access, claim_id: int) -> Claim:
                 access, claim, _("Answer not applied: %(why)s") % {"why": " ".join(error.messages)}
             )
     return claim
+
+
+def _secondary_amount_now(access: Access, claim: Claim, invoice: Invoice) -> None:
+    """A secondary claim asks for what the primary left when it is sent, not when it was
+    drafted: a primary resubmitted and paid meanwhile has lowered it."""
+    primary = Claim.objects.filter(invoice=invoice, sequence=Rank.PRIMARY)
+    if primary.filter(status__in=PENDING).exists():
+        raise ValidationError(
+            _(
+                "A primary claim for this invoice is still waiting for an answer: send the "
+                "secondary claim once the primary plan has answered."
+            )
+        )
+    left = min(invoice.total - primary_paid(invoice), invoice.balance)
+    if left <= 0:
+        raise ValidationError(
+            _(
+                "Nothing is left owing on this invoice: there is nothing to claim from the secondary plan."
+            )
+        )
+    if left != claim.claimed_amount:
+        _event(
+            access,
+            claim,
+            _("Amount brought up to date: %(old)s → %(new)s (what the primary plan left).")
+            % {"old": format_cad(claim.claimed_amount), "new": format_cad(left)},
+        )
+        claim.claimed_amount = left
+        claim.save(update_fields=["claimed_amount"])
 
 
 @checked_write(require_billing)

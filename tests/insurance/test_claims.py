@@ -243,3 +243,30 @@ def test_bad_input_is_refused_and_nothing_is_written(world: World, invoice: Invo
     )
     assert (claim.outcome, claim.patient_portion) == ("partly_paid", 0)
     assert balances(invoice).status == "paid"
+
+
+def test_secondary_claims_what_the_primary_left_when_sent(world: World, invoice: Invoice) -> None:
+    """Primary denied → secondary drafted for everything; the primary is then resubmitted and
+    paid in part: the secondary, sent now, asks only for what is left."""
+    policy(world, rank=1)
+    policy(world, rank=2, insurer="manulife", relationship="spouse")
+    fran, bill = acting(world, "fran"), acting(world, "bill")
+    first = claim_draft(access=fran, invoice_id=invoice.pk)
+    claim_submit(access=fran, claim_id=first.pk)
+    claim_adjudicate(access=bill, claim_id=first.pk, paid_amount="0", denial_reason="No referral")
+    secondary = Claim.objects.get(invoice=invoice, sequence=2)
+    assert secondary.claimed_amount == Decimal("110.00")
+
+    again = claim_resubmit(access=bill, claim_id=first.pk, note="Referral sent")
+    with pytest.raises(ValidationError, match="still waiting for an answer"):
+        claim_submit(access=fran, claim_id=secondary.pk)  # the primary is pending again
+    claim_submit(access=fran, claim_id=again.pk)
+    claim_adjudicate(access=bill, claim_id=again.pk, paid_amount="80.00", denial_reason="Max")
+
+    secondary = claim_submit(access=fran, claim_id=secondary.pk)
+    assert (secondary.status, secondary.claimed_amount) == ("submitted", Decimal("30.00"))
+    assert any("→ $30.00" in n for n in _notes(secondary))
+    with pytest.raises(ValidationError, match="more than was claimed"):
+        claim_adjudicate(access=bill, claim_id=secondary.pk, paid_amount="88.00")
+    claim_adjudicate(access=bill, claim_id=secondary.pk, paid_amount="24.00", denial_reason="80 %")
+    assert balances(invoice).balance == Decimal("6.00")
