@@ -24,9 +24,6 @@ from filiform.billing.selectors import Takings
 
 MAX_ID = 2**62
 AMOUNT = 'Dollars and cents as text, e.g. "110.00" (a JSON number is refused)'
-# Required, but checked by the service (422 naming "amount") after the invoice or payment in the
-# path is found: another clinic's id answers 404 whatever the body holds.
-REQUIRED_AMOUNT = "Required. " + AMOUNT
 KEY = (
     "One-time key (8 to 64 characters) for this entry; or send it as the Idempotency-Key "
     "header. The same key again returns the first entry and applies nothing."
@@ -68,21 +65,21 @@ class VoidIn(Schema):
 
 
 class PaymentIn(Schema):
-    amount: Text | None = Field(None, max_length=20, description=REQUIRED_AMOUNT)
+    amount: Text = Field(..., max_length=20, description=AMOUNT)
     method: Text = Field(..., max_length=20, description="cash, debit, credit_card or e_transfer")
     reference: Text = Field("", max_length=100)
     idempotency_key: Text | None = Field(None, max_length=64, description=KEY)
 
 
 class RefundIn(Schema):
-    amount: Text | None = Field(None, max_length=20, description=REQUIRED_AMOUNT)
+    amount: Text = Field(..., max_length=20, description=AMOUNT)
     reason: Text = Field(..., max_length=300)
     method: Text | None = Field(None, max_length=20, description="Default: the payment's")
     idempotency_key: Text | None = Field(None, max_length=64, description=KEY)
 
 
 class AdjustmentIn(Schema):
-    amount: Text | None = Field(None, max_length=20, description=REQUIRED_AMOUNT)
+    amount: Text = Field(..., max_length=20, description=AMOUNT)
     reason: Text = Field(..., max_length=300)
     idempotency_key: Text | None = Field(None, max_length=64, description=KEY)
 

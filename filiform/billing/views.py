@@ -166,6 +166,15 @@ def invoice_list(request: HttpRequest, access: Access) -> HttpResponse:
 # --- one invoice -------------------------------------------------------------------------------
 
 
+def _claims_of(access: Access, invoice: Any) -> list[Any]:
+    """The invoice's insurer claims, for those who bill insurers (desk work)."""
+    from filiform.insurance.claims import claims_of_invoice  # insurance builds on billing
+
+    if not (access.can(Permission.PATIENT_EDIT) or access.can(Permission.BILLING)):
+        return []
+    return claims_of_invoice(access=access, invoice_id=invoice.pk)
+
+
 def _invoice_page(
     request: HttpRequest,
     access: Access,
@@ -230,6 +239,8 @@ def _invoice_page(
         )
         or "void_form" in forms,
         "can_receipt": open_for_money,
+        "can_bill_insurer": open_for_money and (access.can(Permission.PATIENT_EDIT) or billing),
+        "claims": _claims_of(access, invoice),
         "refund_rows": refund_rows if billing and open_for_money else [],
         "pay_form": forms.get("pay_form")
         or PaymentForm(initial={"amount": f"{invoice.balance}", "method": "debit"}),

@@ -1,9 +1,7 @@
 """The insurance API's shapes. Amounts travel as text in dollars and cents ("110.00"), in and
 out, like the rest of billing: parsed by ``billing.money.parse_amount`` in the services, so a
 bad amount answers 422 with the same message a form shows. Input schemas only parse types and
-bounds. Fields a policy or a usage row cannot do without are marked "Required" and checked by
-the service, after the clinic check, so another clinic's id answers 404 rather than 422. The
-rules (coinsurance 0 to 100 %, one primary, a birthday year's member) stay in
+bounds; the rules (coinsurance 0 to 100 %, one primary, a birthday year's member) stay in
 :mod:`filiform.insurance.policies`."""
 
 from __future__ import annotations
@@ -35,17 +33,15 @@ def _money(value: Decimal | None) -> str | None:
 
 
 class PolicyIn(Schema):
-    insurer_id: int | None = Field(
-        None, ge=1, le=2**62, description="Required: an insurer from GET /insurers"
-    )
+    insurer_id: int = Field(..., ge=1, le=2**62, description="An insurer from GET /insurers")
     rank: int = Field(1, ge=1, le=2, description="1 primary, 2 secondary")
     plan_name: Text = Field("", max_length=120)
-    group_number: Text = Field("", max_length=40, description="Required: group / policy number")
-    member_id: Text = Field("", max_length=40, description="Required: member / certificate id")
+    group_number: Text = Field(..., max_length=40, description="Group / policy number")
+    member_id: Text = Field(..., max_length=40, description="Member / certificate id")
     relationship: Relationship = Field(Relationship.SUBSCRIBER, description="The patient is the")
     subscriber_name: Text = Field("", max_length=160, description="Plan member's name")
     subscriber_birth_date: IsoDate | None = None
-    effective_on: IsoDate | None = Field(None, description="Required: policy effective date")
+    effective_on: IsoDate = Field(..., description="Policy effective date")
     ends_on: IsoDate | None = None
     annual_maximum: Text | None = AMOUNT
     maximum_scope: MaximumScope = MaximumScope.DISCIPLINE
@@ -89,10 +85,8 @@ class PolicyEndIn(Schema):
 
 
 class UsageIn(Schema):
-    date_of_service: IsoDate | None = Field(None, description="Required")
-    insurer_paid: Text = Field(
-        "", max_length=20, description='Required: paid by the plan, e.g. "60.00"'
-    )
+    date_of_service: IsoDate
+    insurer_paid: Text = Field(..., max_length=20, description='Paid by the plan, e.g. "60.00"')
     deductible_applied: Text = Field("0.00", max_length=20)
     discipline: Text = Field("physiotherapy", max_length=40, description="e.g. massage therapy")
     note: Text = Field("", max_length=300)

@@ -30,12 +30,11 @@ class ClaimDraftIn(Schema):
 
 
 class AdjudicationIn(Schema):
-    paid_amount: str | None = Field(
-        None,
+    paid_amount: str = Field(
+        ...,
         max_length=20,
         pattern=MONEY_PATTERN,
-        description='Required: what the insurer pays, dollars and cents as text ("88.00"); '
-        "0 for denied",
+        description='What the insurer pays, dollars and cents as text ("88.00"); 0 for denied',
     )
     deductible_applied: str = Field(
         "0", max_length=20, pattern=MONEY_PATTERN, description="Deductible the plan applied"

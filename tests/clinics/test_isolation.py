@@ -139,6 +139,14 @@ def test_every_api_operation_refuses_another_clinics_token(world: World) -> None
                 "instrument": "nprs",
                 "instruments": ["nprs"],
                 "texts": ["Isolation check"],
+                "amount": "1.00",
+                "insurer_id": 1,
+                "group_number": "Isolation check",
+                "member_id": "Isolation check",
+                "effective_on": "2026-01-01",
+                "date_of_service": "2026-01-01",
+                "insurer_paid": "1.00",
+                "paid_amount": "1.00",
             }
         )
         response = client.generic(
