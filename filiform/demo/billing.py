@@ -146,7 +146,7 @@ def _policy(
 ) -> Policy:
     terms = dict(plan.terms)
     relationship = terms.pop("relationship", "subscriber")
-    spouse = {}
+    spouse: dict[str, Any] = {}
     if relationship != "subscriber":
         spouse = {
             "subscriber_name": f"Jordan {patient.family_name}",
