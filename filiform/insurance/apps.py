@@ -1,7 +1,20 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _insurers_present(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    from filiform.insurance.seed import seed_insurers
+
+    seed_insurers(sender.get_model("Insurer"), using=using)
 
 
 class InsuranceConfig(AppConfig):
     name = "filiform.insurance"
     label = "insurance"
     verbose_name = "Insurance and direct billing"
+
+    def ready(self) -> None:
+        # After migrate and after flush (tests that flush the tables): the insurers are back.
+        post_migrate.connect(_insurers_present, sender=self, dispatch_uid="insurers_present")

@@ -108,7 +108,8 @@ def test_the_manifest_describes_the_backup(tmp_path, clinic_data) -> None:
     assert data["migrations"]["audit"] == "0002_append_only"
     assert set(data["tables"]) == set(connection.introspection.table_names())
     assert data["tables"]["patients_patient"] == Patient.objects.count() == 58
-    assert data["tables"]["audit_auditentry"] == 1
+    # the demo's billing goes through the services, which audit; and the test's own sign-in
+    assert data["tables"]["audit_auditentry"] == AuditEntry.objects.count() > 1
     assert oct(path.stat().st_mode & 0o777) == "0o600"  # the whole health record
 
 
