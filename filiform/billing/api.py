@@ -11,6 +11,7 @@ body): the same key again returns the first entry (200 instead of 201) and appli
 # No ``from __future__ import annotations`` here: django-ninja reads the enum-typed query
 # parameters' annotations at import time.
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -275,19 +276,7 @@ def record_refund(
 def record_credit(
     request: HttpRequest, payload: AdjustmentIn, invoice_id: int = _id("The invoice")
 ) -> Status:
-    access = _access(request)
-    selectors.require_billing(access)
-    selectors.invoice_of_clinic(access=access, invoice_id=invoice_id)
-    key = _key(request, payload.idempotency_key)
-    replayed = _replay(CreditNote, access, key)
-    row = payments.credit_apply(
-        access=access,
-        invoice_id=invoice_id,
-        amount=payload.amount,
-        reason=payload.reason,
-        idempotency_key=key,
-    )
-    return _created(replayed, AdjustmentOut.of(row))
+    return _adjustment(request, payload, invoice_id, CreditNote, payments.credit_apply)
 
 
 @router.post(
@@ -298,12 +287,24 @@ def record_credit(
 def record_write_off(
     request: HttpRequest, payload: AdjustmentIn, invoice_id: int = _id("The invoice")
 ) -> Status:
+    return _adjustment(request, payload, invoice_id, WriteOff, payments.write_off)
+
+
+def _adjustment(
+    request: HttpRequest,
+    payload: AdjustmentIn,
+    invoice_id: int,
+    model: type[CreditNote] | type[WriteOff],
+    service: Callable[..., CreditNote | WriteOff],
+) -> Status:
+    """A credit or a write-off (billing): the invoice is found first (another clinic's: 404),
+    then the one-time key says whether this is the first time (201) or a replay (200)."""
     access = _access(request)
     selectors.require_billing(access)
     selectors.invoice_of_clinic(access=access, invoice_id=invoice_id)
     key = _key(request, payload.idempotency_key)
-    replayed = _replay(WriteOff, access, key)
-    row = payments.write_off(
+    replayed = _replay(model, access, key)
+    row = service(
         access=access,
         invoice_id=invoice_id,
         amount=payload.amount,

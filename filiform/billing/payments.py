@@ -81,7 +81,29 @@ def _settle(invoice: Invoice) -> None:
     """Status follows the balance: nothing owed is paid, something owed is issued."""
     if invoice.status in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
         invoice.status = InvoiceStatus.PAID if invoice.balance == 0 else InvoiceStatus.ISSUED
-    invoice.save(update_fields=["paid", "refunded", "credited", "written_off", "balance", "status"])
+    invoice.save(
+        update_fields=[
+            "paid",
+            "refunded",
+            "credited",
+            "insurer_paid",
+            "written_off",
+            "balance",
+            "status",
+        ]
+    )
+
+
+def _entered_once(model: type[Row], **fields: Any) -> Row:
+    """A money row under its one-time key. The key taken meanwhile (by another entry, between
+    the look-up and now) is refused; nothing else is written."""
+    try:
+        with transaction.atomic():
+            return model.objects.create(**fields)
+    except IntegrityError:
+        raise ValidationError(
+            {"idempotency_key": _("This key was already used for a different entry.")}
+        ) from None
 
 
 def _open_invoice(access: Access, invoice_id: int, *, what: str) -> Invoice:
@@ -175,25 +197,20 @@ def payment_record(
     _not_above_balance(invoice, value)
     location = _location(access, location_id)
     moment, day = _business_date(access, location_id=location, received_at=received_at)
-    try:
-        with transaction.atomic():
-            payment = Payment.objects.create(
-                clinic_id=clinic_id,
-                invoice=invoice,
-                kind=PaymentKind.PAYMENT,
-                method=method,
-                amount=value,
-                received_at=moment,
-                business_date=day,
-                location_id=location,
-                reference=_text(reference, 100),
-                recorded_by=access.user,
-                idempotency_key=key,
-            )
-    except IntegrityError:  # the key was taken meanwhile (by another invoice's payment)
-        raise ValidationError(
-            {"idempotency_key": _("This key was already used for a different entry.")}
-        ) from None
+    payment = _entered_once(
+        Payment,
+        clinic_id=clinic_id,
+        invoice=invoice,
+        kind=PaymentKind.PAYMENT,
+        method=method,
+        amount=value,
+        received_at=moment,
+        business_date=day,
+        location_id=location,
+        reference=_text(reference, 100),
+        recorded_by=access.user,
+        idempotency_key=key,
+    )
     invoice.paid += value
     invoice.balance -= value
     _settle(invoice)
@@ -259,26 +276,21 @@ def refund_record(
         )
     location = _location(access, location_id if location_id is not None else payment.location_id)
     moment, day = _business_date(access, location_id=location, received_at=None)
-    try:
-        with transaction.atomic():
-            refund = Payment.objects.create(
-                clinic_id=clinic_id,
-                invoice=invoice,
-                kind=PaymentKind.REFUND,
-                method=method,
-                amount=value,
-                refund_of=payment,
-                received_at=moment,
-                business_date=day,
-                location_id=location,
-                reason=reason,
-                recorded_by=access.user,
-                idempotency_key=key,
-            )
-    except IntegrityError:
-        raise ValidationError(
-            {"idempotency_key": _("This key was already used for a different entry.")}
-        ) from None
+    refund = _entered_once(
+        Payment,
+        clinic_id=clinic_id,
+        invoice=invoice,
+        kind=PaymentKind.REFUND,
+        method=method,
+        amount=value,
+        refund_of=payment,
+        received_at=moment,
+        business_date=day,
+        location_id=location,
+        reason=reason,
+        recorded_by=access.user,
+        idempotency_key=key,
+    )
     invoice.refunded += value
     invoice.balance += value
     _settle(invoice)
@@ -317,20 +329,15 @@ def _adjust(
     if first is not None:
         return _same_request(first, invoice_id=invoice.pk, amount=value)
     _not_above_balance(invoice, value)
-    try:
-        with transaction.atomic():
-            row = model.objects.create(
-                clinic_id=clinic_id,
-                invoice=invoice,
-                amount=value,
-                reason=reason,
-                created_by=access.user,
-                idempotency_key=key,
-            )
-    except IntegrityError:
-        raise ValidationError(
-            {"idempotency_key": _("This key was already used for a different entry.")}
-        ) from None
+    row = _entered_once(
+        model,
+        clinic_id=clinic_id,
+        invoice=invoice,
+        amount=value,
+        reason=reason,
+        created_by=access.user,
+        idempotency_key=key,
+    )
     setattr(invoice, field, getattr(invoice, field) + value)
     invoice.balance -= value
     _settle(invoice)
@@ -410,29 +417,22 @@ def insurer_payment_record(
         return _same_request(first, invoice_id=invoice.pk, amount=value)
     _not_above_balance(invoice, value)
     moment, day = _business_date(access, location_id=None, received_at=None)
-    try:
-        with transaction.atomic():
-            payment = Payment.objects.create(
-                clinic_id=clinic_id,
-                invoice=invoice,
-                kind=PaymentKind.PAYMENT,
-                method=PaymentMethod.INSURER,
-                amount=value,
-                received_at=moment,
-                business_date=day,
-                reference=_text(reference, 100),
-                recorded_by=access.user,
-                idempotency_key=key,
-            )
-    except IntegrityError:
-        raise ValidationError(
-            {"idempotency_key": _("This key was already used for a different entry.")}
-        ) from None
+    payment = _entered_once(
+        Payment,
+        clinic_id=clinic_id,
+        invoice=invoice,
+        kind=PaymentKind.PAYMENT,
+        method=PaymentMethod.INSURER,
+        amount=value,
+        received_at=moment,
+        business_date=day,
+        reference=_text(reference, 100),
+        recorded_by=access.user,
+        idempotency_key=key,
+    )
     invoice.insurer_paid += value
     invoice.balance -= value
-    if invoice.status in (InvoiceStatus.ISSUED, InvoiceStatus.PAID):
-        invoice.status = InvoiceStatus.PAID if invoice.balance == 0 else InvoiceStatus.ISSUED
-    invoice.save(update_fields=["insurer_paid", "balance", "status"])
+    _settle(invoice)
     audit_access(
         access,
         action=AuditAction.CREATE,
