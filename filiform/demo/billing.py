@@ -95,9 +95,9 @@ PLANS = (
     ),
     Plan(
         "greenshield",
-        "$750 combined paramedical at 100 %, progress report after 20 visits",
+        "$1,500 combined paramedical at 100 %, progress report after 20 visits",
         {
-            "annual_maximum": "750.00",
+            "annual_maximum": "1500.00",
             "maximum_scope": "combined",
             "coinsurance_percent": "100",
             "progress_report_after": 20,
@@ -255,8 +255,7 @@ def _claim_through(access: Access, invoice: Invoice, state: str) -> None:
         if secondary.status == ClaimStatus.SUBMITTED:
             _answer(access, secondary, reference + "-2")
     for answered in Claim.objects.filter(invoice=invoice, status=ClaimStatus.ADJUDICATED):
-        if answered.outcome != "denied":
-            claim_close(access=access, claim_id=answered.pk)
+        claim_close(access=access, claim_id=answered.pk)  # (state "denied" stopped above)
 
 
 def _states(number_of_visits: int) -> list[str]:
@@ -339,7 +338,8 @@ def _insured(
         "draft": "one draft to submit",
     }
     waiting = "; ".join(words[s] for s in dict.fromkeys(states) if s in words)
-    return f"{patient.display_name}: insured ({plan.insurer}, {plan.label}); claims paid; {waiting}"
+    insurer = primary.insurer.name
+    return f"{patient.display_name}: insured ({insurer}, {plan.label}); claims paid; {waiting}"
 
 
 def _uninsured(
