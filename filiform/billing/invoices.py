@@ -242,6 +242,13 @@ def invoice_void(*, access: Access, invoice_id: int, reason: str) -> Invoice:
             )
             % {"paid": format_cad(invoice.paid - invoice.refunded)}
         )
+    # claims live in filiform.insurance, which builds on billing: read through the relation
+    if invoice.claims.filter(status="submitted").exists():
+        raise ValidationError(
+            _(
+                "A claim for this invoice is waiting for the insurer: record the insurer's answer before voiding the invoice."
+            )
+        )
     invoice.status = InvoiceStatus.VOID
     invoice.balance = Decimal("0.00")
     invoice.voided_at, invoice.voided_by, invoice.void_reason = timezone.now(), access.user, reason

@@ -270,3 +270,17 @@ def test_secondary_claims_what_the_primary_left_when_sent(world: World, invoice:
         claim_adjudicate(access=bill, claim_id=secondary.pk, paid_amount="88.00")
     claim_adjudicate(access=bill, claim_id=secondary.pk, paid_amount="24.00", denial_reason="80 %")
     assert balances(invoice).balance == Decimal("6.00")
+
+
+def test_an_invoice_waiting_for_an_insurer_is_not_voided(world: World, invoice: Invoice) -> None:
+    from filiform.billing.invoices import invoice_void
+
+    policy(world)
+    fran, bill = acting(world, "fran"), acting(world, "bill")
+    claim = claim_draft(access=fran, invoice_id=invoice.pk)
+    claim_submit(access=fran, claim_id=claim.pk)
+    with pytest.raises(ValidationError, match="waiting for the insurer"):
+        invoice_void(access=bill, invoice_id=invoice.pk, reason="Billed twice")
+    assert balances(invoice).status == "issued"
+    claim_adjudicate(access=bill, claim_id=claim.pk, paid_amount="0", denial_reason="Not covered")
+    assert invoice_void(access=bill, invoice_id=invoice.pk, reason="Billed twice").status == "void"
