@@ -168,12 +168,16 @@ def receivables_aging(*, access: Access, as_of: dt.date | None = None) -> Receiv
     insurers: dict[int, tuple[str, dict[str, Decimal], list[int]]] = {}
     awaiting_on: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for claim in awaiting:
+        # an insurer never pays more than the invoice's balance (the patient may have paid
+        # part at the desk already): what is awaited is the claim, up to what is still owed
+        left = max(claim.invoice.balance - awaiting_on[claim.invoice_id], ZERO)
+        due = min(claim.claimed_amount, left)
         bucket = bucket_of(_age(as_of, claim.invoice.date_of_service))
-        insurer[bucket] += claim.claimed_amount
-        awaiting_on[claim.invoice_id] += claim.claimed_amount
+        insurer[bucket] += due
+        awaiting_on[claim.invoice_id] += due
         who = claim.policy.insurer
         _name, buckets, count = insurers.setdefault(who.pk, (who.name, _zeros(), [0]))
-        buckets[bucket] += claim.claimed_amount
+        buckets[bucket] += due
         count[0] += 1
     invoices = Invoice.objects.filter(
         clinic_id=clinic_id, status__in=LIVE, date_of_service__lte=as_of, balance__gt=0

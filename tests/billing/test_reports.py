@@ -214,25 +214,26 @@ def test_receivables_aging_to_the_cent(world: World, books: Books) -> None:
     bill = acting(world, "bill")
     report = receivables_aging(access=bill, as_of=AS_OF)
     rows = {r.key: (r.patient, r.insurer) for r in report.rows}
-    # a: 95 - 20 = 75 (age 0); b: 131.29 - 50 = 81.29 of which 100 awaits insurer x, so the
-    # patient owes 0 (never below) and x 100 (age 30: still 0-30); c: 95 of which 60 awaits
+    # a: 95 - 20 = 75 (age 0); b: 131.29 - 50 = 81.29 owed, and insurer x is asked for 100:
+    # x can pay no more than the 81.29 still owed, so x 81.29 (age 30: still 0-30) and the
+    # patient 0; c: 95 of which 60 awaits
     # insurer y (the draft to x is not awaiting): patient 35, y 60 (age 31); d: 95 paid, 10
     # refunded: 10 (age 90); e: 95 (age 91; its claim is adjudicated). f void, g draft.
     assert rows == {
-        "0-30": (D("75.00"), D("100.00")),
+        "0-30": (D("75.00"), D("81.29")),
         "31-60": (D("35.00"), D("60.00")),
         "61-90": (D("10.00"), D("0.00")),
         "over-90": (D("95.00"), D("0.00")),
     }
     assert (report.patient_total, report.insurer_total, report.total) == (
         D("215.00"),
-        D("160.00"),
-        D("375.00"),
+        D("141.29"),
+        D("356.29"),
     )
     assert [
         (i.name, i.buckets["0-30"], i.buckets["31-60"], i.count) for i in report.by_insurer
     ] == [
-        (books.x.name, D("100.00"), D("0.00"), 1),
+        (books.x.name, D("81.29"), D("0.00"), 1),
         (books.y.name, D("0.00"), D("60.00"), 1),
     ]
     assert [(p.id, p.total, p.count) for p in report.top_patients] == [
@@ -244,7 +245,7 @@ def test_receivables_aging_to_the_cent(world: World, books: Books) -> None:
     later = receivables_aging(access=bill, as_of=AS_OF + dt.timedelta(days=1))
     assert {r.key: (r.patient, r.insurer) for r in later.rows} == {
         "0-30": (D("75.00"), D("0.00")),
-        "31-60": (D("35.00"), D("160.00")),
+        "31-60": (D("35.00"), D("141.29")),
         "61-90": (D("0.00"), D("0.00")),
         "over-90": (D("105.00"), D("0.00")),
     }
@@ -380,8 +381,8 @@ def test_the_page_its_charts_and_csv(world: World, books: Books) -> None:
         assert f'data-chart="{chart}"' in html
         assert f'<title id="{chart}-title">' in html
         assert f'<desc id="{chart}-desc">' in html
-    assert "Receivables aging on 2031-06-30: $375.00 owed" in html
-    assert "0–30 days, insurers: $100.00" in html  # a bar's own label
+    assert "Receivables aging on 2031-06-30: $356.29 owed" in html
+    assert "0–30 days, insurers: $81.29" in html  # a bar's own label
     assert "Dry needling" not in html  # no IMS line was billed
     assert "$509.99" in html
     assert books.quill.display_name in html
@@ -389,8 +390,8 @@ def test_the_page_its_charts_and_csv(world: World, books: Books) -> None:
     assert csv.status_code == 200
     assert csv["Content-Disposition"] == 'attachment; filename="aging-2031-06-30.csv"'
     lines = csv.content.decode().splitlines()
-    assert lines[1] == "0–30 days,75.00,100.00,175.00"
-    assert lines[-1] == "Total,215.00,160.00,375.00"
+    assert lines[1] == "0–30 days,75.00,81.29,156.29"
+    assert lines[-1] == "Total,215.00,141.29,356.29"
     services = client.get(
         reverse("billing_reports:csv", args=[world.clinic.slug, "revenue-services"]), query
     ).content.decode()
@@ -410,15 +411,15 @@ def test_the_api_and_its_bad_inputs(world: World, books: Books) -> None:
     body = aging.json()
     assert (body["patient_total"], body["insurer_total"], body["total"]) == (
         "215.00",
-        "160.00",
-        "375.00",
+        "141.29",
+        "356.29",
     )
     assert body["buckets"][0] == {
         "bucket": "0-30",
         "label": "0–30 days",
         "patient": "75.00",
-        "insurer": "100.00",
-        "total": "175.00",
+        "insurer": "81.29",
+        "total": "156.29",
     }
     claims = client.get("/api/v1/reports/claims-outstanding?as_of=2031-06-30", **headers).json()
     assert [(c["amount"], c["days_waiting"]) for c in claims["claims"]] == [
