@@ -4,6 +4,7 @@ patient's portion (docs/direct-billing.md).
     draft ──submit──▶ submitted ──adjudicate──▶ adjudicated ──close──▶ closed
                          │ (real-time insurers answer at once)   │
                          └──────────────────────────────────────▶┘
+    draft ──withdraw (close it, never sent)──▶ closed
     adjudicated or closed, denied or partly paid ──resubmit──▶ closed + a new draft
 
 Who: drafting and submitting are desk work (``require_desk``: front desk, clinicians, billing,
@@ -243,6 +244,8 @@ def claim_submit(*, access: Access, claim_id: int) -> Claim:
     claim = _claim(access, claim_id)
     invoice = invoice_of_clinic(access=access, invoice_id=claim.invoice_id, for_update=True)
     claim = _claim(access, claim_id, for_update=True)
+    if claim.status == ClaimStatus.CLOSED:
+        raise ValidationError(_("This claim is closed: draft a new one to claim again."))
     if claim.status != ClaimStatus.DRAFT:
         raise ValidationError(_("This claim was already submitted."))
     if invoice.status == InvoiceStatus.VOID:
@@ -527,14 +530,20 @@ def _patient_portion_invoiced(access: Access, claim: Claim, invoice: Invoice) ->
 
 @checked_write(require_billing)
 def claim_close(*, access: Access, claim_id: int, note: str = "") -> Claim:
-    """An adjudicated claim is done with (BILLING)."""
+    """An adjudicated claim is done with, or a draft is withdrawn without being sent (a claim
+    drafted by mistake, or for the wrong plan) (BILLING)."""
     require_billing(access)
     claim = _claim(access, claim_id, for_update=True)
     if claim.status == ClaimStatus.CLOSED:
         raise ValidationError(_("This claim is already closed."))
+    if claim.status == ClaimStatus.DRAFT:
+        _close(access, claim, _text(note, 300) or _("Draft withdrawn: never sent to the insurer."))
+        return claim
     if claim.status != ClaimStatus.ADJUDICATED:
         raise ValidationError(
-            _("Only an adjudicated claim can be closed: record the insurer's answer first.")
+            _(
+                "A claim waiting for the insurer cannot be closed: record the insurer's answer first."
+            )
         )
     _close(access, claim, _text(note, 300))
     return claim

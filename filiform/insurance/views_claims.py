@@ -185,7 +185,7 @@ def _detail(
         "invoice": claim.invoice,
         "can_submit": claim.status == ClaimStatus.DRAFT,
         "can_adjudicate": billing and claim.status == ClaimStatus.SUBMITTED,
-        "can_close": billing and claim.status == ClaimStatus.ADJUDICATED,
+        "can_close": billing and claim.status in (ClaimStatus.ADJUDICATED, ClaimStatus.DRAFT),
         "can_resubmit": billing
         and claim.status in claims.ANSWERED
         and claim.outcome != ClaimOutcome.PAID

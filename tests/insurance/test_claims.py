@@ -202,11 +202,11 @@ def test_bad_input_is_refused_and_nothing_is_written(world: World, invoice: Invo
     claim = claim_draft(access=fran, invoice_id=invoice.pk)
     with pytest.raises(ValidationError, match="Submit the claim before"):
         claim_adjudicate(access=bill, claim_id=claim.pk, paid_amount="10", denial_reason="x")
-    with pytest.raises(ValidationError, match="Only an adjudicated claim can be closed"):
-        claim_close(access=bill, claim_id=claim.pk)
     with pytest.raises(ValidationError, match="Only a claim the insurer has answered"):
         claim_resubmit(access=bill, claim_id=claim.pk)
     claim_submit(access=fran, claim_id=claim.pk)
+    with pytest.raises(ValidationError, match="waiting for the insurer cannot be closed"):
+        claim_close(access=bill, claim_id=claim.pk)
 
     # the patient paid $50.00 at the desk: the insurer cannot be posted more than the $60.00 left
     payment_record(
@@ -284,3 +284,19 @@ def test_an_invoice_waiting_for_an_insurer_is_not_voided(world: World, invoice: 
     assert balances(invoice).status == "issued"
     claim_adjudicate(access=bill, claim_id=claim.pk, paid_amount="0", denial_reason="Not covered")
     assert invoice_void(access=bill, invoice_id=invoice.pk, reason="Billed twice").status == "void"
+
+
+def test_a_draft_drafted_by_mistake_is_withdrawn(world: World, invoice: Invoice) -> None:
+    policy(world)
+    fran, bill = acting(world, "fran"), acting(world, "bill")
+    wrong = claim_draft(access=fran, invoice_id=invoice.pk)
+    with pytest.raises(PermissionDenied):  # withdrawing is billing's, like closing
+        claim_close(access=fran, claim_id=wrong.pk)
+    wrong = claim_close(access=bill, claim_id=wrong.pk)
+    assert (wrong.status, wrong.outcome, wrong.submitted_at) == ("closed", "", None)
+    assert _notes(wrong)[-1] == "Draft withdrawn: never sent to the insurer."
+    assert balances(invoice).balance == Decimal("110.00")  # nothing moved
+    with pytest.raises(ValidationError, match="This claim is closed"):
+        claim_submit(access=fran, claim_id=wrong.pk)
+    again = claim_draft(access=fran, invoice_id=invoice.pk)  # the same plan may be drafted anew
+    assert again.status == "draft"

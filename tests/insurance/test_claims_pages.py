@@ -117,3 +117,19 @@ def test_insurer_connections_page(world: World) -> None:
         "P-9",
     )
     assert client_for(world.fran).get(_url("connections")).status_code == 403
+
+
+def test_billing_withdraws_a_draft_from_its_page(world: World, invoice: Invoice) -> None:
+    primary = policy(world)
+    fran, bill = client_for(world.fran), client_for(world.bill)
+    fran.post(_url("draft_for_invoice", invoice_id=invoice.pk), {"policy": primary.pk})
+    claim = Claim.objects.get()
+    assert "Withdraw the draft" not in fran.get(_url("detail", claim_id=claim.pk)).content.decode()
+    detail = bill.get(_url("detail", claim_id=claim.pk)).content.decode()
+    assert "Withdraw the draft (never sent)" in detail
+    bill.post(_url("close", claim_id=claim.pk), {"note": "Drafted for the wrong patient"})
+    claim.refresh_from_db()
+    assert (claim.status, claim.outcome) == ("closed", "")
+    page = bill.get(_url("detail", claim_id=claim.pk)).content.decode()
+    assert "Drafted for the wrong patient" in page
+    assert 'data-testid="close-claim"' not in page
