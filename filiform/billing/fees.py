@@ -27,12 +27,9 @@ from filiform.billing.money import ZERO, parse_amount, parse_tax_rate
 from filiform.billing.selectors import checked_write, clinic_today, require_billing
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.models import Province
+from filiform.typed_text import typed_text
 
 MAX_DURATION = 480
-
-
-def _text(value: Any, limit: int) -> str:
-    return str(value or "").replace("\x00", "").strip()[:limit]
 
 
 @checked_write(require_billing)
@@ -54,10 +51,10 @@ def fee_set(
     given; never in the past, so invoices already written keep the fee they were written
     with)."""
     access.require(Permission.BILLING)
-    code_clean = slugify(_text(code, 30))
+    code_clean = slugify(typed_text(code, 30))
     if not code_clean:
         raise ValidationError({"code": _("Give the service a short code, such as 'ims'.")})
-    name = _text(name, 120)
+    name = typed_text(name, 120)
     if not name:
         raise ValidationError({"name": _("Name the service, as it will read on invoices.")})
     if kind not in ServiceKind.values:

@@ -40,12 +40,9 @@ from filiform.billing.selectors import (
 from filiform.charting.codes import VisitStatus
 from filiform.charting.models import NeedlingSession, Visit
 from filiform.clinics.access import Access, Permission
+from filiform.typed_text import typed_text
 
 MAX_LINES = 20
-
-
-def _text(value: Any, limit: int) -> str:
-    return str(value or "").replace("\x00", "").strip()[:limit]
 
 
 def _audit(access: Access, action: AuditAction, invoice: Invoice, **detail: Any) -> None:
@@ -159,7 +156,7 @@ def invoice_from_visit(
                 raise ValidationError(
                     {
                         "service_codes": _("%(code)s is not in the fee schedule on %(d)s.")
-                        % {"code": _text(code, 30), "d": on}
+                        % {"code": typed_text(code, 30), "d": on}
                     }
                 )
             services.append(service)
@@ -232,7 +229,7 @@ def invoice_void(*, access: Access, invoice_id: int, reason: str) -> Invoice:
     invoice = invoice_of_clinic(access=access, invoice_id=invoice_id, for_update=True)
     if invoice.status == InvoiceStatus.VOID:
         raise ValidationError(_("This invoice is already void."))
-    reason = _text(reason, 300)
+    reason = typed_text(reason, 300)
     if not reason:
         raise ValidationError({"reason": _("Say why the invoice is voided.")})
     if invoice.payments.exists() or invoice.credits.exists() or invoice.write_offs.exists():

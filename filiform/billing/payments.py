@@ -47,17 +47,14 @@ from filiform.billing.selectors import (
 )
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.models import Location
+from filiform.typed_text import typed_text
 
 Row = TypeVar("Row", Payment, CreditNote, WriteOff)
 Adjustment = TypeVar("Adjustment", CreditNote, WriteOff)
 
 
-def _text(value: Any, limit: int) -> str:
-    return str(value or "").replace("\x00", "").strip()[:limit]
-
-
 def _key(value: Any) -> str:
-    key = _text(value, 64)
+    key = typed_text(value, 64)
     if len(key) < 8:
         raise ValidationError(
             {"idempotency_key": _("Send the form's one-time key (8 to 64 characters).")}
@@ -207,7 +204,7 @@ def payment_record(
         received_at=moment,
         business_date=day,
         location_id=location,
-        reference=_text(reference, 100),
+        reference=typed_text(reference, 100),
         recorded_by=access.user,
         idempotency_key=key,
     )
@@ -243,7 +240,7 @@ def refund_record(
     clinic_id = access.membership.clinic_id
     key = _key(idempotency_key)
     value = parse_amount(amount)
-    reason = _text(reason, 300)
+    reason = typed_text(reason, 300)
     if not reason:
         raise ValidationError({"reason": _("Say why the money is given back.")})
     original = (
@@ -321,7 +318,7 @@ def _adjust(
     clinic_id = access.membership.clinic_id
     key = _key(idempotency_key)
     value = parse_amount(amount)
-    reason = _text(reason, 300)
+    reason = typed_text(reason, 300)
     if not reason:
         raise ValidationError({"reason": why})
     invoice = _open_invoice(access, invoice_id, what=_("credited or written off"))
@@ -426,7 +423,7 @@ def insurer_payment_record(
         amount=value,
         received_at=moment,
         business_date=day,
-        reference=_text(reference, 100),
+        reference=typed_text(reference, 100),
         recorded_by=access.user,
         idempotency_key=key,
     )

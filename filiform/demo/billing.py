@@ -34,7 +34,7 @@ from filiform.billing.models import (
     WriteOff,
 )
 from filiform.billing.payments import credit_apply, payment_record, write_off
-from filiform.billing.selectors import clinic_today
+from filiform.billing.selectors import clinic_today, takings
 from filiform.charting.codes import VisitStatus
 from filiform.charting.models import Visit
 from filiform.clinics.access import Access
@@ -304,7 +304,7 @@ def demo_billing(clinic: Clinic) -> list[str]:
         .distinct()
     )
     for day in list(desk_days[:3]):  # the last three days with takings were closed
-        daily_close(access=access, business_date=day, counted_cash=_cash_of(clinic, day))
+        daily_close(access=access, business_date=day, counted_cash=_counted(clinic, day))
     return lines
 
 
@@ -385,11 +385,9 @@ def _policies_without_visits(
         _policy(access, patient, plan, rank=1, effective_on=today - dt.timedelta(days=200))
 
 
-def _cash_of(clinic: Clinic, day: dt.date) -> Decimal:
-    total = Decimal("0.00")
-    for payment in Payment.objects.filter(clinic=clinic, business_date=day, method="cash"):
-        total += payment.amount if payment.kind == "payment" else -payment.amount
-    return total
+def _counted(clinic: Clinic, day: dt.date) -> Decimal:
+    """The till counted right: the cash the day's takings expect."""
+    return takings(clinic_id=clinic.pk, business_date=day, location_id=None).cash_expected
 
 
 def demo_billing_reset(clinics: QuerySet[Clinic]) -> None:

@@ -60,14 +60,11 @@ from filiform.insurance.models import (
     UsageSource,
 )
 from filiform.practitioners.designation import billing_identity
+from filiform.typed_text import typed_text
 
 OPEN = (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, ClaimStatus.ADJUDICATED)
 PENDING = (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED)
 ANSWERED = (ClaimStatus.ADJUDICATED, ClaimStatus.CLOSED)
-
-
-def _text(value: Any, limit: int) -> str:
-    return str(value or "").replace("\x00", "").strip()[:limit]
 
 
 def _event(access: Access, claim: Claim, note: str = "", *, action: str = "") -> None:
@@ -262,7 +259,9 @@ def claim_submit(*, access: Access, claim_id: int) -> Claim:
     submission = adapter.submit(claim, resource)
     claim.request = resource
     claim.response = submission.response
-    claim.insurer_reference = _text(submission.insurer_reference, 80) or claim.insurer_reference
+    claim.insurer_reference = (
+        typed_text(submission.insurer_reference, 80) or claim.insurer_reference
+    )
     claim.status = ClaimStatus.SUBMITTED
     claim.submitted_at = timezone.now()
     claim.save(update_fields=["request", "response", "insurer_reference", "status", "submitted_at"])
@@ -338,7 +337,7 @@ def claim_adjudicate(
     )
     if outcome not in (None, "", *ClaimOutcome.values):
         raise ValidationError({"outcome": _("The outcome is paid, partly paid or denied.")})
-    reference = _text(insurer_reference, 80)
+    reference = typed_text(insurer_reference, 80)
     if reference:
         claim.insurer_reference = reference
     _adjudicate(
@@ -349,7 +348,7 @@ def claim_adjudicate(
             paid_amount=paid,
             deductible_applied=deductible,
             outcome=outcome or "",
-            reason=_text(denial_reason, 300),
+            reason=typed_text(denial_reason, 300),
         ),
     )
     return claim
@@ -537,7 +536,9 @@ def claim_close(*, access: Access, claim_id: int, note: str = "") -> Claim:
     if claim.status == ClaimStatus.CLOSED:
         raise ValidationError(_("This claim is already closed."))
     if claim.status == ClaimStatus.DRAFT:
-        _close(access, claim, _text(note, 300) or _("Draft withdrawn: never sent to the insurer."))
+        _close(
+            access, claim, typed_text(note, 300) or _("Draft withdrawn: never sent to the insurer.")
+        )
         return claim
     if claim.status != ClaimStatus.ADJUDICATED:
         raise ValidationError(
@@ -545,7 +546,7 @@ def claim_close(*, access: Access, claim_id: int, note: str = "") -> Claim:
                 "A claim waiting for the insurer cannot be closed: record the insurer's answer first."
             )
         )
-    _close(access, claim, _text(note, 300))
+    _close(access, claim, typed_text(note, 300))
     return claim
 
 
@@ -571,7 +572,7 @@ def claim_resubmit(*, access: Access, claim_id: int, note: str = "") -> Claim:
         raise ValidationError(_("This claim was paid in full: there is nothing to resubmit."))
     if Claim.objects.filter(resubmission_of=claim).exists():
         raise ValidationError(_("This claim was already resubmitted."))
-    note = _text(note, 300)
+    note = typed_text(note, 300)
     if claim.status == ClaimStatus.ADJUDICATED:
         _close(access, claim, note or _("Closed to resubmit."))
     new = _draft(access, invoice, claim.policy, resubmission_of=claim)

@@ -17,14 +17,11 @@ from filiform.audit.services import AuditAction, audit_access
 from filiform.billing.selectors import checked_write, require_billing
 from filiform.clinics.access import Access
 from filiform.insurance.models import ClaimChannel, Insurer, InsurerConnection
-
-
-def _text(value: Any, limit: int) -> str:
-    return str(value or "").replace("\x00", "").strip()[:limit]
+from filiform.typed_text import typed_text
 
 
 def _endpoint(value: Any) -> str:
-    text = str(value or "").replace("\x00", "").strip()
+    text = typed_text(value)
     if len(text) > 200:
         raise ValidationError({"endpoint": _("The endpoint URL is at most 200 characters.")})
     try:
@@ -89,7 +86,7 @@ def connection_set(
     if channel not in ClaimChannel.values:
         raise ValidationError({"channel": _("The channel is the insurer's portal or FHIR.")})
     url = _endpoint(endpoint) if channel == ClaimChannel.FHIR else ""
-    number = _text(provider_number, 40)
+    number = typed_text(provider_number, 40)
     connection, created = InsurerConnection.objects.select_for_update().get_or_create(
         clinic_id=access.membership.clinic_id,
         insurer=insurer,

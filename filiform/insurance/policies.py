@@ -42,6 +42,7 @@ from filiform.insurance.models import (
 )
 from filiform.insurance.selectors import policy_of_clinic
 from filiform.patients.selectors import patient_of_clinic
+from filiform.typed_text import typed_text
 
 MAX_PROGRESS_VISITS = 365
 COINSURANCE_MESSAGE = "Coinsurance is the share the plan pays: 0 to 100 %."
@@ -70,10 +71,6 @@ CHANGEABLE = (
 )
 
 
-def _text(value: Any) -> str:
-    return str(value or "").replace("\x00", "").strip()
-
-
 def _audit(access: Access, action: AuditAction, policy: Policy, **detail: Any) -> None:
     audit_access(
         access,
@@ -86,7 +83,7 @@ def _audit(access: Access, action: AuditAction, policy: Policy, **detail: Any) -
 
 
 def _choice(value: Any, choices: Any, field: str, message: str) -> str:
-    text = _text(value)
+    text = typed_text(value)
     if text not in {str(c) for c in choices.values}:
         raise ValidationError({field: message})
     return text
@@ -180,7 +177,7 @@ def _clean(
                 errors.setdefault(key, []).extend(messages)
 
     def text(name: str, limit: int, required_message: str | None = None) -> str:
-        value = _text(values.get(name))
+        value = typed_text(values.get(name))
         if required_message and not value:
             raise ValidationError({name: required_message})
         if len(value) > limit:
@@ -443,7 +440,7 @@ def policy_change(*, access: Access, policy_id: int, **changes: Any) -> Policy:
 def policy_end(*, access: Access, policy_id: int, reason: str) -> Policy:
     """End a policy (the patient changed jobs, the plan lapsed): kept for its claims, no longer
     used for estimates or new claims."""
-    text = _text(reason)
+    text = typed_text(reason)
     if not text:
         raise ValidationError({"reason": _("Say why the policy ends, e.g. “changed employer”.")})
     if len(text) > 300:
@@ -493,10 +490,10 @@ def usage_report(
         "deductible_applied",
         lambda: _optional_amount(deductible_applied, "deductible_applied") or ZERO,
     )
-    kind = _text(discipline).lower() or PHYSIOTHERAPY
+    kind = typed_text(discipline).lower() or PHYSIOTHERAPY
     if len(kind) > 40:
         errors.setdefault("discipline", []).append(_("At most %(n)d characters.") % {"n": 40})
-    remark = _text(note)
+    remark = typed_text(note)
     if len(remark) > 300:
         errors.setdefault("note", []).append(_("At most %(n)d characters.") % {"n": 300})
     day = cleaned.get("date_of_service")
