@@ -12,7 +12,7 @@ from filiform.anatomy.chart import VIEWS, chart_zones
 from filiform.anatomy.render import chart_muscles
 from filiform.anatomy.search import muscle_find, muscles_for_pain, parse_pain_areas
 from filiform.anatomy.services import clinic_muscle_add, clinic_trigger_point_add
-from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
+from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
 from filiform.api_types import Text
 from filiform.clinics.access import Access
 
@@ -198,8 +198,8 @@ def add_muscle(request: HttpRequest, payload: MuscleIn) -> Status:
 
 @router.post(
     "/muscles/{slug}/trigger-points",
-    response={201: TriggerPointOut, **WRITE_ERRORS},
-    summary="Add a trigger point to a muscle (owners; right-side coordinates)",
+    response={201: TriggerPointOut, **WRITE_ERRORS, 404: Error},
+    summary="Add a trigger point to a muscle (owners; right-side coordinates; 404 when the clinic has no such muscle)",
 )
 def add_trigger_point(request: HttpRequest, slug: str, payload: TriggerPointIn) -> Status:
     tp = clinic_trigger_point_add(

@@ -7,10 +7,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticError
 
-from filiform.anatomy.catalogue import Muscle, clinic_catalogue, muscle_catalogue
+from filiform.anatomy.catalogue import Muscle, clinic_catalogue
 from filiform.anatomy.chart import MIDLINE, VIEWS, chart_view, chart_zones, point_in_polygon
 from filiform.anatomy.models import ClinicMuscle, ClinicTriggerPoint
 from filiform.anatomy.render import chart_muscles
@@ -120,18 +121,17 @@ def clinic_trigger_point_add(
     *, access: Access, muscle_slug: str, view: str, at: Any, label: str = ""
 ) -> ClinicTriggerPoint:
     """Add a trigger point to any muscle drawn on that view; it must lie inside the muscle
-    (patient's right side coordinates)."""
-    access.require(Permission.CLINIC_MANAGE)
+    (patient's right side coordinates). A muscle the clinic does not have — not in the shipped
+    catalogue nor among its own, e.g. another clinic's own muscle — is not found (404) whatever
+    the role, as the route's path names it; then only owners may add."""
+    if muscle_slug not in clinic_catalogue(access.membership.clinic_id):
+        raise Http404("No such muscle in this clinic's catalogue.")
+    access.require(Permission.CLINIC_MANAGE, object_type="muscle", object_id=muscle_slug)
     _check_view(view)
     entry = chart_muscles(view, clinic_id=access.membership.clinic_id).get(muscle_slug)  # type: ignore[arg-type]
     if entry is None:
-        known = muscle_slug in muscle_catalogue()
         raise ValidationError(
-            {
-                "muscle": _("%(m)s is not drawn on the %(v)s view.") % {"m": muscle_slug, "v": view}
-                if known
-                else _("“%(m)s” is not a muscle in the catalogue.") % {"m": muscle_slug[:60]}
-            }
+            {"muscle": _("%(m)s is not drawn on the %(v)s view.") % {"m": muscle_slug, "v": view}}
         )
     (point,) = _points([at], "at")
     if not any(point_in_polygon(point, polygon) for polygon in entry.polygons):
