@@ -5,7 +5,11 @@ through this module (from the URL's clinic for pages, from the API token or the 
 for the API) and asks it for a permission. Nothing else decides who may see what.
 
 Outsiders learn nothing: a clinic the user does not belong to looks exactly like a clinic that
-does not exist (404). A member lacking a permission gets 403, and the refusal is audited.
+does not exist (404). A member lacking a permission gets 403, and the refusal is audited with
+what was asked for: a read or write of one patient's record first finds the record in the
+acting clinic (another clinic's id is 404 whatever the role), then asks
+``access.require(permission, object_type=..., object_id=..., patient_id=...)``, so the audit
+entry names the record, its patient and, in its detail, the permission that was missing.
 """
 
 from __future__ import annotations
@@ -46,34 +50,58 @@ class ClinicNotFound(Http404):
     """The clinic does not exist, or the user is not an active member: the same answer for both."""
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a refused request asked for: a record (its type and id) and its patient. Nothing
+    named means a permission asked for in general (a settings page, a clinic-wide report)."""
+
+    object_type: str = ""
+    object_id: str | int = ""
+    patient_id: int | None = None
+
+
 class AccessDenied(PermissionDenied):
-    def __init__(self, permission: Permission, access: Access | None = None) -> None:
+    def __init__(
+        self, permission: Permission, access: Access | None = None, asked: Asked | None = None
+    ) -> None:
         super().__init__(f"Your role does not allow this ({permission.value}).")
         self.permission = permission
         self.access = access
+        self.asked = asked or Asked()
         self.audit_entry_id: int | None = None  # the refusal's entry, written when refused
 
 
 def audit_refusal_kept(refusal: AccessDenied) -> None:
     """A refusal raised inside a service's transaction is audited there, and rolled back with
     it. The error handlers (pages and API) call this once the transaction is over: if the
-    entry is gone, it is written again, so no refusal goes unrecorded."""
+    entry is gone, it is written again — naming the same record and patient — so no refusal
+    goes unrecorded."""
     if refusal.access is None or refusal.audit_entry_id is None:
         return
     from filiform.audit.models import AuditEntry
 
     if not AuditEntry.objects.filter(pk=refusal.audit_entry_id).exists():
-        refusal.audit_entry_id = _audit_refusal(refusal.access, refusal.permission)
+        refusal.audit_entry_id = _audit_refusal(refusal.access, refusal.permission, refusal.asked)
 
 
-def _audit_refusal(access: Access, permission: Permission) -> int:
+def _audit_refusal(access: Access, permission: Permission, asked: Asked) -> int:
+    """``object_type``/``object_id``/``patient_id`` name the record asked for, and the detail
+    the permission that was missing; without a record, the permission is the object."""
     from filiform.audit.services import AuditAction, audit_access
 
+    if asked.object_type:
+        object_type, object_id = asked.object_type, asked.object_id
+    elif asked.patient_id is not None:
+        object_type, object_id = "patient", asked.patient_id
+    else:
+        object_type, object_id = "permission", permission.value
     entry = audit_access(
         access,
         action=AuditAction.PERMISSION_DENIED,
-        object_type="permission",
-        object_id=permission.value,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=asked.patient_id,
+        detail={"permission": permission.value},
     )
     return int(entry.pk)
 
@@ -99,10 +127,21 @@ class Access:
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS.get(self.membership.role, frozenset())
 
-    def require(self, permission: Permission) -> None:
+    def require(
+        self,
+        permission: Permission,
+        *,
+        object_type: str = "",
+        object_id: str | int = "",
+        patient_id: int | None = None,
+    ) -> None:
+        """Raise :class:`AccessDenied` (403) unless the role holds ``permission``. A check for
+        one patient's record names it — found in this clinic first — so that the refusal's
+        audit entry says what was asked for."""
         if not self.can(permission):
-            refusal = AccessDenied(permission, self)
-            refusal.audit_entry_id = _audit_refusal(self, permission)
+            asked = Asked(object_type, object_id, patient_id)
+            refusal = AccessDenied(permission, self, asked)
+            refusal.audit_entry_id = _audit_refusal(self, permission, asked)
             raise refusal
 
 
