@@ -34,6 +34,7 @@ from filiform.charting.schemas import (
     PlanOut,
     SessionIn,
     SessionOut,
+    SignIn,
     VisitIn,
     VisitOut,
     VisitPatch,
@@ -115,10 +116,14 @@ def update_visit(request: HttpRequest, visit_id: int, payload: VisitPatch) -> St
 @router.post(
     "/visits/{visit_id}/sign",
     response={200: VisitOut, **WRITE_ONE},
-    summary="Sign and lock (refused while needles opened and removed differ without an incident)",
+    summary="Sign and lock (refused without an assessment or a reason for none, and while "
+    "needles opened and removed differ without an incident)",
 )
-def sign_visit(request: HttpRequest, visit_id: int) -> VisitOut:
-    return VisitOut.of(visits.visit_sign(access=_access(request), visit_id=visit_id))
+def sign_visit(request: HttpRequest, visit_id: int, payload: SignIn | None = None) -> VisitOut:
+    reason = payload.no_assessment_reason if payload is not None else ""
+    return VisitOut.of(
+        visits.visit_sign(access=_access(request), visit_id=visit_id, no_assessment_reason=reason)
+    )
 
 
 @router.post(

@@ -42,12 +42,16 @@ class Technique(models.TextChoices):
 
 
 class Twitch(models.TextChoices):
+    """Not recorded unless the clinician says: a form default must never read as a finding."""
+
+    NOT_RECORDED = "not_recorded", _("Not recorded")
     NONE = "none", _("None")
     FEW = "few", _("A few")
     MANY = "many", _("Many")
 
 
 class Tolerance(models.TextChoices):
+    NOT_RECORDED = "not_recorded", _("Not recorded")
     GOOD = "good", _("Good")
     FAIR = "fair", _("Fair")
     POOR = "poor", _("Poor")

@@ -184,13 +184,13 @@ class InsertionForm(forms.Form):
     estim_minutes = _int(_("Duration (minutes)"))
     retention_seconds = _int(_("Retention (seconds)"), min_value=0)
     twitch = forms.ChoiceField(
-        label=_("Local twitch responses"), choices=Twitch.choices, initial=Twitch.NONE
+        label=_("Local twitch responses"), choices=Twitch.choices, initial=Twitch.NOT_RECORDED
     )
     twitch_count = _int(_("Twitch count"), min_value=0)
     referred_pain = forms.BooleanField(label=_("Referred pain reproduced"), required=False)
     referred_pain_where = _text(_("Where it referred"))
     tolerance = forms.ChoiceField(
-        label=_("Patient tolerance"), choices=Tolerance.choices, initial=Tolerance.GOOD
+        label=_("Patient tolerance"), choices=Tolerance.choices, initial=Tolerance.NOT_RECORDED
     )
     retest = forms.ChoiceField(
         label=_("Re-test"), choices=Retest.choices, initial=Retest.NOT_TESTED
@@ -305,6 +305,16 @@ class AdverseEventForm(forms.Form):
         _choices(self, "muscle", [("", "—"), *((m.slug, m.name) for m in muscles.values())])
 
 
+class SignForm(forms.Form):
+    no_assessment_reason = forms.CharField(
+        label=_("No assessment? Say why"),
+        help_text=_("Needed only when the note has no assessment."),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class AddendumForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
     text = forms.CharField(label=_("Addendum"), widget=forms.Textarea(attrs={"rows": 4}))
@@ -382,6 +392,7 @@ __all__ = [
     "NoteTemplateForm",
     "PlanForm",
     "SessionStartForm",
+    "SignForm",
     "TemplatePickForm",
     "VisitNewForm",
     "errors_onto",

@@ -114,6 +114,8 @@ class Visit(models.Model):
     objective = models.TextField(_("objective"), blank=True)
     assessment = models.TextField(_("assessment"), blank=True)
     plan = models.TextField(_("plan"), blank=True)
+    # Why the visit was signed without an assessment (e.g. the patient left before treatment).
+    no_assessment_reason = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=20, choices=VisitStatus.choices, default=VisitStatus.DRAFT)
     version = models.PositiveIntegerField(default=1)  # optimistic lock for concurrent editors
     updated_at = models.DateTimeField(default=timezone.now)
@@ -219,11 +221,13 @@ class Insertion(_Locked):
     estim_intensity_ma = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     estim_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     retention_seconds = models.PositiveIntegerField(default=0)
-    twitch = models.CharField(max_length=6, choices=Twitch.choices, default=Twitch.NONE)
+    twitch = models.CharField(max_length=12, choices=Twitch.choices, default=Twitch.NOT_RECORDED)
     twitch_count = models.PositiveSmallIntegerField(null=True, blank=True)
     referred_pain = models.BooleanField(_("referred pain reproduced"), default=False)
     referred_pain_where = models.CharField(max_length=200, blank=True)
-    tolerance = models.CharField(max_length=6, choices=Tolerance.choices, default=Tolerance.GOOD)
+    tolerance = models.CharField(
+        max_length=12, choices=Tolerance.choices, default=Tolerance.NOT_RECORDED
+    )
     retest = models.CharField(max_length=12, choices=Retest.choices, default=Retest.NOT_TESTED)
     retest_note = models.CharField(max_length=200, blank=True)
     justification = models.CharField(max_length=500, blank=True)  # for a caution muscle

@@ -238,10 +238,10 @@ def _clean_insertion(data: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError({"retention_seconds": _("Retention is 0 to 3600 seconds.")})
     clean["retention_seconds"] = retention
     clean["twitch"] = _choice(
-        data.get("twitch", Twitch.NONE),
+        data.get("twitch", Twitch.NOT_RECORDED),
         Twitch,
         "twitch",
-        _("Twitch responses: none, a few or many."),
+        _("Twitch responses: not recorded, none, a few or many."),
     )
     twitch_count = data.get("twitch_count")
     if twitch_count is not None:
@@ -257,10 +257,10 @@ def _clean_insertion(data: dict[str, Any]) -> dict[str, Any]:
         str(data.get("referred_pain_where") or "").replace("\x00", "").strip()[:200]
     )
     clean["tolerance"] = _choice(
-        data.get("tolerance", Tolerance.GOOD),
+        data.get("tolerance", Tolerance.NOT_RECORDED),
         Tolerance,
         "tolerance",
-        _("Tolerance: good, fair or poor."),
+        _("Tolerance: not recorded, good, fair or poor."),
     )
     clean["retest"] = _choice(
         data.get("retest", Retest.NOT_TESTED),

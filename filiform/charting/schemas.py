@@ -69,6 +69,14 @@ class AddendumIn(Schema):
     text: Text = Field(..., min_length=1, max_length=MAX_NOTE)
 
 
+class SignIn(Schema):
+    no_assessment_reason: Text = Field(
+        "",
+        max_length=500,
+        description="Required when the note has no assessment: why (a sentence)",
+    )
+
+
 class ErrorIn(Schema):
     reason: Text = Field(..., min_length=1, max_length=300)
 
@@ -94,11 +102,11 @@ class InsertionIn(Schema):
     estim_intensity_ma: Decimal | None = Field(None, ge=0, le=100_000)
     estim_minutes: int | None = Field(None, ge=0, le=100_000)
     retention_seconds: int = Field(0, ge=0, le=1_000_000)
-    twitch: Twitch = Twitch.NONE
+    twitch: Twitch = Twitch.NOT_RECORDED
     twitch_count: int | None = Field(None, ge=0, le=100_000)
     referred_pain: bool = False
     referred_pain_where: Text = Field("", max_length=200)
-    tolerance: Tolerance = Tolerance.GOOD
+    tolerance: Tolerance = Tolerance.NOT_RECORDED
     retest: Retest = Retest.NOT_TESTED
     retest_note: Text = Field("", max_length=200)
     justification: Text = Field(
@@ -368,6 +376,7 @@ class VisitOut(Schema):
     objective: str
     assessment: str
     plan: str
+    no_assessment_reason: str
     status: str
     version: int
     updated_at: dt.datetime
@@ -399,6 +408,7 @@ class VisitOut(Schema):
             objective=visit.objective,
             assessment=visit.assessment,
             plan=visit.plan,
+            no_assessment_reason=visit.no_assessment_reason,
             status=visit.status,
             version=visit.version,
             updated_at=visit.updated_at,

@@ -22,6 +22,7 @@ from filiform.charting.forms import (
     EnteredInErrorForm,
     NoteForm,
     PlanForm,
+    SignForm,
     TemplatePickForm,
     VisitNewForm,
     errors_onto,
@@ -201,14 +202,19 @@ def plan(request: HttpRequest, access: Access, visit_id: int) -> HttpResponse:
 @require_POST
 def sign(request: HttpRequest, access: Access, visit_id: int) -> HttpResponse:
     record = visit_of_clinic(access=access, visit_id=visit_id)
-    try:
-        visit_sign(access=access, visit_id=record.pk)
-    except ValidationError as error:
-        for text in error.messages:  # back to the page (a reload must not sign again)
-            messages.error(request, text)
-        return HttpResponseRedirect(visit_url(access, record, "sign"))
-    messages.success(request, _("Signed and locked. Later changes are addenda."))
-    return HttpResponseRedirect(visit_url(access, record))
+    form = SignForm(request.POST)
+    if form.is_valid():
+        try:
+            visit_sign(access=access, visit_id=record.pk, **form.cleaned_data)
+        except ValidationError as error:
+            # Shown next to the Sign button, where the clinician is looking.
+            errors_onto(form, error)
+        else:
+            messages.success(request, _("Signed and locked. Later changes are addenda."))
+            return HttpResponseRedirect(visit_url(access, record))
+    response = render_visit(request, access, record, sign_form=form)
+    response.status_code = 422
+    return response
 
 
 @clinic_page(Permission.CLINICAL_RECORD)

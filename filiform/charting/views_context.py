@@ -30,6 +30,7 @@ from filiform.charting.forms import (
     NoteForm,
     PlanForm,
     SessionStartForm,
+    SignForm,
     TemplatePickForm,
     errors_onto,
     muscles_for,
@@ -109,6 +110,7 @@ def visit_context(access: Access, visit: Visit, **overrides: Any) -> dict[str, A
             if templates
             else None,
             "plan_form": _plan_form(visit),
+            "sign_form": SignForm(),
             "entered_in_error_form": EnteredInErrorForm(),
         }
     elif visit.status == VisitStatus.SIGNED:

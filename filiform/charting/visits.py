@@ -137,6 +137,12 @@ def visit_content(visit: Visit) -> dict[str, Any]:
         "practitioner": visit.practitioner_id,
         "started_at": visit.started_at.isoformat(),
         **{name: getattr(visit, name) for name in SOAP_FIELDS},
+        # Only when given, so the fingerprints of visits signed before it existed still verify.
+        **(
+            {"no_assessment_reason": visit.no_assessment_reason}
+            if visit.no_assessment_reason
+            else {}
+        ),
         "adverse_events": [
             {
                 "kind": e.kind,
@@ -211,19 +217,38 @@ def content_sha256(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+MIN_NO_ASSESSMENT_REASON = 10  # characters: a reason a colleague could read, not "n/a"
+
+
+def _assessed_or_reason(visit: Visit, no_assessment_reason: str) -> str:
+    """Signing says something was assessed: the note's assessment, or a stated reason why there
+    is none (the patient left before treatment, declined after screening, …). A form default
+    never counts, and a word or two is not a reason."""
+    reason = _clean_text(no_assessment_reason, 500)
+    if visit.assessment.strip():
+        return ""
+    if len(reason) < MIN_NO_ASSESSMENT_REASON:
+        raise ValidationError(
+            {
+                "no_assessment_reason": _(
+                    "The assessment is empty: write it in the note, or say in a sentence why this visit has none (for example, the patient left before treatment)."
+                )
+            }
+        )
+    return reason
+
+
 @transaction.atomic
-def visit_sign(*, access: Access, visit_id: int) -> Visit:
-    """Sign and lock. Refused while needles opened and removed differ, unless a "needle
-    unaccounted for" incident records the difference (the owner is alerted when it is raised)."""
+def visit_sign(*, access: Access, visit_id: int, no_assessment_reason: str = "") -> Visit:
+    """Sign and lock. Refused without an assessment or a stated reason for having none, and
+    while needles opened and removed differ, unless a "needle unaccounted for" incident records
+    the difference (the owner is alerted when it is raised)."""
     access.require(Permission.CLINICAL_RECORD)
     visit = visit_of_clinic(access=access, visit_id=visit_id, for_update=True)
     _require_draft(visit)
     if visit.practitioner.user_id != access.user.pk:
         raise ValidationError(_("Only the clinician who charted this visit can sign it."))
-    if not any(getattr(visit, name).strip() for name in SOAP_FIELDS) and not hasattr(
-        visit, "session"
-    ):
-        raise ValidationError(_("The note is empty: write at least one part of the SOAP note."))
+    visit.no_assessment_reason = _assessed_or_reason(visit, no_assessment_reason)
     session = NeedlingSession.objects.filter(visit=visit).first()
     if session is not None:
         from filiform.charting.needling import count_problem

@@ -48,7 +48,11 @@ def needled_visit(
     episode = patient.episodes.first()
     assert episode is not None, "screened() opens an episode"
     visit = visit_start(
-        access=bob, patient_id=patient.pk, episode_id=episode.pk, subjective="Pain 6/10"
+        access=bob,
+        patient_id=patient.pk,
+        episode_id=episode.pk,
+        subjective="Pain 6/10",
+        assessment="Active trigger points reproduce the pain",
     )
     session = session_start(access=bob, visit_id=visit.pk, position="prone")
     for entry in muscles:

@@ -116,7 +116,11 @@ def test_a_visit_without_needling_issues_nothing(emailable: World) -> None:
     bob = access_for(emailable.bob, emailable.clinic)
     episode = emailable.patient.episodes.get()
     visit = visit_start(
-        access=bob, patient_id=emailable.patient.pk, episode_id=episode.pk, plan="Exercise only"
+        access=bob,
+        patient_id=emailable.patient.pk,
+        episode_id=episode.pk,
+        assessment="Lumbar extension pain, no trigger points today",
+        plan="Exercise only",
     )
     visit_sign(access=bob, visit_id=visit.pk)
     assert not AftercareSheet.objects.exists()

@@ -83,7 +83,11 @@ def test_a_visit_without_needling_bills_treatment(world: World, fees: dict[str, 
     bob = acting(world, "bob")
     episode = world.patient.episodes.get()
     visit = visit_start(
-        access=bob, patient_id=world.patient.pk, episode_id=episode.pk, subjective="Review"
+        access=bob,
+        patient_id=world.patient.pk,
+        episode_id=episode.pk,
+        subjective="Review",
+        assessment="Active trigger points reproduce the pain",
     )
     visit_sign(access=bob, visit_id=visit.pk)
     invoice = invoice_from_visit(access=acting(world, "fran"), visit_id=visit.pk)

@@ -66,7 +66,11 @@ def _bill(
         clinician = acting(world, who)
         episode = patient.episodes.get()
         visit = visit_start(
-            access=clinician, patient_id=patient.pk, episode_id=episode.pk, subjective="Review"
+            access=clinician,
+            patient_id=patient.pk,
+            episode_id=episode.pk,
+            subjective="Review",
+            assessment="Active trigger points reproduce the pain",
         )
         visit_sign(access=clinician, visit_id=visit.pk)
         return invoice_from_visit(

@@ -60,7 +60,11 @@ def _visit(world: World, client: Client | None = None) -> dict[str, Any]:
         client or api(world, world.bob),
         "POST",
         f"/api/v1/patients/{world.patient.pk}/visits",
-        {"episode_id": _episode_id(world), "subjective": "Neck pain 6/10"},
+        {
+            "episode_id": _episode_id(world),
+            "subjective": "Neck pain 6/10",
+            "assessment": "Active trigger points in upper trapezius",
+        },
     )
     assert response.status_code == 201, response.content
     return response.json()

@@ -59,7 +59,11 @@ class ChartingMachine(RuleBasedStateMachine):
         visit = self.call(
             "POST",
             f"/api/v1/patients/{patient.pk}/visits",
-            {"episode_id": episode.pk, "subjective": "Neck pain 6/10"},
+            {
+                "episode_id": episode.pk,
+                "subjective": "Neck pain 6/10",
+                "assessment": "Active trigger points",
+            },
         )
         assert visit.status_code == 201, visit.content
         self.visit_id: int = visit.json()["id"]

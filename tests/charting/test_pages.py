@@ -59,6 +59,7 @@ def _visit(world: World) -> Visit:
         patient_id=world.patient.pk,
         episode_id=episode.pk,
         subjective="Low back pain 5/10",
+        assessment="Active trigger points reproduce the pain",
     )
 
 
@@ -460,3 +461,27 @@ def test_pages_need_a_signed_in_user(ready: World) -> None:
     response = Client().get(_url("visit", ready, visit_id=visit.pk))
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_sign_refusal_is_shown_beside_the_sign_button(ready: World) -> None:
+    episode = ready.patient.episodes.get()
+    visit = visit_start(
+        access=access_for(ready.bob, ready.clinic),
+        patient_id=ready.patient.pk,
+        episode_id=episode.pk,
+        subjective="Sore neck",
+    )
+    bob = client_for(ready.bob)
+    refused = bob.post(_url("sign", ready, visit_id=visit.pk), {"no_assessment_reason": ""})
+    assert refused.status_code == 422
+    page = refused.content.decode()
+    sign_errors = page[page.index('data-testid="sign-errors"') :]
+    assert "The assessment is empty" in sign_errors[: sign_errors.index("</div>")]
+    assert Visit.objects.get(pk=visit.pk).status == "draft"
+
+    signed = bob.post(
+        _url("sign", ready, visit_id=visit.pk),
+        {"no_assessment_reason": "Patient declined treatment after the screening today."},
+    )
+    assert signed.status_code == 302
+    assert Visit.objects.get(pk=visit.pk).status == "signed"

@@ -58,6 +58,7 @@ def _visit(world: World, user=None) -> Visit:
         patient_id=world.patient.pk,
         episode_id=episode.pk,
         subjective="Neck pain 6/10",
+        assessment="Active trigger points reproduce the pain",
     )
 
 
@@ -314,3 +315,54 @@ def test_treatment_plan_has_components(ready: World) -> None:
         expected_weeks=6,
     )
     assert plan.components == ["exercise", "dry_needling"]
+
+
+def test_signing_needs_an_assessment_or_a_stated_reason(world: World) -> None:
+    credential(membership(world.bob, world.clinic))
+    consent_given(world.patient, world.bob)
+    screened(world.patient, world.bob)
+    bob = access_for(world.bob, world.clinic)
+    episode = world.patient.episodes.get()
+    visit = visit_start(
+        access=bob, patient_id=world.patient.pk, episode_id=episode.pk, subjective="Sore neck"
+    )
+    with pytest.raises(ValidationError) as refused:
+        visit_sign(access=bob, visit_id=visit.pk)
+    assert "assessment is empty" in refused.value.message_dict["no_assessment_reason"][0]
+    with pytest.raises(ValidationError):  # a word is not a reason
+        visit_sign(access=bob, visit_id=visit.pk, no_assessment_reason="n/a")
+    assert Visit.objects.get(pk=visit.pk).status == "draft"  # nothing half-saved
+
+    signed = visit_sign(
+        access=bob,
+        visit_id=visit.pk,
+        no_assessment_reason="Patient left before treatment: called away to work.",
+    )
+    assert signed.status == "signed"
+    assert signed.signed_content["no_assessment_reason"].startswith("Patient left")
+
+
+def test_an_assessment_in_the_note_is_enough_and_stores_no_reason(ready: World) -> None:
+    visit = _visit(ready)
+    signed = visit_sign(
+        access=access_for(ready.bob, ready.clinic),
+        visit_id=visit.pk,
+        no_assessment_reason="ignored because the note has an assessment",
+    )
+    assert signed.no_assessment_reason == ""
+    assert "no_assessment_reason" not in signed.signed_content
+
+
+def test_response_fields_are_not_recorded_unless_the_clinician_says(ready: World) -> None:
+    _v, session = _session(ready)
+    quiet = {k: v for k, v in NEEDLE.items() if k != "twitch"}
+    insertion = insertion_add(
+        access=access_for(ready.bob, ready.clinic),
+        session_id=session.pk,
+        muscle="gluteus_medius",
+        side="left",
+        **quiet,
+    )
+    assert (insertion.twitch, insertion.tolerance) == ("not_recorded", "not_recorded")
+    told = _insert(ready, session, "gluteus_medius:right", tolerance="good")
+    assert (told.twitch, told.tolerance) == ("few", "good")

@@ -33,6 +33,7 @@ def visit(world: World) -> Visit:
         patient_id=world.patient.pk,
         episode_id=episode.pk,
         subjective="Neck pain",
+        assessment="Active trigger points reproduce the pain",
     )
 
 

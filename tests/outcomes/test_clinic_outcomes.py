@@ -129,7 +129,11 @@ def clinic(world: World) -> Clinic:
         uma = access_for(world.uma, world.clinic)
         episode = c.patients["E3"].episodes.get()
         visit = visit_start(
-            access=uma, patient_id=c.patients["E3"].pk, episode_id=episode.pk, subjective="Sore"
+            access=uma,
+            patient_id=c.patients["E3"].pk,
+            episode_id=episode.pk,
+            subjective="Sore",
+            assessment="Active trigger points reproduce the pain",
         )
         visit_sign(access=uma, visit_id=visit.pk)
         traveller.move_to(c.at(3))

@@ -147,7 +147,12 @@ def _treated(world: World, family: str, lot: NeedleLot, location: Location, need
     screened(patient, world.bob)
     bob = access_for(world.bob, world.clinic)
     episode = patient.episodes.get()
-    visit = visit_start(access=bob, patient_id=patient.pk, episode_id=episode.pk)
+    visit = visit_start(
+        access=bob,
+        patient_id=patient.pk,
+        episode_id=episode.pk,
+        assessment="Active trigger points reproduce the pain",
+    )
     session = session_start(access=bob, visit_id=visit.pk, position="prone")
     insertion = insertion_add(
         access=bob,
