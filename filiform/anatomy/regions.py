@@ -32,10 +32,17 @@ class Side(models.TextChoices):
 
 
 class Caution(models.TextChoices):
-    """What lies under the muscle (shared/domain/muscles.md key)."""
+    """What lies under the muscle: the key of the clinical muscle list (none, NV, high NV, L,
+    high L, O). High neurovascular is for muscles where a major nerve or vessel or the spinal
+    cord lies close and only advanced technique is safe (suboccipitals: cadaver needles struck
+    the spinal cord at every level of experience, Kearns et al. 2022)."""
 
     NONE = "none", _("No special structure")
     NEUROVASCULAR = "neurovascular", _("Nerves or vessels nearby")
+    HIGH_NEUROVASCULAR = (
+        "high_neurovascular",
+        _("Major nerves, vessels or the spinal cord close: advanced technique"),
+    )
     LUNG = "lung", _("Lung or pleura nearby")
     HIGH_LUNG = "high_lung", _("Lung or pleura close under the muscle")
     ORGAN = "organ", _("Organ nearby")

@@ -113,7 +113,7 @@ NECK = (
 SHOULDER = (
     Site("infraspinatus:right", "tp1", "0.30", 40, (18, 30)),
     Site("infraspinatus:right", "tp2", "0.30", 40, (18, 30)),
-    Site("supraspinatus:right", "tp1", "0.30", 50, (25, 40)),
+    Site("infraspinatus:right", "tp3", "0.30", 40, (18, 30)),
     Site("teres_minor:right", "tp1", "0.25", 40, (15, 25)),
     Site("deltoid:right", "tp1", "0.25", 40, (15, 25)),
     Site("deltoid:right", "tp2", "0.25", 40, (15, 25)),

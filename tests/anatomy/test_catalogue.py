@@ -8,9 +8,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
+import filiform
 from filiform.anatomy.catalogue import DATA_FILE, ROOT_LEVEL, Muscle, muscle_catalogue
 from filiform.anatomy.regions import THORAX_CAUTIONS, Caution, Limb, Region
+from filiform.anatomy.render import body_chart_svg
+from tests.conftest import World, bearer, client_for
 
 SOURCE_FILE = Path(__file__).resolve().parents[2].parent / "shared" / "domain" / "muscles.md"
 
@@ -267,3 +271,144 @@ def test_notes_are_plain_sentences(muscles: list[Muscle]) -> None:
         for text in (muscle.caution_note, muscle.review_note):
             assert text == text.strip(), muscle.slug
             assert not re.search(r"https?://", text), muscle.slug
+
+
+# --- the clinical review of issue 16 (item 11): each correction pinned -------------------------
+
+
+def _note(slug: str) -> str:
+    return muscle_catalogue()[slug].caution_note.casefold()
+
+
+def test_pectineus_is_needled_well_medial_of_the_femoral_vein() -> None:
+    # The femoral vein lies directly medial to the artery: "medial to the pulse" is the vein.
+    note = _note("pectineus")
+    assert "femoral vein" in note
+    assert "medial to the pulse" not in note
+    assert "medial to the femoral pulse" not in note
+    assert "adductor longus" in note
+    assert "pubic" in note
+    assert muscle_catalogue()["pectineus"].caution == Caution.NEUROVASCULAR
+
+
+def test_adductor_longus_is_not_needled_just_medial_of_the_pulse() -> None:
+    note = _note("adductor_longus_brevis")
+    assert "femoral vein" in note
+    assert "needle medial to it" not in note
+
+
+def test_iliopsoas_names_the_femoral_nerve_lateral_to_the_pulse_and_the_iliacus_approach() -> None:
+    note = _note("iliopsoas")
+    assert "femoral nerve" in note
+    assert "lateral to the" in note
+    assert "iliacus" in note
+    assert "anterior superior iliac spine" in note
+    assert "ball" in muscle_catalogue()["iliopsoas"].review_note.casefold()
+
+
+def test_the_chart_points_in_the_groin_say_what_lies_there() -> None:
+    from filiform.anatomy.chart import chart_view
+
+    labels = {
+        (slug, point.id): point.label.casefold()
+        for slug, points in chart_view("front").trigger_points.items()
+        for point in points
+    }
+    assert "femoral vein" in labels[("pectineus", "tp1")]
+    assert "medial to the femoral pulse" not in labels[("pectineus", "tp1")]
+    assert "femoral nerve" in labels[("iliopsoas", "tp1")]
+    iliacus = [label for (slug, _id), label in labels.items() if slug == "iliopsoas"]
+    assert any("iliacus" in label for label in iliacus)
+
+
+@pytest.mark.parametrize("slug", ["quadratus_lumborum", "iliocostalis_lumborum"])
+def test_lumbar_muscles_name_the_lung_at_the_12th_rib_and_the_kidney(slug: str) -> None:
+    # The usual (lumbar) target's hazard is the kidney; the upper fibres at the 12th rib /
+    # T12 to L1 reach the pleura (the depth-zone data adds the lung caution there).
+    muscle = muscle_catalogue()[slug]
+    assert muscle.caution == Caution.ORGAN
+    note = muscle.caution_note.casefold()
+    assert "12th rib" in note
+    assert "pleura" in note
+    assert "kidney" in note
+
+
+def test_lumbar_multifidus_is_not_a_chest_muscle() -> None:
+    muscle = muscle_catalogue()["lumbar_multifidus"]
+    assert muscle.caution == Caution.NEUROVASCULAR
+    assert not muscle.over_thorax
+    note = muscle.caution_note.casefold()
+    assert "spinal canal" in note
+    assert "pleura" in note
+    assert "t12" in note
+
+
+@pytest.mark.parametrize(
+    ("slug", "when"),
+    [("supraspinatus", "in front of the scapula"), ("external_oblique", "above the costal margin")],
+)
+def test_muscles_whose_notes_name_the_lung_carry_the_lung_caution(slug: str, when: str) -> None:
+    muscle = muscle_catalogue()[slug]
+    assert muscle.caution == Caution.LUNG
+    assert muscle.over_thorax
+    assert when in muscle.caution_note.casefold()
+
+
+def test_teres_major_is_neurovascular_with_the_lung_only_when_aimed_medially() -> None:
+    muscle = muscle_catalogue()["teres_major"]
+    assert muscle.caution == Caution.NEUROVASCULAR
+    note = muscle.caution_note.casefold()
+    assert "axillary nerve" in note
+    assert "posterior circumflex" in note
+    assert "medially" in note
+    assert "lung" in note
+
+
+def test_a_high_neurovascular_level_exists_above_neurovascular() -> None:
+    assert Caution.HIGH_NEUROVASCULAR == "high_neurovascular"
+    assert Caution.HIGH_NEUROVASCULAR not in THORAX_CAUTIONS
+    assert "advanced" in str(Caution.HIGH_NEUROVASCULAR.label).casefold()
+
+
+def test_suboccipitals_carry_a_higher_level_than_temporalis() -> None:
+    catalogue = muscle_catalogue()
+    assert catalogue["suboccipitals"].caution == Caution.HIGH_NEUROVASCULAR
+    assert catalogue["temporalis"].caution == Caution.NEUROVASCULAR
+
+
+def test_every_high_neurovascular_muscle_is_justified(muscles: list[Muscle]) -> None:
+    high = {m.slug for m in muscles if m.caution == Caution.HIGH_NEUROVASCULAR}
+    assert high == {"suboccipitals", "lateral_pterygoid", "popliteus"}
+    for muscle in muscles:
+        if muscle.caution == Caution.HIGH_NEUROVASCULAR:
+            assert "high_neurovascular" in muscle.review_note, muscle.slug
+            assert "advanced" in muscle.caution_note.casefold(), muscle.slug
+    # Decided against, with the reason recorded: a validated technique with a bony stop.
+    multifidus = muscle_catalogue()["cervical_multifidus"]
+    assert multifidus.caution == Caution.NEUROVASCULAR
+    assert "high_neurovascular" in multifidus.review_note
+
+
+def test_every_caution_level_is_drawn_and_explained_on_the_chart(world: World) -> None:
+    # The chart outlines a muscle by its level (CSS class caution-<level>) and the legend names
+    # every level a muscle can carry, the new high neurovascular one included.
+    svg = str(body_chart_svg("back"))
+    assert re.search(r'class="muscle caution-high_neurovascular" data-muscle="suboccipitals"', svg)
+    css = (Path(filiform.__file__).parent / "static" / "filiform" / "filiform.css").read_text()
+    page = client_for(world.bob).get(f"/c/{world.clinic.slug}/anatomy/").content.decode()
+    legend = page[page.index('data-testid="caution-legend"') :]
+    legend = legend[: legend.index("</p>")]
+    for level in Caution:
+        if level == Caution.NONE:
+            continue
+        assert f".body-chart .muscle.caution-{level.value}" in css, level
+        assert f"swatch caution-{level.value}" in legend, level
+        assert f".legend .swatch.caution-{level.value}" in css, level
+    assert "advanced technique" in legend
+
+
+def test_the_api_filters_by_the_high_neurovascular_level(world: World) -> None:
+    client = Client(**bearer(world.fran, world.clinic))
+    found = client.get("/api/v1/muscles", {"caution": "high_neurovascular"}).json()
+    assert {m["slug"] for m in found} == {"suboccipitals", "lateral_pterygoid", "popliteus"}
+    assert {m["caution"] for m in found} == {"high_neurovascular"}
