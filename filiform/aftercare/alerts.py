@@ -57,7 +57,7 @@ def alerts_open(*, access: Access) -> QuerySet[RedFlagAlert]:
 
 
 def alert_of_clinic(*, access: Access, alert_id: int, for_update: bool = False) -> RedFlagAlert:
-    access.require(Permission.CLINICAL_RECORD)
+    """The clinic's alert (404 otherwise), for clinicians: a refusal names it and its patient."""
     alerts = RedFlagAlert.objects.filter(clinic_id=access.membership.clinic_id)
     if for_update:
         alerts = alerts.select_for_update(of=("self",))
@@ -68,6 +68,12 @@ def alert_of_clinic(*, access: Access, alert_id: int, for_update: bool = False) 
     )
     if alert is None:
         raise Http404("No such alert in this clinic.")
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="red_flag_alert",
+        object_id=alert.pk,
+        patient_id=alert.patient_id,
+    )
     return alert
 
 
@@ -86,7 +92,6 @@ def alert_get(*, access: Access, alert_id: int) -> RedFlagAlert:
 @transaction.atomic
 def alert_resolve(*, access: Access, alert_id: int, action_taken: str) -> RedFlagAlert:
     """A clinician records what was done; only then does the alert leave the dashboards."""
-    access.require(Permission.CLINICAL_RECORD)
     alert = alert_of_clinic(access=access, alert_id=alert_id, for_update=True)
     if alert.resolved_at is not None:
         raise ValidationError(

@@ -183,8 +183,13 @@ def check_in_record_by_phone(
     *, access: Access, check_in_id: int, answers: CheckInAnswers
 ) -> tuple[CheckIn, TriageResult]:
     """The patient answered on the phone: staff enter the answers, triaged the same way."""
-    access.require(Permission.PATIENT_EDIT)
     check_in = check_in_of_clinic(access=access, check_in_id=check_in_id, for_update=True)
+    access.require(
+        Permission.PATIENT_EDIT,
+        object_type="check_in",
+        object_id=check_in.pk,
+        patient_id=check_in.patient_id,
+    )
     if check_in.status in (CheckInStatus.ANSWERED, CheckInStatus.CANCELLED):
         raise ValidationError(
             _("This check-in was already answered.")

@@ -162,7 +162,6 @@ def _failed(delivery: Delivery) -> None:
 @transaction.atomic
 def delivery_handed_over(*, access: Access, delivery_id: int) -> Delivery:
     """The front desk gave the printed sheet to the patient (no e-mail, or e-mail failed)."""
-    access.require(Permission.PATIENT_EDIT)
     delivery = (
         Delivery.objects.select_for_update()
         .filter(pk=delivery_id, clinic_id=access.membership.clinic_id)
@@ -170,6 +169,12 @@ def delivery_handed_over(*, access: Access, delivery_id: int) -> Delivery:
     )
     if delivery is None:
         raise Http404("No such message in this clinic.")
+    access.require(
+        Permission.PATIENT_EDIT,
+        object_type="delivery",
+        object_id=delivery.pk,
+        patient_id=delivery.patient_id,
+    )
     if delivery.kind != MessageKind.AFTERCARE or delivery.status not in (
         DeliveryStatus.IN_PERSON,
         DeliveryStatus.FAILED,

@@ -85,8 +85,13 @@ def follow_up_call_record(
 ) -> FollowUpCall:
     """The outcome of a call. "Reached: concern" needs a note and raises an amber alert for the
     treating clinician."""
-    access.require(Permission.PATIENT_EDIT)
     check_in = check_in_of_clinic(access=access, check_in_id=check_in_id, for_update=True)
+    access.require(
+        Permission.PATIENT_EDIT,
+        object_type="check_in",
+        object_id=check_in.pk,
+        patient_id=check_in.patient_id,
+    )
     if outcome not in CallOutcome.values:
         raise ValidationError({"outcome": _("Choose how the call went.")})
     if check_in.status == CheckInStatus.CANCELLED:

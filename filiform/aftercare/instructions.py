@@ -118,8 +118,13 @@ def aftercare_advice_save(
     *, access: Access, visit_id: int, advice: str, home_exercises: str
 ) -> AftercareSheet:
     """The clinician's advice and home exercises for the sheet, while the visit is a draft."""
-    access.require(Permission.CLINICAL_RECORD)
     visit = visit_of_clinic(access=access, visit_id=visit_id, for_update=True)
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="visit_aftercare",
+        object_id=visit.pk,
+        patient_id=visit.patient_id,
+    )
     if visit.status != VisitStatus.DRAFT:
         raise ValidationError(
             _("The visit is signed and its aftercare sheet was issued; it can no longer change.")
@@ -206,8 +211,7 @@ def sheet_content(
 
 def sheet_of_clinic(*, access: Access, sheet_id: int) -> AftercareSheet:
     """An issued or draft sheet of the acting clinic, for a clinician or the front desk (who
-    hand it over in person; billing has no need of it); audited."""
-    access.require(Permission.PATIENT_EDIT)
+    hand it over in person; billing has no need of it); audited, and so is a refusal."""
     sheet = (
         AftercareSheet.objects.select_related("visit", "patient", "clinic")
         .filter(pk=sheet_id, clinic_id=access.membership.clinic_id)
@@ -215,6 +219,12 @@ def sheet_of_clinic(*, access: Access, sheet_id: int) -> AftercareSheet:
     )
     if sheet is None:
         raise Http404("No such aftercare sheet in this clinic.")
+    access.require(
+        Permission.PATIENT_EDIT,
+        object_type="aftercare_sheet",
+        object_id=sheet.pk,
+        patient_id=sheet.patient_id,
+    )
     audit_access(
         access,
         action=AuditAction.READ,

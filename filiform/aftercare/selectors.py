@@ -35,8 +35,7 @@ class VisitAftercare:
 def aftercare_of_visit(*, access: Access, visit_id: int) -> VisitAftercare:
     """For the visit page and the API. Clinicians see all of it; the front desk (who hand the
     sheet over and make the calls) see the sheet, deliveries and check-in status but not the
-    answers or alerts. Billing has no need of any of it."""
-    access.require(Permission.PATIENT_EDIT)
+    answers or alerts. Billing has no need of any of it (a refusal names the visit)."""
     visit = (
         Visit.objects.filter(clinic_id=access.membership.clinic_id, pk=visit_id)
         .select_related("patient", "clinic")
@@ -44,6 +43,12 @@ def aftercare_of_visit(*, access: Access, visit_id: int) -> VisitAftercare:
     )
     if visit is None:
         raise Http404("No such visit in this clinic.")
+    access.require(
+        Permission.PATIENT_EDIT,
+        object_type="visit_aftercare",
+        object_id=visit.pk,
+        patient_id=visit.patient_id,
+    )
     sheet = AftercareSheet.objects.filter(visit=visit).first()
     check_in = CheckIn.objects.filter(visit=visit).prefetch_related("calls__called_by").first()
     which = Q(pk__in=[])
@@ -93,7 +98,7 @@ def check_ins_of_clinic(
 
 
 def check_in_get(*, access: Access, check_in_id: int) -> CheckIn:
-    access.require(Permission.CLINICAL_RECORD)
+    """One check-in with its answers, for clinicians (a refusal names it and its patient)."""
     check_in = (
         CheckIn.objects.filter(clinic_id=access.membership.clinic_id, pk=check_in_id)
         .select_related("patient", "practitioner__user")
@@ -102,6 +107,12 @@ def check_in_get(*, access: Access, check_in_id: int) -> CheckIn:
     )
     if check_in is None:
         raise Http404("No such check-in in this clinic.")
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="check_in",
+        object_id=check_in.pk,
+        patient_id=check_in.patient_id,
+    )
     audit_access(
         access,
         action=AuditAction.READ,
@@ -141,9 +152,9 @@ def deliveries_of_clinic(
 
 def sheets_of_patient(*, access: Access, patient_id: int) -> list[AftercareSheet]:
     """The patient's issued sheets (the patient must be of the acting clinic), for clinicians and
-    the front desk; audited."""
-    access.require(Permission.PATIENT_EDIT)
+    the front desk; audited (a refusal names the patient)."""
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(Permission.PATIENT_EDIT, object_type="aftercare_sheet", patient_id=patient.pk)
     sheets = list(
         AftercareSheet.objects.filter(
             clinic_id=access.membership.clinic_id, patient=patient, issued_at__isnull=False

@@ -90,8 +90,8 @@ def _reasons(reasons: list[dict[str, str]]) -> list[dict[str, str]]:
     ]
 
 
-def _visit(access: Access, visit_id: int) -> Visit:
-    visit = visit_of_clinic(access=access, visit_id=visit_id)
+def _visit(visit: Visit) -> Visit:
+    """The visit with everything its note prints."""
     return (
         Visit.objects.select_related(
             "clinic",
@@ -169,9 +169,16 @@ def visit_note_render(visit: Visit) -> bytes:
 
 
 def visit_note_pdf(*, access: Access, visit_id: int) -> tuple[Visit, bytes]:
-    """The visit note for a clinician of the visit's clinic; every copy made is audited."""
-    access.require(Permission.CLINICAL_RECORD)
-    visit = _visit(access, visit_id)
+    """The visit note for a clinician of the visit's clinic; every copy made is audited, and so
+    is a refusal, naming the visit and its patient."""
+    found = visit_of_clinic(access=access, visit_id=visit_id)
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="visit_note_pdf",
+        object_id=found.pk,
+        patient_id=found.patient_id,
+    )
+    visit = _visit(found)
     pdf = visit_note_render(visit)
     audit_access(
         access,

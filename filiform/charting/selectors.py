@@ -13,9 +13,9 @@ from filiform.patients.selectors import patient_of_clinic
 
 def visit_list(*, access: Access, patient_id: int) -> QuerySet[Visit]:
     """A patient's visits, newest first, each marked with whether it has a needling session.
-    Audited once per listing."""
-    access.require(Permission.CLINICAL_RECORD)
+    Audited once per listing; a refusal names the patient."""
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(Permission.CLINICAL_RECORD, object_type="visit_list", patient_id=patient.pk)
     audit_access(access, action=AuditAction.READ, object_type="visit_list", patient_id=patient.pk)
     return (
         Visit.objects.filter(patient=patient, clinic_id=access.membership.clinic_id)
@@ -26,9 +26,15 @@ def visit_list(*, access: Access, patient_id: int) -> QuerySet[Visit]:
 
 
 def visit_get(*, access: Access, visit_id: int) -> Visit:
-    """One visit of this clinic (404 otherwise), its read audited."""
-    access.require(Permission.CLINICAL_RECORD)
+    """One visit of this clinic (404 otherwise, whatever the role), its read audited; a refusal
+    names the visit and its patient."""
     visit = visit_of_clinic(access=access, visit_id=visit_id)
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="visit",
+        object_id=visit.pk,
+        patient_id=visit.patient_id,
+    )
     audit_access(
         access,
         action=AuditAction.READ,

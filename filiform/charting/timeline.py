@@ -212,11 +212,14 @@ def _mini_chart(view: View, marks: list[Mark]) -> SafeString:
 
 def patient_timeline(*, access: Access, patient_id: int, limit: int = TIMELINE_LIMIT) -> Timeline:
     """The patient's visits, newest first, with their note, needling session (and a small chart
-    of the needled points), adverse events and addenda. Clinicians only; the read is audited."""
+    of the needled points), adverse events and addenda. Clinicians only; the read is audited,
+    and a refusal names the patient."""
     from filiform.aftercare.models import RedFlagAlert
 
-    access.require(Permission.CLINICAL_RECORD)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(
+        Permission.CLINICAL_RECORD, object_type="patient_timeline", patient_id=patient.pk
+    )
     visits = Visit.objects.filter(patient=patient, clinic_id=access.membership.clinic_id)
     total = visits.count()
     rows = list(
@@ -291,8 +294,8 @@ def patient_visit_dates(
 ) -> list[VisitDate]:
     """What front desk and billing see of the visits: when, and whether the note is signed;
     nothing of what was found or done."""
-    access.require(Permission.PATIENT_VIEW)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(Permission.PATIENT_VIEW, object_type="visit_dates", patient_id=patient.pk)
     rows = Visit.objects.filter(patient=patient, clinic_id=access.membership.clinic_id).values_list(
         "pk", "started_at", "status"
     )[:limit]

@@ -9,7 +9,7 @@ from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
 
 
-@clinic_page(Permission.CLINICAL_RECORD)
+@clinic_page(Permission.PATIENT_VIEW)  # visit_note_pdf refuses others, naming the visit
 def visit_note(request: HttpRequest, access: Access, visit_id: int) -> HttpResponse:
     visit, pdf = visit_note_pdf(access=access, visit_id=visit_id)
     response = HttpResponse(pdf, content_type="application/pdf")

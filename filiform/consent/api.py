@@ -39,7 +39,7 @@ from filiform.consent.templates_service import (
     consent_template_current,
     consent_template_new_version,
 )
-from filiform.patients.selectors import patient_get
+from filiform.patients.selectors import patient_get, patient_of_clinic
 
 router = Router(tags=["consent"])
 templates_router = Router(tags=["consent"])
@@ -154,7 +154,8 @@ def get_status(request: HttpRequest, patient_id: int) -> ConsentStatusOut:
 )
 def record_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) -> Status:
     access = _access(request)
-    access.require(Permission.CLINICAL_RECORD)
+    patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(Permission.CLINICAL_RECORD, object_type="consent", patient_id=patient.pk)
     data = payload.dict()
     png_text = data.pop("signature_png")
     strokes = data.pop("signature_strokes")
@@ -212,8 +213,13 @@ def get_consent(request: HttpRequest, record_id: int) -> ConsentOut:
 )
 def withdraw_consent(request: HttpRequest, record_id: int, payload: WithdrawIn) -> ConsentOut:
     access = _access(request)
-    access.require(Permission.CLINICAL_RECORD)
     record = consent_record_of_clinic(access=access, record_id=record_id)
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="consent",
+        object_id=record.pk,
+        patient_id=record.patient_id,
+    )
     consent_withdraw(
         access=access, patient_id=record.patient_id, record_id=record.pk, note=payload.note
     )

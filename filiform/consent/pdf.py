@@ -44,11 +44,16 @@ def consent_pdf(
     *, access: Access, record_id: int, patient_id: int | None = None
 ) -> tuple[ConsentRecord, bytes]:
     """The PDF copy for a clinician of the record's clinic (of that patient, when given); every
-    download is audited."""
-    access.require(Permission.CLINICAL_RECORD)
+    download is audited, and so is a refusal, naming the record and its patient."""
     record = consent_record_of_clinic(access=access, record_id=record_id)
     if patient_id is not None and record.patient_id != patient_id:
         raise Http404("No such consent record for this patient.")
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="consent_pdf",
+        object_id=record.pk,
+        patient_id=record.patient_id,
+    )
     pdf = consent_pdf_render(record)
     audit_access(
         access,

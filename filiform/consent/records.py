@@ -142,8 +142,8 @@ def consent_record(
 ) -> ConsentRecord:
     """Record the patient's decision after the discussion in the clinic, against the text
     version the clinician had on screen."""
-    access.require(Permission.CLINICAL_RECORD)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(Permission.CLINICAL_RECORD, object_type="consent", patient_id=patient.pk)
     template = consent_template_current(access=access)
     if template.version != template_version:
         raise ValidationError(
@@ -190,11 +190,16 @@ def consent_withdraw(
     *, access: Access, patient_id: int, record_id: int, note: str
 ) -> ConsentRecord:
     """Withdrawal takes effect at once; the record stays, marked withdrawn."""
-    access.require(Permission.CLINICAL_RECORD)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     record = ConsentRecord.objects.select_for_update().filter(pk=record_id, patient=patient).first()
     if record is None:
         raise Http404("No such consent record.")
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="consent",
+        object_id=record.pk,
+        patient_id=patient.pk,
+    )
     if record.withdrawn_at is not None:
         raise ValidationError(_("This consent was already withdrawn."))
     record.withdrawn_at, record.withdrawn_by, record.withdrawal_note = (

@@ -55,8 +55,10 @@ def signing_request_create(
 ) -> ConsentSigningRequest:
     """Send the patient a link to sign. The sender attests the discussion took place: a link is
     no substitute for it, so risks, benefits and alternatives must all have been covered."""
-    access.require(Permission.CLINICAL_RECORD)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(
+        Permission.CLINICAL_RECORD, object_type="consent_signing_request", patient_id=patient.pk
+    )
     if not patient.email:
         raise ValidationError(
             {"email": _("This patient has no e-mail address. Add one to send a signing link.")}
@@ -126,7 +128,6 @@ def signing_request_cancel(
     *, access: Access, request_id: int, patient_id: int | None = None
 ) -> ConsentSigningRequest:
     """A pending link stops working at once (of that patient, when given)."""
-    access.require(Permission.CLINICAL_RECORD)
     requests = ConsentSigningRequest.objects.select_for_update(of=("self",)).filter(
         pk=request_id, clinic_id=access.membership.clinic_id
     )
@@ -135,6 +136,12 @@ def signing_request_cancel(
     request = requests.first()
     if request is None:
         raise Http404("No such signing request in this clinic.")
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="consent_signing_request",
+        object_id=request.pk,
+        patient_id=request.patient_id,
+    )
     if request.status != SigningRequestStatus.PENDING:
         raise ValidationError(
             _("This link can no longer be cancelled: it is %(status)s.")

@@ -26,9 +26,15 @@ def consent_record_of_clinic(*, access: Access, record_id: int) -> ConsentRecord
 
 
 def consent_record_get(*, access: Access, record_id: int) -> ConsentRecord:
-    """One consent record with its text and signature, for clinicians (audited)."""
-    access.require(Permission.CLINICAL_RECORD)
+    """One consent record with its text and signature, for clinicians (audited; a refusal names
+    the record and its patient)."""
     record = consent_record_of_clinic(access=access, record_id=record_id)
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="consent",
+        object_id=record.pk,
+        patient_id=record.patient_id,
+    )
     audit_access(
         access,
         action=AuditAction.READ,
@@ -42,8 +48,8 @@ def consent_record_get(*, access: Access, record_id: int) -> ConsentRecord:
 def consent_records_of_patient(*, access: Access, patient_id: int) -> QuerySet[ConsentRecord]:
     """A patient's consent history, newest first. Front desk may see it (decision and dates: is
     consent in place?) but only clinicians read the text and signature."""
-    access.require(Permission.PATIENT_VIEW)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(Permission.PATIENT_VIEW, object_type="consent_list", patient_id=patient.pk)
     audit_access(access, action=AuditAction.READ, object_type="consent_list", patient_id=patient.pk)
     return ConsentRecord.objects.filter(patient=patient).select_related(
         "template", "discussed_by", "withdrawn_by", "clinic", "patient"
@@ -53,8 +59,12 @@ def consent_records_of_patient(*, access: Access, patient_id: int) -> QuerySet[C
 def consent_requests_of_patient(
     *, access: Access, patient_id: int
 ) -> QuerySet[ConsentSigningRequest]:
-    access.require(Permission.CLINICAL_RECORD)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="consent_signing_request_list",
+        patient_id=patient.pk,
+    )
     return ConsentSigningRequest.objects.filter(patient=patient).select_related(
         "template", "created_by", "cancelled_by"
     )

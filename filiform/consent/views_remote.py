@@ -117,7 +117,7 @@ def cancel_link(
     return redirect("consent:patient", clinic_slug=access.clinic.slug, patient_id=patient_id)
 
 
-@clinic_page(Permission.CLINICAL_RECORD)
+@clinic_page(Permission.PATIENT_VIEW)  # consent_pdf refuses others, naming the record
 def download_pdf(
     request: HttpRequest, access: Access, patient_id: int, record_id: int
 ) -> HttpResponse:

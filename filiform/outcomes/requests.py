@@ -52,8 +52,8 @@ def measure_request_send(
     *, access: Access, patient_id: int, instruments: list[str], episode_id: int | None = None
 ) -> tuple[MeasureRequest, Delivery]:
     """E-mail the patient a link to answer the chosen questionnaires before their visit."""
-    access.require(Permission.PATIENT_EDIT)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(Permission.PATIENT_EDIT, object_type="measure_request", patient_id=patient.pk)
     codes = list(dict.fromkeys(instrument_of(i) for i in instruments))
     if not codes:
         raise ValidationError({"instruments": _("Choose at least one questionnaire to send.")})

@@ -122,8 +122,10 @@ def series_of(measurements: list[Measurement]) -> list[Series]:
 
 def patient_progress(*, access: Access, patient_id: int, episode_id: int | None = None) -> Progress:
     """The patient's measures over one episode (the latest when none is named)."""
-    access.require(Permission.CLINICAL_RECORD)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(
+        Permission.CLINICAL_RECORD, object_type="outcome_progress", patient_id=patient.pk
+    )
     episode, episodes = _episode_for(patient, episode_id)
     measurements: list[Measurement] = []
     needling: list[dt.datetime] = []
@@ -162,8 +164,8 @@ def patient_progress(*, access: Access, patient_id: int, episode_id: int | None 
 def measurements_of_patient(
     *, access: Access, patient_id: int, instrument: str | None = None
 ) -> list[Measurement]:
-    access.require(Permission.CLINICAL_RECORD)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(Permission.CLINICAL_RECORD, object_type="measurement", patient_id=patient.pk)
     found = Measurement.objects.filter(patient=patient).select_related("recorded_by")
     if instrument:
         found = found.filter(instrument=instrument)
@@ -180,7 +182,7 @@ def measurements_of_patient(
 
 
 def measurement_get(*, access: Access, measurement_id: int) -> Measurement:
-    access.require(Permission.CLINICAL_RECORD)
+    """One measure of this clinic (404 otherwise); a refusal names it and its patient."""
     measurement = (
         Measurement.objects.filter(pk=measurement_id, clinic_id=access.membership.clinic_id)
         .select_related("patient", "recorded_by")
@@ -188,6 +190,12 @@ def measurement_get(*, access: Access, measurement_id: int) -> Measurement:
     )
     if measurement is None:
         raise Http404("No such measurement in this clinic.")
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="measurement",
+        object_id=measurement.pk,
+        patient_id=measurement.patient_id,
+    )
     audit_access(
         access,
         action=AuditAction.READ,

@@ -133,8 +133,8 @@ def measurement_record(
     taken_at: dt.datetime | None = None,
 ) -> Measurement:
     """A measure taken by the clinician (in the visit, or entered from paper)."""
-    access.require(Permission.CLINICAL_RECORD)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(Permission.CLINICAL_RECORD, object_type="measurement", patient_id=patient.pk)
     code = instrument_of(instrument)
     visit = None
     if visit_id is not None:
@@ -174,7 +174,6 @@ def measurement_record(
 
 @transaction.atomic
 def measurement_enter_in_error(*, access: Access, measurement_id: int, reason: str) -> Measurement:
-    access.require(Permission.CLINICAL_RECORD)
     measurement = (
         Measurement.objects.select_for_update()
         .filter(pk=measurement_id, clinic_id=access.membership.clinic_id)
@@ -182,6 +181,12 @@ def measurement_enter_in_error(*, access: Access, measurement_id: int, reason: s
     )
     if measurement is None:
         raise Http404("No such measurement in this clinic.")
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="measurement",
+        object_id=measurement.pk,
+        patient_id=measurement.patient_id,
+    )
     if measurement.status == MeasurementStatus.ENTERED_IN_ERROR:
         raise ValidationError(_("This measurement is already marked as entered in error."))
     reason = str(reason or "").replace("\x00", "").strip()[:300]

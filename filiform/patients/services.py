@@ -139,7 +139,6 @@ def episode_end(
 ) -> EpisodeOfCare:
     """Close an episode of care (discharge). Its screenings, visits and plan stay; a new
     condition starts a new episode."""
-    access.require(Permission.CLINICAL_RECORD)
     episode = (
         EpisodeOfCare.objects.select_for_update()
         .filter(pk=episode_id, clinic_id=access.membership.clinic_id)
@@ -149,6 +148,12 @@ def episode_end(
         from django.http import Http404
 
         raise Http404("No such episode of care in this clinic.")
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="episode",
+        object_id=episode.pk,
+        patient_id=episode.patient_id,
+    )
     if episode.ended_on is not None:
         raise ValidationError(
             _("This episode of care already ended on %(d)s.") % {"d": episode.ended_on}

@@ -148,7 +148,6 @@ def link_refusal_audit(refusal: LinkRefused, where: LinkContext) -> None:
 @transaction.atomic
 def link_revoke(*, access: Access, link_id: int) -> PortalLink:
     """A staff member stops a link at once (lost phone, wrong address)."""
-    access.require(Permission.PATIENT_EDIT)
     link = (
         PortalLink.objects.select_for_update()
         .filter(pk=link_id, clinic_id=access.membership.clinic_id)
@@ -156,6 +155,12 @@ def link_revoke(*, access: Access, link_id: int) -> PortalLink:
     )
     if link is None:
         raise Http404("No such patient link in this clinic.")
+    access.require(
+        Permission.PATIENT_EDIT,
+        object_type="portal_link",
+        object_id=link.pk,
+        patient_id=link.patient_id,
+    )
     if link.revoked_at is None:
         link.revoked_at, link.revoked_by = timezone.now(), access.user
         link.save(update_fields=["revoked_at", "revoked_by"])
@@ -172,10 +177,10 @@ def link_revoke(*, access: Access, link_id: int) -> PortalLink:
 
 def links_of_patient(*, access: Access, patient_id: int) -> list[PortalLink]:
     """The patient's links, newest first (the patient must be of the acting clinic; audited)."""
-    access.require(Permission.PATIENT_VIEW)
     from filiform.patients.selectors import patient_of_clinic
 
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(Permission.PATIENT_VIEW, object_type="portal_link", patient_id=patient.pk)
     links = list(
         PortalLink.objects.filter(clinic_id=access.membership.clinic_id, patient_id=patient.pk)[
             :200

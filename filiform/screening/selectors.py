@@ -106,9 +106,10 @@ def screening_state(*, patient: Patient, clinic: Clinic, today: dt.date) -> Scre
 
 
 def screening_history(*, access: Access, patient_id: int) -> QuerySet[Screening]:
-    """All of a patient's screenings, newest first, for clinicians (audited)."""
-    access.require(Permission.CLINICAL_RECORD)
+    """All of a patient's screenings, newest first, for clinicians (audited; a refusal names
+    the patient)."""
     patient = patient_of_clinic(access=access, patient_id=patient_id)
+    access.require(Permission.CLINICAL_RECORD, object_type="screening_list", patient_id=patient.pk)
     audit_access(
         access,
         action=AuditAction.READ,
@@ -119,7 +120,8 @@ def screening_history(*, access: Access, patient_id: int) -> QuerySet[Screening]
 
 
 def screening_get(*, access: Access, screening_id: int) -> Screening:
-    access.require(Permission.CLINICAL_RECORD)
+    """One screening of this clinic (404 otherwise), for clinicians (audited; a refusal names
+    the screening and its patient)."""
     screening = (
         Screening.objects.select_related("episode", "screened_by", "patient")
         .filter(pk=screening_id, clinic_id=access.membership.clinic_id)
@@ -129,6 +131,12 @@ def screening_get(*, access: Access, screening_id: int) -> Screening:
         from django.http import Http404
 
         raise Http404("No such screening in this clinic.")
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="screening",
+        object_id=screening.pk,
+        patient_id=screening.patient_id,
+    )
     audit_access(
         access,
         action=AuditAction.READ,

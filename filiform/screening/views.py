@@ -24,7 +24,7 @@ from filiform.screening.services import (
 )
 
 
-@clinic_page(Permission.CLINICAL_RECORD)
+@clinic_page(Permission.PATIENT_VIEW)  # screening_history refuses others, naming the patient
 @require_http_methods(["GET", "POST"])
 def screening_page(request: HttpRequest, access: Access, patient_id: int) -> HttpResponse:
     patient = patient_get(access=access, patient_id=patient_id)

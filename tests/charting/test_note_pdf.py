@@ -123,9 +123,13 @@ def test_only_clinicians_of_the_clinic_get_the_note_and_each_copy_is_audited(
     visit = chart_visit(ready)
     for user, status in ((ready.fran, 403), (ready.bill, 403), (ready.olga, 404)):
         assert client_for(user).get(_url(ready, visit)).status_code == status
-    assert not AuditEntry.objects.filter(object_type="visit_note_pdf").exists()
+    # Refused copies are audited as refusals naming the visit and its patient; none is a copy.
+    refusals = AuditEntry.objects.filter(object_type="visit_note_pdf", action="permission_denied")
+    assert {e.actor_id for e in refusals} == {ready.fran.pk, ready.bill.pk}
+    assert {(e.object_id, e.patient_id) for e in refusals} == {(str(visit.pk), ready.patient.pk)}
+    assert not AuditEntry.objects.filter(object_type="visit_note_pdf", action="export").exists()
     _text(ready, visit, user=ready.alice)
-    entry = AuditEntry.objects.get(object_type="visit_note_pdf")
+    entry = AuditEntry.objects.get(object_type="visit_note_pdf", action="export")
     assert entry.actor_id == ready.alice.pk
     assert entry.patient_id == ready.patient.pk
     assert entry.action == "export"
