@@ -21,6 +21,7 @@ from filiform.consent.api import router as consent_router
 from filiform.consent.api import templates_router as consent_templates_router
 from filiform.insurance.api import router as insurance_router
 from filiform.insurance.api_claims import router as claims_router
+from filiform.notices.api import router as notices_router
 from filiform.outcomes.api import router as outcomes_router
 from filiform.patients.api import router as patients_router
 from filiform.portal.api import router as portal_router
@@ -105,6 +106,7 @@ api.add_router("/consents", consent_router)
 api.add_router("/consent-templates", consent_templates_router)
 api.add_router("", charting_router)
 api.add_router("", aftercare_router)
+api.add_router("", notices_router)
 api.add_router("", portal_router)
 api.add_router("", outcomes_router)
 api.add_router("", billing_router)

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "filiform.accounts",
     "filiform.clinics",
     "filiform.audit",
+    "filiform.notices",
     "filiform.patients",
     "filiform.practitioners",
     "filiform.consent",

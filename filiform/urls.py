@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("filiform.clinics.urls")),
     path("", include("filiform.patients.urls")),
     path("", include("filiform.audit.urls")),
+    path("", include("filiform.notices.urls")),
     path("", include("filiform.practitioners.urls")),
     path("", include("filiform.consent.urls")),
     path("", include("filiform.screening.urls")),

@@ -450,11 +450,9 @@ def needle_incident_raise(
         patient_id=session.visit.patient_id,
         detail={"unaccounted": missing},
     )
-    from filiform.charting.tasks import alert_owners
+    from filiform.charting.tasks import owners_alert
 
-    transaction.on_commit(
-        lambda: alert_owners.enqueue(kind="needle_incident", object_id=incident.pk)
-    )
+    owners_alert(access=access, incident=incident)  # same transaction: durable, retried
     return incident
 
 
@@ -526,11 +524,9 @@ def adverse_event_add(*, access: Access, visit_id: int, **data: Any) -> AdverseE
         detail={"kind": kind, "severity": severity},
     )
     if severity != Severity.MILD:
-        from filiform.charting.tasks import alert_owners
+        from filiform.charting.tasks import owners_alert
 
-        transaction.on_commit(
-            lambda: alert_owners.enqueue(kind="adverse_event", object_id=event.pk)
-        )
+        owners_alert(access=access, event=event)  # same transaction: durable, retried
     return event
 
 

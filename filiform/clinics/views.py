@@ -47,6 +47,7 @@ def switch(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
     from filiform.aftercare.views import dashboard_context
     from filiform.charting.timeline import safety_events, unsigned_notes
+    from filiform.notices.views import dashboard_context as safety_alerts_context
 
     return render(
         request,
@@ -56,6 +57,7 @@ def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
             "unsigned": unsigned_notes(access=access),
             "safety": safety_events(access=access),
             **dashboard_context(access),
+            **safety_alerts_context(access),
         },
     )
 

@@ -1,0 +1,64 @@
+"""The safety-alert API: the clinic's alerts with the status of their e-mails, one alert, and
+acknowledging it (clinicians and owners of the clinic; another clinic's alert is 404; an alert
+already acknowledged is 409, naming who did it)."""
+
+# No ``from __future__ import annotations`` here: django-ninja reads the query parameters'
+# annotations at import time.
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+from ninja.pagination import paginate
+
+from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
+from filiform.api_pagination import ClinicPages
+from filiform.clinics.access import Access
+from filiform.notices import safety
+from filiform.notices.schemas import AcknowledgeIn, SafetyAlertOut
+
+router = Router(tags=["safety alerts"])
+
+
+def _access(request: HttpRequest) -> Access:
+    return request.auth  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/safety-alerts",
+    response={200: list[SafetyAlertOut], **READ_ERRORS},
+    summary="The clinic's safety alerts: open ones (oldest first) or, with open=false, all "
+    "(newest first); each with its e-mails' status (clinicians and owners)",
+)
+@paginate(ClinicPages)
+def list_alerts(
+    request: HttpRequest,
+    open: bool = Query(True, description="Only alerts not yet acknowledged"),
+) -> list[SafetyAlertOut]:
+    access = _access(request)
+    found = list(safety.safety_alerts_of_clinic(access=access, open_only=open)[:500])
+    safety.safety_alerts_audit(access, found)
+    return [SafetyAlertOut.of(a) for a in found]
+
+
+@router.get(
+    "/safety-alerts/{alert_id}",
+    response={200: SafetyAlertOut, **ONE_ERRORS},
+    summary="One safety alert, open or acknowledged, with its e-mails' status",
+)
+def get_alert(request: HttpRequest, alert_id: int) -> SafetyAlertOut:
+    return SafetyAlertOut.of(safety.safety_alert_get(access=_access(request), alert_id=alert_id))
+
+
+@router.post(
+    "/safety-alerts/{alert_id}/acknowledge",
+    response={200: SafetyAlertOut, 409: Error, **WRITE_ERRORS, 404: Error},
+    summary="Acknowledge an alert with a note; only then does it leave the dashboard "
+    "(409 if someone already did)",
+)
+def acknowledge(request: HttpRequest, alert_id: int, payload: AcknowledgeIn) -> Status:
+    try:
+        alert = safety.safety_alert_acknowledge(
+            access=_access(request), alert_id=alert_id, note=payload.note
+        )
+    except safety.AlreadyAcknowledged as refused:
+        return Status(409, Error(detail=refused.messages[0]))
+    return Status(200, SafetyAlertOut.of(alert))

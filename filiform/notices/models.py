@@ -1,0 +1,112 @@
+"""Safety alerts for the clinic's staff, and the outbox that carries their e-mails.
+
+A :class:`SafetyAlert` is written in the same transaction as the event it announces (a needle
+unaccounted for, a significant or serious adverse event, a needle lot recalled) and stays on the
+dashboard until a clinician or owner acknowledges it, with a note. Each e-mail about it is an
+:class:`OutboxMessage`, written in that same transaction with its worker task; the worker sends
+it, retrying with backoff while the mail server is down, and the message shows its status
+(queued, retrying, sent, failed). Sending never closes an alert: only a person does.
+
+This app is in the platform layer (with clinics, accounts, audit): it knows nothing of patients
+or visits beyond the ids and the words the raising app gives it, so any app may raise alerts
+and queue messages through it."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AlertKind(models.TextChoices):
+    NEEDLE_INCIDENT = "needle_incident", _("Needle unaccounted for")
+    ADVERSE_EVENT = "adverse_event", _("Adverse event")
+    LOT_RECALL = "lot_recall", _("Needle lot recalled")
+
+
+class SafetyAlert(models.Model):
+    """A safety event the clinic's clinicians must see, until one of them acknowledges it."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    summary = models.CharField(_("what happened"), max_length=300)  # no patient names
+    link = models.CharField(max_length=300, blank=True)  # a path on this site, to what happened
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40)
+    # The patient concerned, when there is one: an id, not a foreign key, because this platform
+    # app sits below the patient registry. Kept so that reads are audited against the patient.
+    patient_id = models.PositiveBigIntegerField(null=True, blank=True)
+    raised_at = models.DateTimeField(default=timezone.now)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    acknowledgement_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-raised_at", "-id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(
+                fields=["clinic", "raised_at"],
+                condition=models.Q(acknowledged_at__isnull=True),
+                name="safety_alert_open",
+            ),
+        ]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | models.Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+                name="safety_alert_acknowledged_by_someone",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RETRYING = "retrying", _("Retrying: mail server not reachable")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed: not delivered")
+
+
+class OutboxMessage(models.Model):
+    """One e-mail to send, with its attempts. Its text is fixed when it is queued: the row is
+    what was (or will be) sent."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=40)  # e.g. "safety_alert"
+    alert = models.ForeignKey(
+        SafetyAlert, on_delete=models.PROTECT, related_name="messages", null=True, blank=True
+    )
+    to = models.JSONField(default=list)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=12, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["created_at", "id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.get_status_display()})"
