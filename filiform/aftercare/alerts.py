@@ -1,6 +1,8 @@
 """Red-flag and amber alerts: raised by a check-in (or a follow-up call), shown on the treating
 clinician's and the owners' dashboards until a clinician records what was done. A red alert also
-e-mails them, with the patient's phone number."""
+e-mails them, with the patient's phone number: a safety message, so its delivery (and its
+worker task) is written in the same transaction as the answer, retried while the mail server is
+down, and its status shown with the alert; the e-mail failing never takes the alert away."""
 
 from __future__ import annotations
 
@@ -8,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiform.aftercare.deliveries import delivery_to_staff
-from filiform.aftercare.models import AlertLevel, CheckIn, MessageKind, RedFlagAlert
+from filiform.aftercare.models import AlertLevel, CheckIn, Delivery, MessageKind, RedFlagAlert
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.models import Membership, Role
@@ -44,13 +46,22 @@ def alert_raise(*, check_in: CheckIn, level: str, reasons: list[str]) -> RedFlag
     return alert
 
 
+# The e-mails about an alert (with their status), oldest first.
+_EMAILS = Prefetch(
+    "deliveries",
+    queryset=Delivery.objects.select_related("handed_over_by").order_by("created_at", "id"),
+)
+
+
 def alerts_open(*, access: Access) -> QuerySet[RedFlagAlert]:
     """Unresolved alerts for the acting clinician: their own patients' (all of the clinic's for
     an owner), red first, oldest first. Not audited here: pages that show them audit the read."""
     access.require(Permission.CLINICAL_RECORD)
-    alerts = RedFlagAlert.objects.filter(
-        clinic_id=access.membership.clinic_id, resolved_at__isnull=True
-    ).select_related("patient", "practitioner__user", "check_in")
+    alerts = (
+        RedFlagAlert.objects.filter(clinic_id=access.membership.clinic_id, resolved_at__isnull=True)
+        .select_related("patient", "practitioner__user", "check_in")
+        .prefetch_related(_EMAILS)
+    )
     if access.role != Role.OWNER:
         alerts = alerts.filter(practitioner=access.membership)
     return alerts.order_by("-level", "raised_at")  # "red" > "amber"
@@ -63,6 +74,7 @@ def alert_of_clinic(*, access: Access, alert_id: int, for_update: bool = False) 
         alerts = alerts.select_for_update(of=("self",))
     alert = (
         alerts.select_related("patient", "practitioner__user", "check_in", "resolved_by")
+        .prefetch_related(_EMAILS)
         .filter(pk=alert_id)
         .first()
     )

@@ -1,16 +1,18 @@
 """Messages to patients and clinicians, and their delivery status.
 
-A Delivery row is written in the same transaction as what it announces, then the worker sends
-it. If the mail server is down the attempt is recorded, the status says "retrying", and the
-task runs again later (RETRY_MINUTES); after the last attempt the status says "failed: deliver
-in person" and a check-in goes to the front desk's call list. Nothing is lost on the way.
+A Delivery row is written in the same transaction as what it announces, and so is its worker
+task (the task queue is a database table: no ``on_commit`` hand-off a crash could lose); then
+the worker sends it. If the mail server is down the attempt is recorded, the status says
+"retrying", and the task runs again later; after the last attempt the status says "failed:
+deliver in person" and a check-in goes to the front desk's call list. Nothing is lost on the
+way. The retry schedule and the attempt bookkeeping are the outbox's
+(:mod:`filiform.notices.outbox`), shared with the staff safety alerts.
 A patient without an e-mail address, or who has not agreed to e-mail, gets no e-mail at all:
 the delivery says "deliver in person" from the start."""
 
 from __future__ import annotations
 
 import datetime as dt
-import smtplib
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
@@ -30,11 +32,10 @@ from filiform.aftercare.models import (
 )
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
+from filiform.notices.outbox import MAX_ATTEMPTS as MAX_ATTEMPTS  # one schedule for all
+from filiform.notices.outbox import RETRY_MINUTES as RETRY_MINUTES
+from filiform.notices.outbox import attempt
 from filiform.patients.models import Patient
-
-# minutes to wait before attempt 2, 3, …; the last entry is the final retry
-RETRY_MINUTES: tuple[int, ...] = (1, 5, 15, 60, 240)
-MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
 
 
 def patient_email_or_reason(patient: Patient) -> tuple[str, str]:
@@ -95,8 +96,7 @@ def delivery_enqueue(delivery: Delivery, *, run_after: dt.datetime | None = None
     from filiform.aftercare.tasks import deliver
 
     task = deliver.using(run_after=run_after) if run_after else deliver
-    delivery_id = delivery.pk
-    transaction.on_commit(lambda: task.enqueue(delivery_id=delivery_id))
+    task.enqueue(delivery_id=delivery.pk)  # in the caller's transaction, with the delivery
 
 
 def _message(delivery: Delivery) -> EmailMultiAlternatives:
@@ -129,24 +129,11 @@ def delivery_attempt(delivery_id: int) -> str:
         ):
             return delivery.status if delivery else "missing"
         message = _message(delivery)
-        delivery.attempts += 1
-        try:
-            message.send()
-        except (smtplib.SMTPException, OSError) as error:
-            delivery.last_error = f"{type(error).__name__}: {error}"[:300]
-            if delivery.attempts < MAX_ATTEMPTS:
-                wait = dt.timedelta(minutes=RETRY_MINUTES[delivery.attempts - 1])
-                delivery.status = DeliveryStatus.RETRYING
-                delivery.next_attempt_at = timezone.now() + wait
-                delivery_enqueue(delivery, run_after=delivery.next_attempt_at)
-            else:
-                delivery.status = DeliveryStatus.FAILED
-                delivery.next_attempt_at = None
-                _failed(delivery)
-        else:
-            delivery.status = DeliveryStatus.SENT
-            delivery.sent_at = timezone.now()
-            delivery.next_attempt_at = None
+        status = attempt(delivery, message.send)
+        if status == DeliveryStatus.RETRYING:
+            delivery_enqueue(delivery, run_after=delivery.next_attempt_at)
+        elif status == DeliveryStatus.FAILED:
+            _failed(delivery)
         delivery.save()
         return delivery.status
 

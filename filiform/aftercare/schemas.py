@@ -241,6 +241,9 @@ class AlertOut(Schema):
     resolved_at: dt.datetime | None
     resolved_by: str | None
     action_taken: str
+    emails: list[DeliveryOut] = Field(
+        description="The e-mails to the clinicians (red alerts), with their delivery status"
+    )
 
     @staticmethod
     def of(alert: RedFlagAlert) -> AlertOut:
@@ -260,6 +263,7 @@ class AlertOut(Schema):
             resolved_at=alert.resolved_at,
             resolved_by=_name(alert.resolved_by),
             action_taken=alert.action_taken,
+            emails=[DeliveryOut.of(d) for d in alert.deliveries.all()],
         )
 
 
