@@ -35,6 +35,7 @@ from filiform.charting.models import (
     Visit,
 )
 from filiform.charting.visits import MAX_NOTE
+from filiform.supplies.schemas import RecalledLotOut, recalled_lots_of_visit
 
 MAX_ID = 2**62
 NOTE = Field("", max_length=MAX_NOTE)
@@ -263,6 +264,9 @@ class SessionOut(Schema):
     count_problem: str = Field(description="Why the count stops signing; empty when it does not")
     insertions: list[InsertionOut]
     incident: IncidentOut | None
+    recalled_lots: list[RecalledLotOut] = Field(
+        description="Needle lots this session used that were recalled since (with date and reason)"
+    )
 
     @staticmethod
     def of(session: NeedlingSession) -> SessionOut:
@@ -292,6 +296,7 @@ class SessionOut(Schema):
             count_problem=count_problem(session),
             insertions=[InsertionOut.of(i) for i in insertions],
             incident=IncidentOut.of(found) if found else None,
+            recalled_lots=recalled_lots_of_visit(session.visit_id),
         )
 
 
@@ -388,6 +393,9 @@ class VisitOut(Schema):
     session: SessionOut | None
     adverse_events: list[AdverseEventOut]
     addenda: list[AddendumOut]
+    recalled_lots: list[RecalledLotOut] = Field(
+        description="Needle lots this visit used that were recalled since (with date and reason)"
+    )
 
     @staticmethod
     def of(visit: Visit) -> VisitOut:
@@ -422,6 +430,7 @@ class VisitOut(Schema):
                 AdverseEventOut.of(e) for e in visit.adverse_events.select_related("recorded_by")
             ],
             addenda=[AddendumOut.of(a) for a in visit.addenda.select_related("author")],
+            recalled_lots=recalled_lots_of_visit(visit.pk),
         )
 
 

@@ -29,6 +29,7 @@ from filiform.supplies.models import (
     RecallContact,
     StockMovement,
 )
+from filiform.supplies.recalls import recall_alert_raise
 
 NEAR_EXPIRY_DAYS = 60
 MAX_RECEIVE = 100_000
@@ -219,6 +220,9 @@ def needles_take(
 
 @transaction.atomic
 def lot_recall(*, access: Access, lot_id: int, reason: str) -> NeedleLot:
+    """An owner recalls a lot: it can no longer be received or charted, every visit that used
+    it shows the recall (:mod:`filiform.supplies.recalls`), and a safety alert with an e-mail to
+    the owners is raised in the same transaction."""
     access.require(Permission.CLINIC_MANAGE)
     lot = (
         NeedleLot.objects.select_for_update()
@@ -243,6 +247,7 @@ def lot_recall(*, access: Access, lot_id: int, reason: str) -> NeedleLot:
         object_id=lot.pk,
         detail={"recalled": True},
     )
+    recall_alert_raise(access=access, lot=lot)  # same transaction: the owners' durable notice
     return lot
 
 
