@@ -1,4 +1,13 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _default_text_current(sender: AppConfig, **kwargs: Any) -> None:
+    from filiform.aftercare.default_text import aftercare_default_upgrade
+
+    aftercare_default_upgrade()
 
 
 class AftercareConfig(AppConfig):
@@ -8,3 +17,7 @@ class AftercareConfig(AppConfig):
 
     def ready(self) -> None:
         from filiform.aftercare import receivers  # noqa: F401  (connects to visit_signed)
+
+        # After every migrate: clinics still on an earlier, unedited default sheet get the
+        # corrected default as a new version (default_text.aftercare_default_upgrade).
+        post_migrate.connect(_default_text_current, sender=self, dispatch_uid="aftercare_default")

@@ -12,6 +12,9 @@ from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
 from filiform.consent.models import ConsentTemplate
 from filiform.consent.templates_service import (
+    DEFAULT_BODY,
+    DEFAULT_CHANGED_ON,
+    consent_default_changed_since,
     consent_template_current,
     consent_template_new_version,
     consent_text_html,
@@ -64,6 +67,9 @@ def templates(request: HttpRequest, access: Access) -> HttpResponse:
             "html": consent_text_html(current.body),
             "form": form,
             "versions": versions,
+            "default_changed": consent_default_changed_since(current),
+            "default_changed_on": DEFAULT_CHANGED_ON,
+            "default_html": consent_text_html(DEFAULT_BODY),
         },
     )
 
