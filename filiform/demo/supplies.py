@@ -2,7 +2,10 @@
 
 The demo's history draws its needles from :class:`DemoStock` as it charts, so that every demo
 insertion names a lot, the stock ledger adds up, and the recalled lot's report lists real demo
-patients. All names, numbers and suppliers are synthetic."""
+patients. The recall's date is fixed before the history is charted, and no session on or after
+that day draws from the recalled lot (a recalled lot is never charted: the product refuses it),
+so every visit that used it did so before the recall and shows the recall's banner. All names,
+numbers and suppliers are synthetic."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from django.utils import timezone
 from filiform.accounts.models import User
 from filiform.charting.models import Insertion
 from filiform.clinics.models import Clinic, Location
+from filiform.notices.models import AlertKind, MessageStatus, OutboxMessage, SafetyAlert
+from filiform.notices.safety import PURPOSE, staff_addresses
 from filiform.supplies.models import (
     Handle,
     LotStock,
@@ -26,9 +31,12 @@ from filiform.supplies.models import (
     SharpsContainer,
     StockMovement,
 )
+from filiform.supplies.recalls import recall_notice
 
 BOX = 500  # needles received per lot in the demo
 RECALLED = ("0.25", 40)  # the size whose older lot the demo recalls
+RECALLED_DAYS_AGO = 3  # when the demo's recall happened
+RECALL_REASON = "Supplier notice SN-DEMO-114 (synthetic): sterile barrier may be breached"
 
 
 class DemoStock:
@@ -42,6 +50,8 @@ class DemoStock:
         )[0]
         self.lots: dict[tuple[str, int], list[NeedleLot]] = {}
         self.left: dict[int, int] = {}
+        # Decided now, so that the history stops drawing from the lot before it is recalled.
+        self.recall_at = timezone.now() - dt.timedelta(days=RECALLED_DAYS_AGO)
 
     def _lots_for(self, diameter: Decimal, length: int) -> list[NeedleLot]:
         key = (f"{diameter:.2f}", length)
@@ -85,9 +95,18 @@ class DemoStock:
             self.lots[key] = lots
         return self.lots[key]
 
-    def pick(self, diameter: Decimal, length: int, count: int, on: dt.date) -> NeedleLot:
+    def recalled(self, lot: NeedleLot) -> bool:
+        """The lot the demo recalls: the older lot of the commonest size."""
+        lots = self.lots.get(RECALLED) or next(iter(self.lots.values()), [])
+        return bool(lots) and lots[0].pk == lot.pk
+
+    def pick(self, diameter: Decimal, length: int, count: int, at: dt.datetime) -> NeedleLot:
+        """First expiry, first out, for a visit starting ``at``; never the recalled lot once
+        the recall is near (the session starts some minutes after the visit)."""
         for lot in self._lots_for(diameter, length):
-            if lot.received_on <= on and self.left[lot.pk] >= count:
+            if self.recalled(lot) and at + dt.timedelta(hours=1) >= self.recall_at:
+                continue
+            if lot.received_on <= at.date() and self.left[lot.pk] >= count:
                 self.left[lot.pk] -= count
                 return lot
         raise ValueError(f"demo stock ran out of {diameter}×{length}")
@@ -121,10 +140,9 @@ def demo_recall_and_sharps(clinic: Clinic, owner: User, stock: DemoStock) -> lis
     if lots:
         lot = lots[0]
         NeedleLot.objects.filter(pk=lot.pk).update(
-            recalled_at=now - dt.timedelta(days=3),
-            recall_reason="Supplier notice SN-DEMO-114 (synthetic): sterile barrier may be breached",
-            recalled_by=owner,
+            recalled_at=stock.recall_at, recall_reason=RECALL_REASON, recalled_by=owner
         )
+        lot.refresh_from_db()
         touched = list(
             StockMovement.objects.filter(lot=lot, reason=MovementReason.USED)
             .values_list("insertion__session__visit__patient_id", flat=True)
@@ -140,8 +158,10 @@ def demo_recall_and_sharps(clinic: Clinic, owner: User, stock: DemoStock) -> lis
                 outcome="Informed; no redness or fever since the session; will call if anything changes",
                 by=owner,
             )
+        _recall_alert(clinic, owner, lot)
         lines.append(
-            f"Needle lot {lot.lot_number} is recalled: its report lists {len(touched)} patients, one contacted"
+            f"Needle lot {lot.lot_number} is recalled: its report lists {len(touched)} patients, "
+            "one contacted; the recall is an open safety alert on the dashboard"
         )
     location = stock.location
     states = [
@@ -197,10 +217,44 @@ def demo_recall_and_sharps(clinic: Clinic, owner: User, stock: DemoStock) -> lis
     return lines
 
 
+def _recall_alert(clinic: Clinic, owner: User, lot: NeedleLot) -> None:
+    """The recall's safety alert as the product raises it, its e-mail to the owners already
+    sent; left open for the dashboard. Written directly, like the rest of the history, so that
+    building the demo queues no e-mail and writes no audit entry for a recall nobody made."""
+    assert lot.recalled_at is not None
+    notice = recall_notice(clinic=clinic, lot=lot, by=owner)
+    alert = SafetyAlert.objects.create(
+        clinic=clinic,
+        kind=AlertKind.LOT_RECALL,
+        summary=notice.summary,
+        link=notice.path,
+        object_type="needle_lot",
+        object_id=str(lot.pk),
+        raised_at=lot.recalled_at,
+        raised_by=owner,
+    )
+    OutboxMessage.objects.create(
+        clinic=clinic,
+        purpose=PURPOSE,
+        alert=alert,
+        to=staff_addresses(clinic.pk),
+        subject=notice.subject,
+        body=notice.body,
+        status=MessageStatus.SENT,
+        attempts=1,
+        created_at=lot.recalled_at,
+        sent_at=lot.recalled_at + dt.timedelta(seconds=40),
+    )
+
+
 def demo_ledger_reset(clinics: QuerySet[Clinic]) -> None:
-    """Before the charting rows go: the ledger rows and recall contacts that point at them."""
+    """Before the charting rows, staff and clinics go: the ledger rows and recall contacts that
+    point at the insertions, and the clinics' safety alerts with their e-mails (they point at
+    the clinics and at the staff who raised or acknowledged them)."""
     RecallContact.objects.filter(lot__clinic__in=clinics).delete()
     StockMovement.objects.filter(lot__clinic__in=clinics).delete()
+    OutboxMessage.objects.filter(clinic__in=clinics).delete()
+    SafetyAlert.objects.filter(clinic__in=clinics).delete()
 
 
 def demo_supplies_reset(clinics: QuerySet[Clinic]) -> None:

@@ -310,7 +310,7 @@ def _chart(plan: Planned, rng: random.Random, clearances: _Clearances, stock: De
                 needle_diameter_mm=diameter,
                 needle_length_mm=site.length,
                 needle_count=count,
-                lot=stock.pick(diameter, site.length, count, plan.when.date()),
+                lot=stock.pick(diameter, site.length, count, plan.when),
                 depth_mm=min(depth, Decimal("10.0")) if anticoagulated else depth,
                 technique=Technique.STATIC
                 if anticoagulated

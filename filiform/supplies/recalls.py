@@ -35,7 +35,9 @@ from filiform.notices.safety import safety_alert_raise, staff_addresses
 from filiform.supplies.models import MovementReason, NeedleLot, StockMovement
 
 if TYPE_CHECKING:
+    from filiform.accounts.models import User
     from filiform.charting.models import Insertion
+    from filiform.clinics.models import Clinic
 
 
 @dataclass(frozen=True)
@@ -105,35 +107,51 @@ def visits_recall_flags(visit_ids: Iterable[int]) -> dict[int, list[RecallFlag]]
     return {visit_id: recall_flags(rows) for visit_id, rows in by_visit.items()}
 
 
-def recall_alert_raise(*, access: Access, lot: NeedleLot) -> SafetyAlert:
-    """The recall as a safety alert, with the owners' e-mail: inside the recall's transaction."""
+@dataclass(frozen=True)
+class RecallNotice:
+    """What a recall's alert and e-mail say."""
+
+    summary: str
+    subject: str
+    body: str
+    path: str  # the recall report
+
+
+def recall_notice(*, clinic: Clinic, lot: NeedleLot, by: User) -> RecallNotice:
+    """The words of a recall's alert and of the owners' e-mail: which lot, why, how many
+    patients and sessions it touched, and where the report is; never a patient's name."""
     used = StockMovement.objects.filter(lot=lot, reason=MovementReason.USED)
-    patients = used.values("insertion__session__visit__patient_id").distinct().count()
-    sessions = used.values("insertion__session_id").distinct().count()
-    path = reverse(
-        "supplies:recall_report",
-        kwargs={"clinic_slug": access.clinic.slug, "lot_id": lot.pk},
-    )
-    recalled_at = lot.recalled_at or timezone.now()
+    path = reverse("supplies:recall_report", kwargs={"clinic_slug": clinic.slug, "lot_id": lot.pk})
     context = {
-        "clinic": access.clinic,
+        "clinic": clinic,
         "lot": lot,
-        "recalled_on": timezone.localtime(recalled_at).date(),
-        "by": access.user.display_name,
-        "patients": patients,
-        "sessions": sessions,
+        "recalled_on": timezone.localtime(lot.recalled_at or timezone.now()).date(),
+        "by": by.display_name,
+        "patients": used.values("insertion__session__visit__patient_id").distinct().count(),
+        "sessions": used.values("insertion__session_id").distinct().count(),
         "link": settings.SITE_URL + path,
     }
+    return RecallNotice(
+        summary=_("Needle lot %(lot)s (%(product)s) recalled: %(reason)s")
+        % {"lot": lot.lot_number, "product": lot.product, "reason": lot.recall_reason},
+        subject=render_to_string("supplies/email/recall_subject.txt", context).strip(),
+        body=render_to_string("supplies/email/recall.txt", context),
+        path=path,
+    )
+
+
+def recall_alert_raise(*, access: Access, lot: NeedleLot) -> SafetyAlert:
+    """The recall as a safety alert, with the owners' e-mail: inside the recall's transaction."""
+    notice = recall_notice(clinic=access.clinic, lot=lot, by=access.user)
     return safety_alert_raise(
         clinic_id=access.membership.clinic_id,
         kind=AlertKind.LOT_RECALL,
-        summary=_("Needle lot %(lot)s (%(product)s) recalled: %(reason)s")
-        % {"lot": lot.lot_number, "product": lot.product, "reason": lot.recall_reason},
+        summary=notice.summary,
         object_type="needle_lot",
         object_id=lot.pk,
-        link=path,
-        subject=render_to_string("supplies/email/recall_subject.txt", context).strip(),
-        body=render_to_string("supplies/email/recall.txt", context),
+        link=notice.path,
+        subject=notice.subject,
+        body=notice.body,
         to=staff_addresses(access.membership.clinic_id),
         access=access,
     )

@@ -206,6 +206,20 @@ def _check_supplies(out: str) -> None:
     assert len(lines) >= 2
     assert f"its report lists {len(lines)} patients" in out
     assert sum(line.contacted for line in lines) == 1
+    # The demo never charts a lot after its recall: every session that used a recalled lot
+    # started before the recall (and the recall still reached patients).
+    for insertion in charted.filter(lot__recalled_at__isnull=False).select_related(
+        "lot", "session"
+    ):
+        assert insertion.lot is not None
+        assert insertion.lot.recalled_at is not None
+        assert insertion.session.started_at < insertion.lot.recalled_at, insertion.session_id
+    # The recall is an open safety alert on the dashboard.
+    from filiform.notices.models import SafetyAlert
+
+    alert = SafetyAlert.objects.get(clinic=riverside, kind="lot_recall")
+    assert alert.acknowledged_at is None
+    assert alert.object_id == str(recalled.pk)
     states = {container_state(c).value for c in SharpsContainer.objects.filter(clinic=riverside)}
     assert states == {"in_use", "sealed", "picked_up"}
     reasons = " ".join(a.reason for a in container_alerts(clinic_id=riverside.pk, max_age_days=90))
