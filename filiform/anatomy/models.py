@@ -51,3 +51,29 @@ class ClinicTriggerPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.muscle_slug} ({self.x:.0f}, {self.y:.0f})"
+
+
+class MuscleSafetyChoice(models.Model):
+    """A clinic's own depth limit, caution level or permission for one muscle, replacing the
+    shipped default (anatomy/depth_limits.py, segments.py). Changed by owners only, audited."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
+    muscle_slug = models.CharField(max_length=60)
+    max_depth_mm = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    allow_blocked = models.BooleanField(default=False)
+    caution = models.CharField(max_length=20, blank=True)  # "" = the catalogue's own
+    note = models.CharField(max_length=300)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["clinic", "muscle_slug"], name="one_safety_choice_per_muscle"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.muscle_slug
