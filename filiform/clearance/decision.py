@@ -215,7 +215,8 @@ def clearance_evaluate(
     at: dt.datetime | None = None,
 ) -> Clearance:
     """The rules themselves, with no permission check and no audit entry. Only
-    :func:`clearance_decide` (which does both) and the demo's synthetic history call it."""
+    :func:`clearance_decide` (which does both), the patient page's panel right after it (the
+    same read, for every muscle) and the demo's synthetic history call it."""
     justifications = {k: v.replace("\x00", "").strip() for k, v in (justifications or {}).items()}
     at = at or timezone.now()
     today = at.astimezone(ZoneInfo(clinic.time_zone)).date()
