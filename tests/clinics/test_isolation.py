@@ -147,6 +147,7 @@ def test_every_api_operation_refuses_another_clinics_token(world: World) -> None
                 "date_of_service": "2026-01-01",
                 "insurer_paid": "1.00",
                 "paid_amount": "1.00",
+                "note": "Isolation check",
             }
         )
         response = client.generic(
