@@ -72,10 +72,14 @@ def clearance_panel(*, access: Access, patient: Patient) -> dict[str, Any]:
         )
         everywhere = _every_muscle(access, patient, clearance)
         rows = region_rows(everywhere)
+        headline = clearance_headline(everywhere)
+        consent = consent_status(patient=patient, on=timezone.localdate())
         return {
             "clearance": clearance,
-            "headline": clearance_headline(everywhere),
-            "consent": consent_status(patient=patient, on=timezone.localdate()),
+            "headline": headline,
+            "consent": consent,
+            # said once: not again on the consent line when the headline's reasons say it
+            "consent_said": any(r.text == consent.reason for r in headline.general),
             "rows": rows if clearance.screening_id or any(r.level for r in rows) else [],
             "screening": clearance.screening,
         }
