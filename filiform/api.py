@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError
 
 from filiform.aftercare.api import router as aftercare_router
 from filiform.anatomy.api import router as anatomy_router
+from filiform.anatomy.api_safety import router as depth_limits_router
 from filiform.api_auth import BearerToken, BrowserSession
 from filiform.api_errors import Error
 from filiform.billing.api import router as billing_router
@@ -101,6 +102,7 @@ api.add_router("/practitioners", practitioners_router)
 api.add_router("", screening_router)
 api.add_router("/clearance", clearance_router)
 api.add_router("", anatomy_router)
+api.add_router("", depth_limits_router)
 api.add_router("", supplies_router)
 api.add_router("/consents", consent_router)
 api.add_router("/consent-templates", consent_templates_router)

@@ -58,6 +58,10 @@ class SafetyRow:
     choice: MuscleSafetyChoice | None
     sources: list[str]
 
+    @property
+    def caution_label(self) -> str:
+        return str(Caution(self.muscle.caution).label)
+
 
 def muscle_safety_table(*, access: Access) -> list[SafetyRow]:
     """Every muscle with a depth rule or a clinic choice, with the default and the clinic's
