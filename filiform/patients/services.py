@@ -108,14 +108,17 @@ def patient_create(*, access: Access, confirm_duplicate: bool = False, **fields:
 
 @transaction.atomic
 def patient_update(*, access: Access, patient_id: int, **changes: Any) -> Patient:
-    """Change a patient's details; the audit entry names the fields that changed."""
-    access.require(Permission.PATIENT_EDIT)
+    """Change a patient's details; the audit entry names the fields that changed (a refusal
+    names the patient)."""
+    patient = patient_of_clinic(access=access, patient_id=patient_id, for_update=True)
+    access.require(
+        Permission.PATIENT_EDIT, object_type="patient", object_id=patient.pk, patient_id=patient.pk
+    )
     unknown = set(changes) - set(PATIENT_FIELDS)
     if unknown:
         raise ValidationError(
             _("Unknown patient fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
         )
-    patient = patient_of_clinic(access=access, patient_id=patient_id, for_update=True)
     before = {name: getattr(patient, name) for name in changes}
     for name, value in changes.items():
         setattr(patient, name, value)

@@ -195,3 +195,22 @@ def test_outcomes_and_aftercare_refusals_name_the_patient(
     assert entry.patient_id == world.patient.pk
     assert entry.object_id == (str(visit.pk) if "{visit}" in tail else "")
     assert entry.detail["permission"] in {p.value for p in Permission}
+
+
+def test_billing_changing_a_patients_details_names_the_patient(world: World) -> None:
+    response = _api(world.bill, world).patch(
+        f"/api/v1/patients/{world.patient.pk}",
+        {"phone": "613-555-0199"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    entry = _newest()
+    assert (entry.action, entry.object_type) == (AuditAction.PERMISSION_DENIED, "patient")
+    assert (entry.object_id, entry.patient_id) == (str(world.patient.pk), world.patient.pk)
+    assert entry.detail["permission"] == Permission.PATIENT_EDIT.value
+    elsewhere = _api(world.bill, world).patch(
+        f"/api/v1/patients/{world.other_patient.pk}",
+        {"phone": "613-555-0199"},
+        content_type="application/json",
+    )
+    assert elsewhere.status_code == 404
