@@ -120,7 +120,7 @@ class RecallNotice:
 def recall_notice(*, clinic: Clinic, lot: NeedleLot, by: User) -> RecallNotice:
     """The words of a recall's alert and of the owners' e-mail: which lot, why, how many
     patients and sessions it touched, and where the report is; never a patient's name."""
-    used = StockMovement.objects.filter(lot=lot, reason=MovementReason.USED)
+    used = StockMovement.objects.filter(lot=lot, reason=MovementReason.USED).order_by()  # distinct
     path = reverse("supplies:recall_report", kwargs={"clinic_slug": clinic.slug, "lot_id": lot.pk})
     context = {
         "clinic": clinic,

@@ -315,3 +315,35 @@ def test_a_bad_acknowledgement_saves_nothing(ready: World) -> None:
     safety_alert_acknowledge(access=bob, alert_id=alert.pk, note="abcde")  # five characters
     alert.refresh_from_db()
     assert alert.acknowledgement_note == "abcde"
+
+
+def test_an_alert_task_queued_before_the_upgrade_raises_the_durable_alert(ready: World) -> None:
+    from filiform.charting.tasks import alert_owners
+
+    adverse_event_add(
+        access=access_for(ready.bob, ready.clinic), visit_id=_visit(ready).pk, **SIGNIFICANT
+    )
+    event = AdverseEvent.objects.get()
+    alert_id = alert_owners.call(kind="adverse_event", object_id=event.pk)
+    alert = SafetyAlert.objects.get(pk=alert_id)
+    assert (alert.kind, alert.object_id) == ("adverse_event", str(event.pk))
+    assert alert.messages.get().status == MessageStatus.QUEUED
+
+
+def test_the_dashboard_query_count_does_not_grow_with_alerts(ready: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bob = access_for(ready.bob, ready.clinic)
+    visit = _visit(ready)
+    adverse_event_add(access=bob, visit_id=visit.pk, **SIGNIFICANT)
+    client = client_for(ready.alice)
+    client.get(f"/c/{ready.clinic.slug}/")
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"/c/{ready.clinic.slug}/")
+    for _n in range(4):
+        adverse_event_add(access=bob, visit_id=visit.pk, **SIGNIFICANT)
+    with CaptureQueriesContext(connection) as five:
+        page = client.get(f"/c/{ready.clinic.slug}/").content.decode()
+    assert page.count('data-testid="safety-alert-row"') == 5
+    assert len(five) == len(one)

@@ -159,6 +159,7 @@ def test_a_recalled_lot_is_flagged_on_the_timeline_and_in_the_note_pdf(stocked: 
 
 def test_a_recall_is_a_safety_alert_to_the_owners(stocked: World) -> None:
     _visit(stocked, ("LOT-BAD",))
+    _visit(stocked, ("LOT-BAD", "LOT-GOOD"))  # the same patient again: one patient, two sessions
     lot = _recall(stocked)
     alert = SafetyAlert.objects.get()
     assert (alert.kind, alert.object_type, alert.object_id) == (
@@ -173,7 +174,7 @@ def test_a_recall_is_a_safety_alert_to_the_owners(stocked: World) -> None:
     assert (message.status, message.to) == (MessageStatus.QUEUED, ["alice@clinic.test"])
     assert "LOT-BAD" in message.subject
     assert REASON in message.body
-    assert "1 patient" in message.body
+    assert "1 patient was treated with needles from this lot, in 2 sessions." in message.body
     assert stocked.patient.family_name not in message.body  # no patient names by e-mail
     dashboard = client_for(stocked.alice).get(
         reverse("clinics:dashboard", args=[stocked.clinic.slug])
