@@ -16,6 +16,7 @@ from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
 from filiform.notices.forms import AcknowledgeForm
 from filiform.notices.safety import (
+    AlreadyAcknowledged,
     safety_alert_acknowledge,
     safety_alert_get,
     safety_alerts_audit,
@@ -56,6 +57,9 @@ def alert_page(request: HttpRequest, access: Access, alert_id: int) -> HttpRespo
             safety_alert_acknowledge(
                 access=access, alert_id=alert.pk, note=form.cleaned_data["note"]
             )
+        except AlreadyAcknowledged as refused:  # someone was quicker: show who, and their note
+            messages.info(request, refused.messages[0])
+            return redirect("notices:alert", clinic_slug=access.clinic.slug, alert_id=alert.pk)
         except ValidationError as error:
             _errors_onto(form, error)
             alert = safety_alert_get(access=access, alert_id=alert.pk)

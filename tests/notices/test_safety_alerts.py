@@ -347,3 +347,31 @@ def test_the_dashboard_query_count_does_not_grow_with_alerts(ready: World) -> No
         page = client.get(f"/c/{ready.clinic.slug}/").content.decode()
     assert page.count('data-testid="safety-alert-row"') == 5
     assert len(five) == len(one)
+
+
+def test_the_alert_page_acknowledges_once_and_refuses_outsiders(ready: World) -> None:
+    adverse_event_add(
+        access=access_for(ready.bob, ready.clinic), visit_id=_visit(ready).pk, **SIGNIFICANT
+    )
+    alert = SafetyAlert.objects.get()
+    url = reverse("notices:alert", args=[ready.clinic.slug, alert.pk])
+    page = client_for(ready.bob).get(url).content.decode()
+    assert alert.summary in page
+    assert "Queued" in page
+    assert client_for(ready.fran).post(url, {"note": "Seen by the desk"}).status_code == 403
+    other = reverse("notices:alert", args=[ready.other_clinic.slug, alert.pk])
+    assert client_for(ready.olga).post(other, {"note": "Not my clinic's"}).status_code == 404
+    short = client_for(ready.bob).post(url, {"note": "ok"})
+    assert short.status_code == 422
+    assert "Write what was done or decided" in short.content.decode()
+    done = client_for(ready.bob).post(url, {"note": "Patient seen at the ED, discharged"})
+    assert done.status_code == 302
+    again = client_for(ready.alice).post(url, {"note": "Owner read it too"}, follow=True)
+    text = again.content.decode()  # who was quicker, their note, and no form
+    assert f"{ready.bob.display_name} already acknowledged this alert at" in text
+    assert "Patient seen at the ED, discharged" in text
+    assert 'name="note"' not in text
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == ready.bob
+    history = client_for(ready.alice).get(reverse("notices:alerts", args=[ready.clinic.slug]))
+    assert "Patient seen at the ED, discharged" in history.content.decode()
