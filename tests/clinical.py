@@ -15,6 +15,7 @@ from filiform.consent.models import ConsentRecord, ConsentTemplate
 from filiform.consent.templates_service import consent_template_current
 from filiform.patients.models import Patient
 from filiform.practitioners.models import NeedlingAuthorization, NeedlingTraining, Registration
+from filiform.screening.answers import QUESTIONS
 from filiform.screening.models import Screening
 from filiform.screening.services import screening_record
 
@@ -81,10 +82,33 @@ def consent_given(
     )
 
 
+def all_answered(answers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A complete screening's answers: every question answered explicitly — "no" (epilepsy
+    "none", medications "no": none) unless ``answers`` says otherwise. Shorthand kept for the
+    tests: a list for a question that lists something is "yes" with that list, ``True`` is
+    "yes", ``False`` is "no", and medications as free text are "yes" with that list."""
+    full: dict[str, Any] = {name: "no" for name in QUESTIONS} | {"epilepsy": "none"}
+    for name, value in (answers or {}).items():
+        question = QUESTIONS.get(name)
+        listed = question.listed if question else None
+        shorthand = isinstance(value, list) or (
+            name == "medications" and value not in ("yes", "no", "unsure")
+        )
+        if listed and shorthand:
+            full[name], full[listed] = "yes", value
+            continue
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        full[name] = value
+    return full
+
+
 def screened(patient: Patient, by: User, answers: dict[str, Any] | None = None) -> Screening:
+    """A complete screening recorded through the service, every question answered (see
+    :func:`all_answered` for the shorthand ``answers`` may use)."""
     return screening_record(
         access=access_for(by, patient.clinic),
         patient_id=patient.pk,
-        answers=answers or {},
+        answers=all_answered(answers),
         condition="Right-sided neck pain",
     )

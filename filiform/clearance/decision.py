@@ -6,8 +6,15 @@ reason:
 
 - consent: none, declined, withdrawn or expired (consent app); a muscle over the chest needs the
   pneumothorax risk acknowledged in that consent;
-- screening: none, a full re-screen overdue, medications not re-confirmed (screening app), and
-  the clinic's screening rules (absolute → NO-GO, relative → CAUTION);
+- screening: none or only a draft, recorded before explicit answers, a question unanswered
+  ("Not answered: …"), a full re-screen overdue, medications unconfirmed or not re-confirmed
+  (screening app: each with its own code), and the clinic's screening rules (absolute → NO-GO,
+  relative → CAUTION; an "unsure" answer by the rule's own ``unsure`` effect, code ``unsure``);
+- technique: a rule aimed at techniques (an implanted electrical device → no electrical
+  stimulation) limits only those. Asked for a technique, its findings reach each muscle; asked
+  without one (the panel's general view) they are listed as information (code
+  ``technique_limited``, level OK) and in ``Clearance.technique_limits``, never blocking a
+  muscle for manual needling;
 - practitioner: registration, needling authorization and training in force, and training that
   covers the muscle's body region (practitioners app);
 - the session: both sides of the chest in one session → CAUTION.
@@ -36,7 +43,13 @@ from filiform.consent.records import consent_status
 from filiform.patients.models import Patient
 from filiform.patients.selectors import patient_of_clinic
 from filiform.practitioners.standing import practitioner_standing
-from filiform.screening.rules import Level, muscle_findings
+from filiform.screening.rules import (
+    TECHNIQUES,
+    Finding,
+    Level,
+    muscle_findings,
+    technique_findings,
+)
 from filiform.screening.selectors import ScreeningState, screening_state
 
 MIN_JUSTIFICATION = 10  # characters: a reason a colleague could read, not "ok"
@@ -93,6 +106,16 @@ class MuscleClearance:
 
 
 @dataclass(frozen=True)
+class TechniqueLimit:
+    """A technique the screening limits for this patient, whatever the muscle: NO_GO (no
+    justification unlocks it) or CAUTION (needs one)."""
+
+    technique: str
+    verdict: Verdict
+    reasons: list[Reason]
+
+
+@dataclass(frozen=True)
 class Clearance:
     patient_id: int
     practitioner: Membership
@@ -103,6 +126,8 @@ class Clearance:
     consent_record_id: int | None = None
     screening_id: int | None = None
     screening: ScreeningState | None = None  # clinicians only: the findings behind the verdicts
+    technique: str | None = None  # the technique asked about (None: the general view)
+    technique_limits: list[TechniqueLimit] = field(default_factory=list)
 
 
 def parse_targets(keys: list[str], *, clinic_id: int | None = None) -> list[Target]:
@@ -174,9 +199,11 @@ def clearance_decide(
     muscles: list[str] | None = None,
     justifications: dict[str, str] | None = None,
     at: dt.datetime | None = None,
+    technique: str | None = None,
 ) -> Clearance:
-    """The verdict for each muscle (``slug:side``) and every reason. Front desk and billing see
-    the verdicts and that a screening finding applies, not the health details behind it."""
+    """The verdict for each muscle (``slug:side``) and every reason, for a technique (a code of
+    :data:`~filiform.screening.rules.TECHNIQUES`) or, with None, in general. Front desk and
+    billing see the verdicts and that a screening finding applies, not the health details."""
     access.require(Permission.PATIENT_VIEW)
     targets = parse_targets(muscles or [], clinic_id=access.membership.clinic_id)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
@@ -188,6 +215,7 @@ def clearance_decide(
         targets=targets,
         justifications=justifications,
         at=at,
+        technique=technique,
     )
     audit_access(
         access,
@@ -198,6 +226,7 @@ def clearance_decide(
             "practitioner": practitioner.pk,
             "verdict": clearance.verdict.value,
             "muscles": {m.target.key: m.verdict.value for m in clearance.muscles},
+            "technique": technique,
         },
     )
     if not access.can(Permission.CLINICAL_RECORD):
@@ -213,10 +242,15 @@ def clearance_evaluate(
     targets: list[Target],
     justifications: dict[str, str] | None = None,
     at: dt.datetime | None = None,
+    technique: str | None = None,
 ) -> Clearance:
     """The rules themselves, with no permission check and no audit entry. Only
     :func:`clearance_decide` (which does both), the patient page's panel right after it (the
     same read, for every muscle) and the demo's synthetic history call it."""
+    if technique is not None and technique not in TECHNIQUES:
+        raise ValidationError(
+            {"technique": _("Choose a technique: %(t)s.") % {"t": ", ".join(TECHNIQUES)}}
+        )
     justifications = {k: v.replace("\x00", "").strip() for k, v in (justifications or {}).items()}
     at = at or timezone.now()
     today = at.astimezone(ZoneInfo(clinic.time_zone)).date()
@@ -225,7 +259,14 @@ def clearance_evaluate(
     consent = consent_status(patient=patient, on=today)
     general += _consent_reasons(consent.in_force, consent.reason)
     screening: ScreeningState = screening_state(patient=patient, clinic=clinic, today=today)
-    general += [Reason(Source.SCREENING, "screening", Level.BLOCK, p) for p in screening.problems]
+    general += [Reason(Source.SCREENING, i.code, Level.BLOCK, i.text) for i in screening.issues]
+    limits = _technique_limits(screening)
+    if technique is None:
+        general += [
+            Reason(Source.SCREENING, "technique_limited", Level.OK, r.text)
+            for limit in limits
+            for r in limit.reasons
+        ]
     if practitioner.role not in (Role.OWNER, Role.PHYSIOTHERAPIST) or not practitioner.is_active:
         general.append(
             Reason(
@@ -248,14 +289,11 @@ def clearance_evaluate(
     results = []
     for target in targets:
         reasons: list[Reason] = []
-        for finding in muscle_findings(screening.fired, target.muscle, target.side):
+        for finding in muscle_findings(
+            screening.fired, target.muscle, target.side, technique=technique
+        ):
             reasons.append(
-                Reason(
-                    Source.SCREENING,
-                    "contraindication" if finding.level == Level.BLOCK else "precaution",
-                    finding.level,
-                    finding.reason,
-                )
+                Reason(Source.SCREENING, _finding_code(finding), finding.level, finding.reason)
             )
         if standing_regions and target.muscle.region not in standing_regions:
             reasons.append(
@@ -328,12 +366,47 @@ def clearance_evaluate(
         consent_record_id=consent.record.pk if consent.record and consent.in_force else None,
         screening_id=screening.screening.pk if screening.screening else None,
         screening=screening,
+        technique=technique,
+        technique_limits=limits,
     )
     return clearance
 
 
+def _finding_code(finding: Finding) -> str:
+    if finding.answer == "unsure":
+        return "unsure"
+    return "contraindication" if finding.level == Level.BLOCK else "precaution"
+
+
+def _technique_limits(screening: ScreeningState) -> list[TechniqueLimit]:
+    """For each technique the screening limits: "No electrical stimulation — …" (BLOCK) or
+    "Electrical stimulation needs a clinical justification — …" (CAUTION)."""
+    limits = []
+    for found in technique_findings(screening.fired):
+        if found.level == Level.BLOCK:
+            head = _("No %(technique)s") % {"technique": found.words}
+        else:
+            head = _("%(technique)s needs a clinical justification") % {
+                "technique": found.words[:1].upper() + found.words[1:]
+            }
+        reasons = [
+            Reason(Source.SCREENING, "technique_limited", found.level, f"{head} — {text}")
+            for text in found.reasons
+        ]
+        limits.append(
+            TechniqueLimit(found.technique, _verdict([found.level], justified=False), reasons)
+        )
+    return limits
+
+
+# Why a screening clears no one (none, a draft, unanswered, …): no health detail, shown to all.
+SCREENING_STATE_CODES = frozenset(
+    {"screening", "draft", "unanswered", "screening_predates_answers", "medications_unconfirmed"}
+)
+
+
 def _hide(reason: Reason) -> Reason:
-    if reason.source != Source.SCREENING or reason.code == "screening":
+    if reason.source != Source.SCREENING or reason.code in SCREENING_STATE_CODES:
         return reason
     return replace(reason, text=_(REDACTED))
 
@@ -354,4 +427,7 @@ def _redacted(clearance: Clearance) -> Clearance:
             replace(m, reasons=_hide_all(m.reasons), justification="") for m in clearance.muscles
         ],
         screening=None,
+        technique_limits=[
+            replace(limit, reasons=_hide_all(limit.reasons)) for limit in clearance.technique_limits
+        ],
     )

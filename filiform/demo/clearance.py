@@ -1,7 +1,9 @@
 """Demo patients in every clearance state, so that a visitor sees each panel the product has.
 
 Patients are taken in id order: the first five carry the consent states (in force, expired,
-declined, withdrawn, none); the next five add screening states on top of consent in force."""
+declined, withdrawn, none); the next five add screening states on top of consent in force.
+Every screening answers each question explicitly (what the state names is "yes", everything
+else "no"), as the questionnaire requires; one patient also has a draft re-screen in progress."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from filiform.clinics.models import Clinic
 from filiform.consent.models import ConsentTemplate
 from filiform.demo.consents import demo_consent
 from filiform.patients.models import EpisodeOfCare, Patient
-from filiform.screening.answers import ScreeningAnswers
-from filiform.screening.models import Screening
+from filiform.screening.answers import QUESTIONS
+from filiform.screening.models import Screening, ScreeningStatus
+from filiform.screening.services import answers_parse
 
 # (what the demo shows, consent: (thorax acknowledged) or None to keep the consent step's,
 #  screening answers or None for no screening, days since screening)
@@ -29,21 +32,37 @@ STATES: list[tuple[str, bool | None, dict[str, Any] | None, int]] = [
     (
         "anticoagulant: psoas, QL and tibialis posterior blocked, caution elsewhere",
         True,
-        {"anticoagulants": ["apixaban"], "medications": "apixaban 5 mg twice daily"},
+        {
+            "anticoagulants": "yes",
+            "anticoagulant_drugs": ["apixaban"],
+            "medications": "yes",
+            "medication_list": "apixaban 5 mg twice daily",
+        },
         0,
     ),
     (
-        "caution: diabetes and controlled epilepsy need a justification",
+        "caution: diabetes, controlled epilepsy and unsure about vascular disease need a "
+        "justification; a pacemaker blocks electrical stimulation only",
         True,
-        {"diabetes": True, "epilepsy": "controlled", "medications": "metformin; lamotrigine"},
+        {
+            "diabetes": "yes",
+            "epilepsy": "controlled",
+            "medications": "yes",
+            "medication_list": "metformin; lamotrigine",
+            "electrical_implant": "yes",
+            "electrical_implant_kinds": ["pacemaker"],
+            "vascular_disease": "unsure",
+        },
         0,
     ),
     (
         "lymphoedema of the left arm: that arm blocked",
         True,
         {
-            "lymphoedema": [{"limb": "upper", "side": "left"}],
-            "lymph_node_removal": [{"limb": "upper", "side": "left"}],
+            "lymphoedema": "yes",
+            "lymphoedema_limbs": [{"limb": "upper", "side": "left"}],
+            "lymph_node_removal": "yes",
+            "lymph_node_removal_limbs": [{"limb": "upper", "side": "left"}],
         },
         0,
     ),
@@ -93,9 +112,30 @@ def demo_clearance_states(clinic: Clinic) -> list[str]:
                 clinic=clinic,
                 patient=patient,
                 episode=episode,
-                answers=ScreeningAnswers.model_validate(answers).model_dump(mode="json"),
+                answers=explicit(answers),
                 screened_at=when,
                 screened_by=physio,
             )
+            if days_ago:  # the lapsed screening: a re-screen was started, not finished
+                Screening.objects.create(
+                    clinic=clinic,
+                    patient=patient,
+                    episode=episode,
+                    answers=explicit(answers, draft=True),
+                    status=ScreeningStatus.DRAFT,
+                    screened_at=now - dt.timedelta(hours=1),
+                    screened_by=physio,
+                )
+                label += " (a draft re-screen is in progress)"
         lines.append(f"{patient.display_name}: {label}")
     return lines
+
+
+def explicit(answers: dict[str, Any], *, draft: bool = False) -> dict[str, Any]:
+    """Stored answers with every question answered: the given ones, "no" for the rest
+    (epilepsy: none). A draft keeps only the first half of the questions answered."""
+    full = {name: "no" for name in QUESTIONS} | {"epilepsy": "none"} | answers
+    if draft:
+        full = {k: v for k, v in full.items() if k not in list(QUESTIONS)[len(QUESTIONS) // 2 :]}
+    parsed = answers_parse(full, complete=not draft)
+    return parsed.model_dump(mode="json", exclude_defaults=True)

@@ -431,7 +431,7 @@ def demo_visits(
             Screening.objects.filter(patient=patient, status=ScreeningStatus.CURRENT)
             .values_list("answers__anticoagulants", flat=True)
             .first()
-        )
+        ) == "yes"
         sites = ANTICOAGULANT_SITES if anticoagulated else course.sites
         justification = ANTICOAGULANT_JUSTIFICATION if anticoagulated else course.justification
         first = today - dt.timedelta(days=rng.randint(120, 170))

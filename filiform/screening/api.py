@@ -1,22 +1,29 @@
-"""Screenings (clinicians only: these are health details) and the clinic's screening rules."""
+"""Screenings (clinicians only: these are health details) and the clinic's screening rules.
+
+``POST …/screenings`` records a complete screening: every question is required in the schema
+("yes", "no" or "unsure"; epilepsy "none", "controlled", "uncontrolled" or "unsure"), so a blank
+or half-filled one is a 422 naming each missing answer, and nothing is saved. ``PUT
+…/screening-draft`` saves any part of one as the patient's draft, which clears no one."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import create_model
 
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from filiform.api_types import IsoDate, Text
 from filiform.clinics.access import Access, Permission
-from filiform.screening.answers import ScreeningAnswers
+from filiform.screening.answers import QUESTIONS, Answer, Epilepsy, ScreeningAnswers
 from filiform.screening.models import Screening
 from filiform.screening.selectors import clinic_rules, screening_get, screening_history
 from filiform.screening.services import (
     rule_choice_set,
     screening_confirm_medications,
+    screening_draft_save,
     screening_mark_error,
     screening_record,
 )
@@ -28,9 +35,44 @@ def _access(request: HttpRequest) -> Access:
     return request.auth  # type: ignore[attr-defined]
 
 
+def answer_codes(question: str) -> list[str]:
+    return [e.value for e in (Epilepsy if question == "epilepsy" else Answer)]
+
+
+if TYPE_CHECKING:
+    CompleteAnswers = ScreeningAnswers
+else:
+    # The same answers with every question required (details stay optional in the schema; a
+    # "yes" without its list is a 422 from the service).
+    CompleteAnswers = create_model(
+        "CompleteScreeningAnswers",
+        __base__=ScreeningAnswers,
+        **{
+            name: (
+                Epilepsy if name == "epilepsy" else Answer,
+                Field(..., description="Required: " + ", ".join(answer_codes(name))),
+            )
+            for name in QUESTIONS
+        },
+    )
+
+
 class ScreeningIn(Schema):
-    answers: ScreeningAnswers
+    answers: CompleteAnswers
     episode_id: int | None = Field(None, ge=1, le=2**62, description="An open episode of care")
+    condition: Text = Field(
+        "", max_length=200, description="Starts a new episode of care when no episode_id is given"
+    )
+    referral_source: Text = Field("", max_length=200, description="Who referred (new episode)")
+
+
+class ScreeningDraftIn(Schema):
+    answers: ScreeningAnswers = Field(
+        default_factory=ScreeningAnswers, description="Any part of the answers"
+    )
+    episode_id: int | None = Field(
+        None, ge=1, le=2**62, description="An open episode of care (default: the draft's)"
+    )
     condition: Text = Field(
         "", max_length=200, description="Starts a new episode of care when no episode_id is given"
     )
@@ -46,11 +88,18 @@ class ScreeningOut(Schema):
     screened_at: dt.datetime
     screened_by: str
     answers: ScreeningAnswers
+    complete: bool
+    unanswered: list[str] = Field(description="Questions not answered (a draft, or an old one)")
+    unsure: list[str] = Field(description="Questions answered unsure")
+    predates_explicit_answers: bool = Field(
+        description="Recorded before explicit answers: clears no one, screen again"
+    )
     medications_confirmed_at: list[dt.datetime]
     error_reason: str
 
     @staticmethod
     def from_screening(screening: Screening) -> ScreeningOut:
+        answers = ScreeningAnswers.model_validate(screening.answers)
         return ScreeningOut(
             id=screening.pk,
             patient_id=screening.patient_id,
@@ -59,7 +108,11 @@ class ScreeningOut(Schema):
             status=screening.status,
             screened_at=screening.screened_at,
             screened_by=screening.screened_by.email,
-            answers=ScreeningAnswers.model_validate(screening.answers),
+            answers=answers,
+            complete=answers.complete and not screening.predates_explicit_answers,
+            unanswered=answers.unanswered(),
+            unsure=answers.unsure(),
+            predates_explicit_answers=screening.predates_explicit_answers,
             medications_confirmed_at=[c.confirmed_at for c in screening.checks.all()],
             error_reason=screening.error_reason,
         )
@@ -74,8 +127,10 @@ class RuleOut(Schema):
     when: list[str]
     effect: str
     default_effect: str
+    unsure: str
     applies_to: str
     regions: list[str]
+    techniques: list[str]
     kind: str
     reason: str
     source: str
@@ -96,10 +151,27 @@ def list_screenings(request: HttpRequest, patient_id: int) -> list[ScreeningOut]
     return [ScreeningOut.from_screening(s) for s in screenings.prefetch_related("checks")]
 
 
+@router.put(
+    "/patients/{patient_id}/screening-draft",
+    response={200: ScreeningOut, **WRITE_ERRORS, 404: ONE_ERRORS[404]},
+    summary="Save part of a screening as the patient's draft (it clears no one)",
+)
+def save_draft(request: HttpRequest, patient_id: int, payload: ScreeningDraftIn) -> ScreeningOut:
+    draft = screening_draft_save(
+        access=_access(request),
+        patient_id=patient_id,
+        answers=payload.answers,
+        episode_id=payload.episode_id,
+        condition=payload.condition,
+        referral_source=payload.referral_source,
+    )
+    return ScreeningOut.from_screening(draft)
+
+
 @router.post(
     "/patients/{patient_id}/screenings",
     response={201: ScreeningOut, **WRITE_ERRORS, 404: ONE_ERRORS[404]},
-    summary="Record a screening (it replaces the current one)",
+    summary="Record a complete screening (it replaces the current one and completes the draft)",
 )
 def create_screening(request: HttpRequest, patient_id: int, payload: ScreeningIn) -> Status:
     screening = screening_record(

@@ -12,14 +12,20 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ScreeningStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft (not complete: clears no one)")
     CURRENT = "current", _("Current")
     SUPERSEDED = "superseded", _("Replaced by a newer screening")
     ENTERED_IN_ERROR = "entered_in_error", _("Entered in error")
 
 
 class Screening(models.Model):
-    """One completed dry-needling screening. Never edited: a change is a new screening, which
-    supersedes this one; a mistake is marked entered-in-error with a reason."""
+    """One dry-needling screening. A complete one is never edited: a change is a new screening,
+    which supersedes it; a mistake is marked entered-in-error with a reason. A draft (at most
+    one per patient) is saved again until it is completed, and clears no one meanwhile.
+
+    ``predates_explicit_answers`` marks screenings recorded before every question had to be
+    answered yes, no or unsure: their "no" may mean "not asked", so they clear no one and the
+    patient is screened again (migration 0002)."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(
@@ -37,11 +43,19 @@ class Screening(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     error_reason = models.CharField(max_length=300, blank=True)
+    predates_explicit_answers = models.BooleanField(default=False)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-screened_at", "-id"]
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["patient", "status", "-screened_at"], name="screening_current")
+        ]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(status="draft"),
+                name="one_screening_draft_per_patient",
+            )
         ]
 
     def __str__(self) -> str:

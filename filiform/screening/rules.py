@@ -1,11 +1,20 @@
 """The screening rule engine: rules as data (``default_rules.json``, overridable per clinic)
-turning screening answers into findings per muscle and side, and per body region.
+turning screening answers into findings per muscle and side, per body region and per technique.
 
-A rule fires when any answer it names names a risk; it then applies its effect (BLOCK or
-CAUTION) to the muscles in its scope: every muscle, listed regions, muscles that cannot be
-compressed, or the sites and limbs the answer itself names. A muscle's level is the worst of
-the findings that reach it, so answering more risks never lowers a level. The engine is pure:
-no database, no clock; the clearance service feeds it.
+A rule fires when an answer it names is "yes"; it then applies its effect (BLOCK or CAUTION) to
+the muscles in its scope: every muscle, listed regions, muscles that cannot be compressed, or
+the sites and limbs the answer itself names. When none of its answers is "yes" but one is
+"unsure", it fires as an *unsure* finding: its own ``unsure`` effect (never stronger than its
+effect, so a clinic that softens or turns off a rule softens its "unsure" too), over everything
+the rule could reach (an unsure site or limb may be anywhere). An unanswered question fires no
+rule: it makes the screening incomplete, which the clearance treats as clearing no one.
+
+A rule may name ``techniques`` (codes in :data:`TECHNIQUES`): it then limits those techniques
+only — e.g. an implanted electrical device blocks electrical stimulation, not manual needling.
+
+A muscle's level is the worst of the findings that reach it, so answering "yes" or "unsure"
+where the answer was "no" never lowers a level. The engine is pure: no database, no clock; the
+clearance service feeds it.
 """
 
 from __future__ import annotations
@@ -20,14 +29,35 @@ from pathlib import Path
 from typing import Literal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field
 
 from filiform.anatomy.catalogue import Muscle, muscle_catalogue
 from filiform.anatomy.regions import Limb, Region, Side
 from filiform.dates import add_months
-from filiform.screening.answers import LimbSide, ScreeningAnswers, Site, Surgery
+from filiform.screening.answers import (
+    QUESTIONS,
+    Answer,
+    Epilepsy,
+    LimbSide,
+    ScreeningAnswers,
+    Site,
+    Surgery,
+    question_labels,
+)
 
 RULES_FILE = Path(__file__).with_name("default_rules.json")
+
+# The needling techniques a rule may target. The same codes as the needling record's
+# (filiform.charting.codes.Technique; a test keeps the two in step): clearance sits below
+# charting and does not import it.
+TECHNIQUES = {
+    "static": gettext_lazy("static needling"),
+    "pistoning": gettext_lazy("pistoning"),
+    "rotation": gettext_lazy("rotation"),
+    "fanning": gettext_lazy("fanning"),
+    "electrical": gettext_lazy("electrical stimulation"),
+}
 
 
 class Level(IntEnum):
@@ -63,13 +93,23 @@ class Rule(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     when: tuple[str, ...] = Field(min_length=1)
     effect: Effect
+    unsure: Effect  # what an "unsure" answer does (capped at ``effect``)
     applies_to: Scope
     regions: tuple[Region, ...] = ()
+    techniques: tuple[str, ...] = ()  # empty: every technique
     within_months: int | None = Field(default=None, ge=1, le=60)
     unless_clinic: Literal["needles_metal_allergy_safe"] | None = None
     kind: Literal["absolute", "relative"]
     reason: str
-    source: str = ""
+    source: str = Field(min_length=1)
+
+    @property
+    def unsure_level(self) -> Level:
+        return min(EFFECT_LEVEL[self.unsure], EFFECT_LEVEL[self.effect])
+
+
+FACTS = {**{name: name for name in QUESTIONS}, "epilepsy=controlled": "epilepsy"}
+FACTS |= {"epilepsy=uncontrolled": "epilepsy", "child": ""}
 
 
 @cache
@@ -77,12 +117,16 @@ def default_rules() -> tuple[Rule, ...]:
     rules = tuple(
         Rule.model_validate(row) for row in json.loads(RULES_FILE.read_text(encoding="utf-8"))
     )
-    facts = set(ScreeningAnswers.model_fields) | {"child", "epilepsy=controlled"}
-    facts.add("epilepsy=uncontrolled")
     for rule in rules:
-        unknown = set(rule.when) - facts
+        # "epilepsy" alone is not a fact: name the status (epilepsy=controlled, …).
+        unknown = (set(rule.when) - set(FACTS)) | (set(rule.when) & {"epilepsy"})
         if unknown:
             raise ValueError(f"rule {rule.id} names unknown answers: {sorted(unknown)}")
+        techniques = set(rule.techniques) - set(TECHNIQUES)
+        if techniques:
+            raise ValueError(f"rule {rule.id} names unknown techniques: {sorted(techniques)}")
+    if len({r.id for r in rules}) != len(rules):
+        raise ValueError("two default rules share an id")
     return rules
 
 
@@ -102,20 +146,38 @@ class Finding:
     level: Level
     reason: str
     absolute: bool
+    answer: Literal["yes", "unsure"] = "yes"
 
 
 @dataclass(frozen=True)
 class Fired:
-    """A rule that fired for this patient, with the sites or limbs it names (if any)."""
+    """A rule that fired for this patient: on a "yes" with the sites or limbs it names (if
+    any), or on an "unsure" (``questions`` names the unsure ones)."""
 
     rule: Rule
     level: Level
     sites: tuple[Site, ...] = ()
     limbs: tuple[LimbSide, ...] = ()
+    answer: Literal["yes", "unsure"] = "yes"
+    questions: tuple[str, ...] = ()
+
+    @property
+    def everywhere(self) -> bool:
+        """Reaches every muscle (for any technique it concerns)."""
+        return self.rule.applies_to == Scope.ALL or (
+            self.answer == "unsure" and self.rule.applies_to == Scope.SITES
+        )
+
+    def concerns(self, technique: str | None) -> bool:
+        """A rule without techniques concerns every technique and the general view (None); a
+        rule with techniques concerns only those."""
+        if not self.rule.techniques:
+            return True
+        return technique is not None and technique in self.rule.techniques
 
     def reaches(self, muscle: Muscle, side: Side | None) -> bool:
         scope = self.rule.applies_to
-        if scope == Scope.ALL:
+        if self.everywhere:
             return True
         if scope == Scope.REGIONS:
             return muscle.region in self.rule.regions
@@ -126,14 +188,30 @@ class Fired:
                 site.region == muscle.region and _same_side(site.side, side, muscle)
                 for site in self.sites
             )
+        if self.answer == "unsure":  # which limb is not known: any of them
+            return muscle.limb is not None
         return any(
             limb.limb == muscle.limb and _same_side(limb.side, side, muscle) for limb in self.limbs
         )
 
     def reason_for(self, muscle: Muscle | None = None) -> str:
         text = _(self.rule.reason)
+        if self.answer == "unsure":
+            return _("Unsure — %(questions)s: %(reason)s") % {
+                "questions": question_labels(list(self.questions)),
+                "reason": text,
+            }
         where = [_site_words(s) for s in self.sites] + [_limb_words(x) for x in self.limbs]
         return f"{text} ({', '.join(where)})" if where else text
+
+    def finding(self, muscle: Muscle | None = None) -> Finding:
+        return Finding(
+            self.rule.id,
+            self.level,
+            self.reason_for(muscle),
+            self.rule.kind == "absolute",
+            self.answer,
+        )
 
 
 def _same_side(rule_side: Side | None, side: Side | None, muscle: Muscle) -> bool:
@@ -150,12 +228,16 @@ def _limb_words(limb: LimbSide) -> str:
     return f"{Side(limb.side).label.lower()} {word}"
 
 
-def _facts(answers: ScreeningAnswers, *, age: int | None) -> set[str]:
-    facts = set(answers.risk_fields())
-    facts.add(f"epilepsy={answers.epilepsy.value}")
-    if age is not None and age < 18:
-        facts.add("child")
-    return facts
+def _fact(answers: ScreeningAnswers, fact: str, *, age: int | None) -> str | None:
+    """ "yes", "unsure" or None (no, or unanswered) for one fact a rule names."""
+    if fact == "child":
+        return "yes" if age is not None and age < 18 else None
+    if fact.startswith("epilepsy="):
+        if answers.epilepsy == Epilepsy.UNSURE:
+            return "unsure"
+        return "yes" if answers.epilepsy == fact.partition("=")[2] else None
+    answer = answers.answer(fact)
+    return answer if answer in (Answer.YES, Answer.UNSURE) else None
 
 
 def rules_fired(
@@ -167,19 +249,31 @@ def rules_fired(
     clinic_flags: frozenset[str] = frozenset(),
 ) -> list[Fired]:
     """Which rules this patient's answers set off, each with the sites or limbs it concerns."""
-    facts = _facts(answers, age=age)
     fired = []
     for rule in rules:
-        if rule.effect == Effect.OFF or not facts.intersection(rule.when):
+        if rule.effect == Effect.OFF:
             continue
         if rule.unless_clinic and rule.unless_clinic in clinic_flags:
             continue
+        facts = {fact: _fact(answers, fact, age=age) for fact in rule.when}
+        yes = [fact for fact, value in facts.items() if value == "yes"]
+        unsure = [FACTS[fact] for fact, value in facts.items() if value == "unsure"]
+        if not yes:
+            if unsure and rule.unsure_level > Level.OK:
+                fired.append(
+                    Fired(
+                        rule,
+                        rule.unsure_level,
+                        answer="unsure",
+                        questions=tuple(dict.fromkeys(unsure)),
+                    )
+                )
+            continue
         sites: list[Site] = []
         limbs: list[LimbSide] = []
-        for name in rule.when:
-            value = getattr(answers, name, None)
-            if not isinstance(value, list):
-                continue
+        for fact in yes:
+            listed = QUESTIONS[fact].listed if fact in QUESTIONS else None
+            value = getattr(answers, listed) if listed else []
             for item in value:
                 if isinstance(item, LimbSide):
                     limbs.append(item)
@@ -199,12 +293,13 @@ def rules_fired(
     return fired
 
 
-def muscle_findings(fired: Iterable[Fired], muscle: Muscle, side: Side | None) -> list[Finding]:
-    return [
-        Finding(f.rule.id, f.level, f.reason_for(muscle), f.rule.kind == "absolute")
-        for f in fired
-        if f.reaches(muscle, side)
-    ]
+def muscle_findings(
+    fired: Iterable[Fired], muscle: Muscle, side: Side | None, technique: str | None = None
+) -> list[Finding]:
+    """The findings that reach this muscle and side. With a technique, the rules aimed at that
+    technique count too; without one (the general view), rules aimed at techniques are left to
+    :func:`technique_findings` and never block the muscle itself."""
+    return [f.finding(muscle) for f in fired if f.concerns(technique) and f.reaches(muscle, side)]
 
 
 def worst(findings: Iterable[Finding]) -> Level:
@@ -226,10 +321,37 @@ def _sides(muscle: Muscle) -> tuple[Side | None, ...]:
 def whole_body_findings(fired: list[Fired]) -> list[Finding]:
     """Findings that reach every muscle: shown once, not in every region."""
     return [
-        Finding(f.rule.id, f.level, f.reason_for(), f.rule.kind == "absolute")
+        f.finding()
         for f in sorted(fired, key=lambda f: -f.level)
-        if f.rule.applies_to == Scope.ALL
+        if f.everywhere and f.concerns(None)
     ]
+
+
+@dataclass(frozen=True)
+class TechniqueFinding:
+    """A technique this patient's screening limits, whatever the muscle: BLOCK (no
+    justification unlocks it) or CAUTION."""
+
+    technique: str
+    level: Level
+    reasons: list[str]
+
+    @property
+    def words(self) -> str:
+        return str(TECHNIQUES[self.technique])
+
+
+def technique_findings(fired: list[Fired]) -> list[TechniqueFinding]:
+    """Each technique that a technique-aimed rule limits, in the order of :data:`TECHNIQUES`."""
+    result = []
+    for technique in TECHNIQUES:
+        aimed = [f for f in fired if f.rule.techniques and technique in f.rule.techniques]
+        if aimed:
+            aimed.sort(key=lambda f: -f.level)
+            result.append(
+                TechniqueFinding(technique, aimed[0].level, [f.reason_for() for f in aimed])
+            )
+    return result
 
 
 def region_findings(fired: list[Fired]) -> list[RegionFinding]:

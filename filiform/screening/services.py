@@ -1,5 +1,9 @@
 """Recording screenings, re-confirming medications, and the clinic's rule choices.
-Checked, validated, audited, each in one transaction."""
+Checked, validated, audited, each in one transaction.
+
+A screening is recorded complete (every question answered yes, no or unsure, each "yes" with its
+list) or saved as a draft (any part of it). A draft clears no one; completing it turns that same
+record into the patient's current screening."""
 
 from __future__ import annotations
 
@@ -14,26 +18,69 @@ from pydantic import ValidationError as PydanticError
 
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
-from filiform.patients.models import EpisodeOfCare
+from filiform.patients.models import EpisodeOfCare, Patient
 from filiform.patients.selectors import patient_of_clinic
-from filiform.screening.answers import ScreeningAnswers, screening_context_check
+from filiform.screening.answers import ScreeningAnswers, answers_problems, screening_context_check
 from filiform.screening.models import MedicationCheck, RuleChoice, Screening, ScreeningStatus
 from filiform.screening.rules import Effect, default_rules
 
 
-def answers_parse(data: Any) -> ScreeningAnswers:
-    """Typed answers, or a ValidationError naming each answer to fix."""
+def answers_parse(data: Any, *, complete: bool = True) -> ScreeningAnswers:
+    """Typed answers, or a ValidationError naming each answer to fix: a value of the wrong
+    kind, answers that contradict each other and, for a complete screening, each question not
+    answered and each "yes" without its list."""
     if isinstance(data, ScreeningAnswers):
-        return data
-    try:
-        return ScreeningAnswers.model_validate(data)
-    except PydanticError as error:
-        messages: dict[str, list[str]] = {}
-        for problem in error.errors():
-            field = ".".join(str(p) for p in problem["loc"]) or "answers"
-            text = str(problem["msg"]).removeprefix("Value error, ")
-            messages.setdefault(field, []).append(text)
-        raise ValidationError(messages) from None
+        parsed = ScreeningAnswers.model_validate(data.model_dump())
+    else:
+        try:
+            parsed = ScreeningAnswers.model_validate(data)
+        except PydanticError as error:
+            messages: dict[str, list[str]] = {}
+            for problem in error.errors():
+                field = ".".join(str(p) for p in problem["loc"]) or "answers"
+                text = str(problem["msg"]).removeprefix("Value error, ")
+                messages.setdefault(field, []).append(text)
+            raise ValidationError(messages) from None
+    problems = answers_problems(parsed, complete=complete)
+    if problems:
+        raise ValidationError(problems)
+    return parsed
+
+
+def _episode(
+    access: Access,
+    patient: Patient,
+    episode_id: int | None,
+    condition: str,
+    referral_source: str,
+) -> EpisodeOfCare:
+    """The open episode named, or a new one for the condition."""
+    if episode_id is not None:
+        episode = EpisodeOfCare.objects.filter(pk=episode_id, patient=patient).first()
+        if episode is None or not episode.is_open:
+            raise ValidationError({"episode_id": _("Choose one of the patient's open episodes.")})
+        return episode
+    condition = condition.replace("\x00", "").strip()
+    if not condition:
+        raise ValidationError(
+            {"condition": _("Name the condition being treated (the episode of care).")}
+        )
+    return EpisodeOfCare.objects.create(
+        clinic_id=access.membership.clinic_id,
+        patient=patient,
+        condition=condition[:200],
+        referral_source=referral_source.replace("\x00", "").strip()[:200],
+        started_on=timezone.localdate(),
+        created_by=access.user,
+    )
+
+
+def _draft_for_update(patient: Patient) -> Screening | None:
+    return (
+        Screening.objects.select_for_update()
+        .filter(patient=patient, status=ScreeningStatus.DRAFT)
+        .first()
+    )
 
 
 @transaction.atomic
@@ -46,52 +93,106 @@ def screening_record(
     condition: str = "",
     referral_source: str = "",
 ) -> Screening:
-    """A new screening for the patient's episode of care; it replaces the current one. Either an
-    open episode is named, or a condition starts a new episode."""
+    """A complete screening for the patient's episode of care; it replaces the current one.
+    Either an open episode is named, or a condition starts a new episode. Every question must
+    be answered; the patient's draft, if any, becomes this screening."""
     access.require(Permission.CLINICAL_RECORD)
     patient = patient_of_clinic(access=access, patient_id=patient_id, for_update=True)
-    parsed = answers_parse(answers)
+    parsed = answers_parse(answers, complete=True)
     today = timezone.localdate()
     problems = screening_context_check(parsed, birth_date=patient.birth_date, today=today)
     if problems:
         raise ValidationError({"answers": problems})
-    if episode_id is not None:
-        episode = EpisodeOfCare.objects.filter(pk=episode_id, patient=patient).first()
-        if episode is None or not episode.is_open:
-            raise ValidationError({"episode_id": _("Choose one of the patient's open episodes.")})
-    else:
-        condition = condition.replace("\x00", "").strip()
-        if not condition:
-            raise ValidationError(
-                {"condition": _("Name the condition being treated (the episode of care).")}
-            )
-        episode = EpisodeOfCare.objects.create(
-            clinic_id=access.membership.clinic_id,
-            patient=patient,
-            condition=condition[:200],
-            referral_source=referral_source.replace("\x00", "").strip()[:200],
-            started_on=today,
-            created_by=access.user,
-        )
+    screening = _draft_for_update(patient)
+    from_draft = screening is not None
+    if screening is not None and episode_id is None and not condition.strip():
+        episode_id = screening.episode_id  # completing the draft, in its episode
+    episode = _episode(access, patient, episode_id, condition, referral_source)
     Screening.objects.filter(patient=patient, status=ScreeningStatus.CURRENT).update(
         status=ScreeningStatus.SUPERSEDED
     )
-    screening = Screening.objects.create(
-        clinic_id=access.membership.clinic_id,
-        patient=patient,
-        episode=episode,
-        answers=parsed.model_dump(mode="json"),
-        screened_by=access.user,
-    )
+    fields = {
+        "episode": episode,
+        "answers": parsed.model_dump(mode="json", exclude_defaults=True),
+        "screened_by": access.user,
+        "screened_at": timezone.now(),
+        "status": ScreeningStatus.CURRENT,
+    }
+    if screening is None:
+        screening = Screening.objects.create(
+            clinic_id=access.membership.clinic_id, patient=patient, **fields
+        )
+    else:
+        for name, value in fields.items():
+            setattr(screening, name, value)
+        screening.save(update_fields=[*fields])
     audit_access(
         access,
         action=AuditAction.CREATE,
         object_type="screening",
         object_id=screening.pk,
         patient_id=patient.pk,
-        detail={"episode": episode.pk, "risks": parsed.risk_fields()},
+        detail={
+            "episode": episode.pk,
+            "risks": parsed.risk_fields(),
+            "unsure": parsed.unsure(),
+            "from_draft": from_draft,
+        },
     )
     return screening
+
+
+@transaction.atomic
+def screening_draft_save(
+    *,
+    access: Access,
+    patient_id: int,
+    answers: Any,
+    episode_id: int | None = None,
+    condition: str = "",
+    referral_source: str = "",
+) -> Screening:
+    """Save part of a screening to finish later: the patient's one draft, created or saved
+    again. Answers may be missing, never contradictory. A draft clears no one."""
+    access.require(Permission.CLINICAL_RECORD)
+    patient = patient_of_clinic(access=access, patient_id=patient_id, for_update=True)
+    parsed = answers_parse(answers, complete=False)
+    problems = screening_context_check(
+        parsed, birth_date=patient.birth_date, today=timezone.localdate()
+    )
+    if problems:
+        raise ValidationError({"answers": problems})
+    draft = _draft_for_update(patient)
+    if draft is not None and episode_id is None and not condition.strip():
+        episode_id = draft.episode_id
+    episode = _episode(access, patient, episode_id, condition, referral_source)
+    fields = {
+        "episode": episode,
+        "answers": parsed.model_dump(mode="json", exclude_defaults=True),
+        "screened_by": access.user,
+        "screened_at": timezone.now(),
+    }
+    created = draft is None
+    if draft is None:
+        draft = Screening.objects.create(
+            clinic_id=access.membership.clinic_id,
+            patient=patient,
+            status=ScreeningStatus.DRAFT,
+            **fields,
+        )
+    else:
+        for name, value in fields.items():
+            setattr(draft, name, value)
+        draft.save(update_fields=[*fields])
+    audit_access(
+        access,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        object_type="screening",
+        object_id=draft.pk,
+        patient_id=patient.pk,
+        detail={"episode": episode.pk, "draft": True, "unanswered": len(parsed.unanswered())},
+    )
+    return draft
 
 
 def _current_for_update(access: Access, patient_id: int) -> Screening:
@@ -112,6 +213,13 @@ def screening_confirm_medications(*, access: Access, patient_id: int) -> Medicat
     (If they have, record a new screening instead.)"""
     access.require(Permission.CLINICAL_RECORD)
     screening = _current_for_update(access, patient_id)
+    answers = ScreeningAnswers.model_validate(screening.answers)
+    if screening.predates_explicit_answers or not answers.medications_confirmed:
+        raise ValidationError(
+            _(
+                "The current screening does not say which medications the patient takes (or that there are none): record a new screening."
+            )
+        )
     check = MedicationCheck.objects.create(screening=screening, confirmed_by=access.user)
     audit_access(
         access,

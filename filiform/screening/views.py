@@ -1,4 +1,7 @@
-"""Screening pages: the questionnaire for a patient, and the clinic's rule choices (owners)."""
+"""Screening pages: the questionnaire for a patient, and the clinic's rule choices (owners).
+
+The questionnaire is saved complete ("Save screening": every question answered, else each
+unanswered one is marked beside it and nothing is saved) or as a draft ("Save as draft")."""
 
 from __future__ import annotations
 
@@ -13,15 +16,36 @@ from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
 from filiform.patients.models import EpisodeOfCare
 from filiform.patients.selectors import patient_get
-from filiform.screening.forms import ABSOLUTE, QUESTIONS, ScreeningForm, initial_from
-from filiform.screening.models import RuleChoice
-from filiform.screening.rules import Effect, default_rules
+from filiform.screening.answers import DETAIL_QUESTION, QUESTIONS, ScreeningAnswers
+from filiform.screening.forms import ScreeningForm, initial_from
+from filiform.screening.models import RuleChoice, ScreeningStatus
+from filiform.screening.rules import TECHNIQUES, Effect, default_rules
 from filiform.screening.selectors import screening_history
 from filiform.screening.services import (
     rule_choice_set,
     screening_confirm_medications,
+    screening_draft_save,
     screening_record,
 )
+
+
+def _show_errors(form: ScreeningForm, error: ValidationError) -> None:
+    """Each problem beside its question (details beside their question when the form has no
+    field of that name), and the unanswered questions named once at the top."""
+    unanswered = []
+    for key, problems in error.message_dict.items():
+        name = key.split(".")[0]
+        if name in QUESTIONS:
+            unanswered.append(str(QUESTIONS[name].label))
+        if name not in form.fields:
+            name = DETAIL_QUESTION.get(name, "")
+        form.add_error(name if name in form.fields else None, problems)
+    if unanswered:
+        form.add_error(
+            None,
+            _("Nothing was saved. Not answered: %(q)s. Answer each question, or save a draft.")
+            % {"q": ", ".join(unanswered)},
+        )
 
 
 @clinic_page(Permission.PATIENT_VIEW)  # screening_history refuses others, naming the patient
@@ -29,16 +53,19 @@ from filiform.screening.services import (
 def screening_page(request: HttpRequest, access: Access, patient_id: int) -> HttpResponse:
     patient = patient_get(access=access, patient_id=patient_id)
     history = list(screening_history(access=access, patient_id=patient.pk))
-    current = next((s for s in history if s.status == "current"), None)
+    current = next((s for s in history if s.status == ScreeningStatus.CURRENT), None)
+    draft = next((s for s in history if s.status == ScreeningStatus.DRAFT), None)
     episodes = list(EpisodeOfCare.objects.filter(patient=patient, ended_on__isnull=True))
-    initial = initial_from(current.answers) if current else {}
-    if current:
-        initial["episode"] = str(current.episode_id)
+    initial = initial_from(draft.answers) if draft else {}
+    if draft or current:
+        initial["episode"] = str((draft or current).episode_id)  # type: ignore[union-attr]
     form = ScreeningForm(request.POST or None, initial=initial, episodes=episodes)
+    as_draft = request.POST.get("save") == "draft"
     if request.method == "POST" and form.is_valid():
         episode = form.cleaned_data["episode"]
+        save = screening_draft_save if as_draft else screening_record
         try:
-            screening_record(
+            save(
                 access=access,
                 patient_id=patient.pk,
                 answers=form.answers(),
@@ -47,26 +74,31 @@ def screening_page(request: HttpRequest, access: Access, patient_id: int) -> Htt
                 referral_source=form.cleaned_data["referral_source"],
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                name = field.split(".")[0]
-                form.add_error(name if name in form.fields else None, problems)
+            _show_errors(form, error)
         else:
+            if as_draft:
+                messages.success(
+                    request, _("Draft saved. It clears no one until the screening is completed.")
+                )
+                return redirect(
+                    "screening:patient", clinic_slug=access.clinic.slug, patient_id=patient.pk
+                )
             messages.success(request, _("Screening saved."))
             return redirect(
                 "patients:detail", clinic_slug=access.clinic.slug, patient_id=patient.pk
             )
+    previous = ScreeningAnswers.model_validate(current.answers) if current else None
     return render(
         request,
         "screening/screening.html",
         {
             "patient": patient,
             "form": form,
-            "absolute": [form[name] for name in ABSOLUTE],
-            "relative": [form[name] for name in QUESTIONS if name not in ABSOLUTE],
+            "sections": form.sections(previous),
+            "current": current,
+            "draft": draft,
             "history": history,
             "episodes": EpisodeOfCare.objects.filter(patient=patient).order_by("-started_on"),
-            "surgery_rows": form.rows("surgery"),
-            "implant_rows": form.rows("implant"),
         },
     )
 
@@ -107,13 +139,18 @@ def rules_page(request: HttpRequest, access: Access) -> HttpResponse:
             "rule": rule,
             "effect": choices[rule.id].effect if rule.id in choices else rule.effect.value,
             "choice": choices.get(rule.id),
+            "techniques": [str(TECHNIQUES[t]) for t in rule.techniques],
         }
         for rule in default_rules()
     ]
     return render(
         request,
         "screening/rules.html",
-        {"rules": rules, "effects": [e.value for e in Effect], "clinic": access.clinic},
+        {
+            "rules": rules,
+            "effects": [e.value for e in Effect],
+            "clinic": access.clinic,
+        },
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.test import Client
 
 from filiform.screening.models import RuleChoice, Screening
-from tests.clinical import consent_given, credential, membership, screened
+from tests.clinical import all_answered, consent_given, credential, membership, screened
 from tests.conftest import World, bearer
 
 
@@ -68,25 +68,27 @@ def test_screening_is_recorded_through_the_api_and_listed(world: World) -> None:
     response = client.post(
         url,
         {
-            "answers": {
-                "diabetes": True,
-                "lymphoedema": [{"limb": "upper", "side": "left"}],
-                "anticoagulants": ["apixaban"],
-                "medications": "apixaban 5 mg twice daily",
-            },
+            "answers": all_answered(
+                {
+                    "diabetes": True,
+                    "lymphoedema": [{"limb": "upper", "side": "left"}],
+                    "anticoagulants": ["apixaban"],
+                    "medications": "apixaban 5 mg twice daily",
+                }
+            ),
             "condition": "Left shoulder pain",
         },
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
     created = response.json()
-    assert created["answers"]["lymphoedema"] == [{"limb": "upper", "side": "left"}]
+    assert created["answers"]["lymphoedema_limbs"] == [{"limb": "upper", "side": "left"}]
     assert created["episode_condition"] == "Left shoulder pain"
     listed = client.get(url).json()
     assert [s["id"] for s in listed] == [created["id"]]
     again = client.post(
         url,
-        {"answers": {}, "episode_id": created["episode_id"]},
+        {"answers": all_answered(), "episode_id": created["episode_id"]},
         content_type="application/json",
     )
     assert again.status_code == 201
@@ -107,12 +109,14 @@ def test_contradictory_answers_are_refused_and_nothing_is_saved(world: World) ->
         {"epilepsy": "mostly"},
     ):
         response = client.post(
-            url, {"answers": answers, "condition": "Neck pain"}, content_type="application/json"
+            url,
+            {"answers": all_answered(answers), "condition": "Neck pain"},
+            content_type="application/json",
         )
         assert response.status_code == 422, (answers, response.content)
         assert response.json()["detail"]
     assert not Screening.objects.exists()
-    no_episode = client.post(url, {"answers": {}}, content_type="application/json")
+    no_episode = client.post(url, {"answers": all_answered()}, content_type="application/json")
     assert no_episode.status_code == 422
     assert "episode" in str(no_episode.json()["detail"])
 
@@ -122,7 +126,7 @@ def test_pregnancy_for_a_child_contradicts_the_date_of_birth(world: World) -> No
     world.patient.save()
     response = api(world, world.bob).post(
         f"/api/v1/patients/{world.patient.pk}/screenings",
-        {"answers": {"pregnant": True}, "condition": "Back pain"},
+        {"answers": all_answered({"pregnant": True}), "condition": "Back pain"},
         content_type="application/json",
     )
     assert response.status_code == 422

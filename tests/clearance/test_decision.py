@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from filiform.audit.models import AuditEntry
 from filiform.clearance.decision import REDACTED, Verdict, clearance_decide
+from filiform.screening.rules import Level
 from filiform.screening.services import screening_confirm_medications
 from tests.clinical import access_for, consent_given, credential, membership, screened
 from tests.conftest import World
@@ -233,3 +234,229 @@ def test_query_count_does_not_grow_with_muscles_or_history(cleared: World) -> No
         )
     assert len(many) == len(few)
     assert len(few) <= 20
+
+
+# --- explicit answers: unanswered, unsure, drafts, old screenings ---------------------------
+
+
+def _reason(result, code: str):
+    found = [r for r in result.reasons if r.code == code]
+    found += [r for m in result.muscles for r in m.reasons if r.code == code]
+    assert found, (code, codes(result))
+    return found[0]
+
+
+def test_a_blank_screening_cannot_be_recorded_as_complete(world: World) -> None:
+    from filiform.screening.models import Screening
+    from filiform.screening.services import screening_record
+
+    with pytest.raises(ValidationError) as error:
+        screening_record(
+            access=access_for(world.bob, world.clinic),
+            patient_id=world.patient.pk,
+            answers={},
+            condition="Neck pain",
+        )
+    assert "needle_phobia" in error.value.message_dict
+    assert "epilepsy" in error.value.message_dict
+    assert not Screening.objects.exists()
+    assert not world.patient.episodes.exists()
+
+
+def test_a_draft_clears_no_one_and_says_what_is_not_answered(world: World) -> None:
+    from filiform.screening.services import screening_draft_save
+
+    credential(membership(world.bob, world.clinic))
+    consent_given(world.patient, world.bob)
+    screening_draft_save(
+        access=access_for(world.bob, world.clinic),
+        patient_id=world.patient.pk,
+        answers={"needle_phobia": "no", "diabetes": "yes"},
+        condition="Neck pain",
+    )
+    result = decide(world, ["deltoid:left"])
+    assert result.verdict == Verdict.NO_GO
+    assert result.muscles[0].verdict == Verdict.NO_GO
+    draft = _reason(result, "draft")
+    assert draft.level == Level.BLOCK
+    assert "Not answered: Patient unwilling to be needled" in draft.text
+    assert "Epilepsy" in draft.text
+    assert "Needle phobia" not in draft.text
+    assert result.screening_id is None
+
+
+def test_completing_the_draft_records_the_screening(world: World) -> None:
+    from filiform.screening.models import Screening, ScreeningStatus
+    from filiform.screening.services import screening_draft_save, screening_record
+    from tests.clinical import all_answered
+
+    credential(membership(world.bob, world.clinic))
+    consent_given(world.patient, world.bob)
+    access = access_for(world.bob, world.clinic)
+    draft = screening_draft_save(
+        access=access, patient_id=world.patient.pk, answers={}, condition="Neck pain"
+    )
+    done = screening_record(access=access, patient_id=world.patient.pk, answers=all_answered())
+    assert done.pk == draft.pk
+    assert done.episode_id == draft.episode_id
+    assert Screening.objects.get().status == ScreeningStatus.CURRENT
+    assert decide(world, ["deltoid:left"]).verdict == Verdict.GO
+
+
+def test_a_re_screen_in_draft_leaves_the_current_screening_in_force(cleared: World) -> None:
+    from filiform.screening.services import screening_draft_save
+
+    screening_draft_save(
+        access=access_for(cleared.bob, cleared.clinic),
+        patient_id=cleared.patient.pk,
+        answers={"diabetes": "unsure"},
+        episode_id=cleared.patient.episodes.get().pk,
+    )
+    assert decide(cleared, ["deltoid:left"]).verdict == Verdict.GO
+
+
+@pytest.mark.parametrize(
+    ("answers", "muscle", "verdict"),
+    [
+        ({"needle_phobia": "unsure"}, "deltoid:left", Verdict.NO_GO),
+        ({"anticoagulants": "unsure"}, "iliopsoas:left", Verdict.NO_GO),
+        ({"anticoagulants": "unsure"}, "deltoid:left", Verdict.CAUTION),
+        ({"diabetes": "unsure"}, "deltoid:left", Verdict.CAUTION),
+        ({"lymphoedema": "unsure"}, "deltoid:left", Verdict.NO_GO),
+        ({"lymphoedema": "unsure"}, "upper_trapezius:left", Verdict.GO),
+    ],
+)
+def test_unsure_is_a_finding_of_its_own(world: World, answers, muscle, verdict) -> None:
+    credential(membership(world.bob, world.clinic))
+    consent_given(world.patient, world.bob)
+    screened(world.patient, world.bob, answers)
+    result = decide(world, [muscle])
+    assert result.muscles[0].verdict == verdict
+    if verdict != Verdict.GO:
+        unsure = _reason(result, "unsure")
+        assert unsure.text.startswith("Unsure — ")
+    justified = decide(
+        world, [muscle], justifications={muscle: "Asked the GP's office; compression planned."}
+    )
+    expected = Verdict.NO_GO if verdict == Verdict.NO_GO else Verdict.GO
+    assert justified.muscles[0].verdict == expected
+
+
+def test_unsure_about_medications_means_they_are_not_confirmed(world: World) -> None:
+    from filiform.screening.services import screening_confirm_medications
+
+    credential(membership(world.bob, world.clinic))
+    consent_given(world.patient, world.bob)
+    screened(world.patient, world.bob, {"medications": "unsure"})
+    result = decide(world, ["deltoid:left"])
+    assert result.verdict == Verdict.NO_GO
+    assert _reason(result, "medications_unconfirmed").level == Level.BLOCK
+    with pytest.raises(ValidationError, match="medications"):
+        screening_confirm_medications(
+            access=access_for(world.bob, world.clinic), patient_id=world.patient.pk
+        )
+    # "None" is an answer: confirmed.
+    screened(world.patient, world.bob, {"medications": "no"})
+    assert decide(world, ["deltoid:left"]).verdict == Verdict.GO
+
+
+def test_a_screening_from_before_explicit_answers_asks_for_a_re_screen(world: World) -> None:
+    import importlib
+
+    from filiform.screening.models import Screening
+
+    legacy = importlib.import_module("filiform.screening.migrations.0003_explicit_answers_data")
+    credential(membership(world.bob, world.clinic))
+    consent_given(world.patient, world.bob)
+    screening = screened(world.patient, world.bob)
+    old_clean = {"needle_phobia": False, "epilepsy": "none", "medications": "none taken"}
+    Screening.objects.filter(pk=screening.pk).update(
+        answers=legacy.explicit_from_legacy(old_clean), predates_explicit_answers=True
+    )
+    result = decide(world, ["deltoid:left"])
+    assert result.verdict == Verdict.NO_GO
+    reason = _reason(result, "screening_predates_answers")
+    assert "predates explicit" in reason.text
+    assert "screen the patient again" in reason.text
+
+
+def test_a_current_screening_with_a_question_unanswered_clears_no_one(cleared: World) -> None:
+    """Stored some other way than the service (an import, the admin): still not clean."""
+    from filiform.screening.models import Screening
+
+    screening = Screening.objects.get()
+    answers = {k: v for k, v in screening.answers.items() if k != "unwilling"}
+    Screening.objects.filter(pk=screening.pk).update(answers=answers)
+    result = decide(cleared, ["deltoid:left"])
+    assert result.verdict == Verdict.NO_GO
+    assert "Not answered: Patient unwilling to be needled." in _reason(result, "unanswered").text
+
+
+# --- techniques -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pacemaker(world: World) -> World:
+    credential(membership(world.bob, world.clinic))
+    consent_given(world.patient, world.bob)
+    screened(world.patient, world.bob, {"electrical_implant": ["pacemaker"]})
+    return world
+
+
+def test_a_pacemaker_blocks_electrical_stimulation_and_no_justification_unlocks_it(
+    pacemaker: World,
+) -> None:
+    justification = {"deltoid:left": "Cardiologist agreed; low intensity, far from the device."}
+    result = decide(pacemaker, ["deltoid:left"], technique="electrical")
+    assert result.muscles[0].verdict == Verdict.NO_GO
+    reason = _reason(result, "contraindication")
+    assert "no electrical stimulation" in reason.text
+    justified = decide(
+        pacemaker, ["deltoid:left"], technique="electrical", justifications=justification
+    )
+    assert justified.muscles[0].verdict == Verdict.NO_GO
+
+
+@pytest.mark.parametrize("technique", ["static", "pistoning", "rotation", "fanning"])
+def test_a_pacemaker_does_not_limit_manual_needling(pacemaker: World, technique: str) -> None:
+    result = decide(pacemaker, ["deltoid:left", "upper_trapezius:right"], technique=technique)
+    assert result.verdict == Verdict.GO
+    assert [m.verdict for m in result.muscles] == [Verdict.GO, Verdict.GO]
+    assert all(not m.reasons for m in result.muscles)
+
+
+def test_the_general_view_lists_the_blocked_technique_without_blocking_muscles(
+    pacemaker: World,
+) -> None:
+    result = decide(pacemaker, ["deltoid:left"])
+    assert result.verdict == Verdict.GO
+    assert result.muscles[0].verdict == Verdict.GO
+    info = _reason(result, "technique_limited")
+    assert info.level == Level.OK
+    assert info.text.startswith("No electrical stimulation — ")
+    (limit,) = result.technique_limits
+    assert (limit.technique, limit.verdict) == ("electrical", Verdict.NO_GO)
+    # A technique asked for: its findings reach the muscles, and no info line is needed.
+    static = decide(pacemaker, ["deltoid:left"], technique="static")
+    assert "technique_limited" not in codes(static)
+    assert static.technique_limits == result.technique_limits
+
+
+def test_front_desk_sees_the_limited_technique_without_the_device(pacemaker: World) -> None:
+    result = decide(pacemaker, [], user=pacemaker.fran)
+    assert result.technique_limits[0].verdict == Verdict.NO_GO
+    texts = [r.text for r in result.reasons] + [
+        r.text for limit in result.technique_limits for r in limit.reasons
+    ]
+    assert "acemaker" not in " ".join(texts)
+
+
+def test_without_a_device_electrical_stimulation_is_go(cleared: World) -> None:
+    result = decide(cleared, ["deltoid:left"], technique="electrical")
+    assert result.muscles[0].verdict == Verdict.GO
+    assert not result.technique_limits
+
+
+def test_an_unknown_technique_is_refused(cleared: World) -> None:
+    with pytest.raises(ValidationError, match="technique"):
+        decide(cleared, ["deltoid:left"], technique="laser")

@@ -11,6 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from filiform.api import api
+from tests.clinical import all_answered
 from tests.conftest import World, bearer, client_for
 
 # Strings that only this clinic's data contains.
@@ -97,7 +98,7 @@ def test_every_api_operation_refuses_another_clinics_token(world: World) -> None
                 "given_names": "y",
                 "birth_date": "1990-01-01",
                 "gender": "male",
-                "answers": {},
+                "answers": all_answered(),  # a complete screening: every answer is required
                 "condition": "Isolation check",
                 "reason": "Isolation check",
                 "effect": "off",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from filiform.screening.models import RuleChoice, Screening
+from filiform.screening.answers import QUESTIONS
+from filiform.screening.models import RuleChoice, Screening, ScreeningStatus
 from tests.clinical import consent_given, credential, membership, screened
 from tests.conftest import World, client_for
 
@@ -13,16 +14,23 @@ def _url(world: World, tail: str = "") -> str:
     return f"/c/{world.clinic.slug}/patients/{world.patient.pk}/{tail}"
 
 
+# Every question answered: "no" unless named below.
 FORM = {
+    **{name: "no" for name in QUESTIONS},
     "episode": "",
     "condition": "Chronic low back pain",
     "epilepsy": "none",
-    "anticoagulants": ["rivaroxaban"],
-    "lymphoedema": ["upper:left"],
-    "medications": "rivaroxaban 20 mg",
+    "anticoagulants": "yes",
+    "anticoagulant_drugs": ["rivaroxaban"],
+    "lymphoedema": "yes",
+    "lymphoedema_limbs": ["upper:left"],
+    "medications": "yes",
+    "medication_list": "rivaroxaban 20 mg",
+    "recent_surgery": "yes",
     "surgery_0_region": "thigh_knee",
     "surgery_0_side": "right",
     "surgery_0_on": "2026-10-01",
+    "save": "complete",
 }
 
 
@@ -34,27 +42,33 @@ def test_physiotherapist_screens_and_sees_findings_by_region(world: World) -> No
     response = client.post(_url(world, "screening/"), FORM)
     assert response.status_code == 302, response.content.decode()[:2000]
     screening = Screening.objects.get()
-    assert screening.answers["lymphoedema"] == [{"limb": "upper", "side": "left"}]
-    assert screening.answers["recent_surgery"][0]["side"] == "right"
+    assert screening.answers["lymphoedema"] == "yes"
+    assert screening.answers["lymphoedema_limbs"] == [{"limb": "upper", "side": "left"}]
+    assert screening.answers["surgeries"][0]["side"] == "right"
+    assert screening.answers["needle_phobia"] == "no"
     page = client.get(_url(world)).content.decode()
     assert 'data-testid="screening-regions"' in page
     assert "Iliopsoas" in page
     assert "Lymphoedema" in page
     assert "left arm" in page
-    # The re-screen form starts from the current answers.
+    # A re-screen starts blank (answers are asked again, never carried over as "no"), and
+    # shows each question's last answer beside it.
     again = client.get(_url(world, "screening/")).content.decode()
+    assert not re.search(r'<input[^>]*type="radio"[^>]*checked', again)
     box = re.search(r'<input[^>]*value="rivaroxaban"[^>]*>', again)
     assert box
-    assert "checked" in box.group(0)
+    assert "checked" not in box.group(0)
+    assert "Last screening: Yes" in again
 
 
 def test_a_contradiction_is_shown_on_the_form_and_nothing_is_saved(world: World) -> None:
     client = client_for(world.bob)
     response = client.post(
-        _url(world, "screening/"), {**FORM, "anticoagulants": ["other"], "anticoagulant_other": ""}
+        _url(world, "screening/"),
+        {**FORM, "anticoagulant_drugs": ["other"], "anticoagulant_other": ""},
     )
     assert response.status_code == 200
-    assert "name the &#x27;other&#x27; anticoagulant" in response.content.decode()
+    assert "Name the “other” anticoagulant." in response.content.decode()
     assert not Screening.objects.exists()
     surgery = client.post(_url(world, "screening/"), {**FORM, "surgery_0_on": "2099-01-01"})
     assert "in the future" in surgery.content.decode()
@@ -140,3 +154,88 @@ def test_an_episode_records_its_referral_and_can_end(world: World) -> None:
     assert episode.ended_on is not None
     again = client.post(end, follow=True).content.decode()
     assert "already ended" in again
+
+
+def _field_error(page: str, name: str) -> str:
+    """The errors shown inside a question's block on the page (its details included)."""
+    block = re.search(rf'data-question="{name}".*?(?=data-question=|</section>)', page, re.S)
+    assert block, name
+    errors = re.findall(r'<p class="field-error"[^>]*>(.*?)</p>', block.group(0))
+    return " ".join(errors)
+
+
+def test_no_answer_is_preselected_on_a_new_screening(world: World) -> None:
+    page = client_for(world.bob).get(_url(world, "screening/")).content.decode()
+    radios = re.findall(r'<input[^>]*type="radio"[^>]*>', page)
+    names = {re.search(r'name="([^"]+)"', r).group(1) for r in radios}  # type: ignore[union-attr]
+    assert names == set(QUESTIONS)
+    assert not [r for r in radios if "checked" in r]
+    assert 'value="unsure"' in page
+
+
+def test_a_blank_screening_shows_each_unanswered_question_and_saves_nothing(
+    world: World,
+) -> None:
+    client = client_for(world.bob)
+    response = client.post(
+        _url(world, "screening/"), {"episode": "", "condition": "Neck pain", "save": "complete"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    for name in QUESTIONS:
+        assert "Not answered" in _field_error(page, name), name
+    assert "Nothing was saved. Not answered: Needle phobia" in page
+    assert not Screening.objects.exists()
+    assert not world.patient.episodes.exists()
+
+
+def test_a_half_filled_screening_names_the_questions_left(world: World) -> None:
+    half = {k: v for k, v in FORM.items() if k not in ("diabetes", "epilepsy", "pregnant")}
+    page = client_for(world.bob).post(_url(world, "screening/"), half).content.decode()
+    assert "Not answered: Epilepsy, Diabetes, Pregnant." in page
+    assert "Not answered" in _field_error(page, "pregnant")
+    assert not _field_error(page, "needle_phobia")
+    # What was answered stays on the page.
+    assert re.search(r'<input[^>]*name="needle_phobia"[^>]*value="no"[^>]*checked', page)
+    assert not Screening.objects.exists()
+
+
+def test_a_yes_without_its_list_is_shown_beside_the_question(world: World) -> None:
+    page = (
+        client_for(world.bob)
+        .post(_url(world, "screening/"), {**FORM, "lymphoedema_limbs": []})
+        .content.decode()
+    )
+    assert "answered yes: tick the arm or leg" in _field_error(page, "lymphoedema")
+    assert not Screening.objects.exists()
+
+
+def test_a_draft_is_saved_continued_and_completed(world: World) -> None:
+    credential(membership(world.bob, world.clinic))
+    consent_given(world.patient, world.bob)
+    client = client_for(world.bob)
+    partial = {
+        "episode": "",
+        "condition": "Neck pain",
+        "needle_phobia": "no",
+        "diabetes": "unsure",
+        "save": "draft",
+    }
+    response = client.post(_url(world, "screening/"), partial, follow=True)
+    assert "Draft saved" in response.content.decode()
+    draft = Screening.objects.get()
+    assert draft.status == ScreeningStatus.DRAFT
+    # The patient page says the draft clears no one.
+    panel = client.get(_url(world)).content.decode()
+    assert "Only a draft screening is on file" in panel
+    assert "No-go" in panel
+    # The draft is continued from its own answers…
+    again = client.get(_url(world, "screening/")).content.decode()
+    assert 'data-testid="screening-draft"' in again
+    assert re.search(r'<input[^>]*name="diabetes"[^>]*value="unsure"[^>]*checked', again)
+    # …and completed: the same record becomes the current screening.
+    done = client.post(_url(world, "screening/"), {**FORM, "episode": str(draft.episode_id)})
+    assert done.status_code == 302
+    screening = Screening.objects.get()
+    assert screening.pk == draft.pk
+    assert screening.status == ScreeningStatus.CURRENT
