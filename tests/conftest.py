@@ -2,21 +2,34 @@
 
 alice: clinic owner · bob: needling-certified physiotherapist · uma: physiotherapist without
 needling credentials · fran: front desk · bill: billing · olga: physiotherapist at another clinic.
+
+Randomised tests are deterministic in the test gate: with FILIFORM_HYPOTHESIS_PROFILE=gate
+(scripts/test.sh sets it) or ``CI`` set, the Hypothesis profile "gate" is loaded: every property
+test is derandomized (its examples depend only on its code), nothing is replayed from an example
+database, timing never fails a test, and a failure prints a blob that reproduces it
+(docs/testing.md). Otherwise the profile "dev" explores new random examples on every run. Every
+test also starts with ``random`` and factory_boy's random seeded from its own id, so data never
+depends on the order tests run in.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import socket
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import factory.random
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from filiform.accounts.models import ApiToken, User
 from filiform.accounts.services import api_token_create
@@ -26,6 +39,39 @@ from tests.factories import ClinicFactory, MembershipFactory, PatientFactory, Us
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM inside live_server tests
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+# Hypothesis profiles. A test's own @settings override only the fields it names (max_examples,
+# mostly), and take the others from the profile loaded when the test module is imported: so the
+# profile is loaded here, and tests leave deadline and health checks to it (tests/test_gate.py
+# checks). Timing is left out of both profiles: on a shared two-core machine a deadline or the
+# too_slow health check fails a test because of the load, not the code.
+hypothesis_settings.register_profile(
+    "dev", deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
+)
+# The test gate: the same examples on every run and machine, nothing replayed from earlier runs.
+hypothesis_settings.register_profile(
+    "gate", hypothesis_settings.get_profile("dev"), derandomize=True, database=None
+)
+
+
+def hypothesis_profile(environ: Mapping[str, str]) -> str:
+    """The profile to load: FILIFORM_HYPOTHESIS_PROFILE if set (scripts/test.sh sets "gate"),
+    else "gate" when ``CI`` is set and "dev" otherwise."""
+    if environ.get("FILIFORM_HYPOTHESIS_PROFILE"):
+        return environ["FILIFORM_HYPOTHESIS_PROFILE"]
+    return "gate" if environ.get("CI", "").lower() not in ("", "0", "false", "no") else "dev"
+
+
+hypothesis_settings.load_profile(hypothesis_profile(os.environ))
+GATE = hypothesis_profile(os.environ) == "gate"  # the API fuzz also takes a fixed seed
+
+
+@pytest.fixture(autouse=True)
+def _seeded_randomness(request: pytest.FixtureRequest) -> None:
+    """``random``, factory_boy and Faker start from the same seed in a test wherever it runs."""
+    seed = zlib.crc32(request.node.nodeid.encode())
+    random.seed(seed)
+    factory.random.reseed_random(seed)
 
 
 @pytest.fixture(autouse=True)

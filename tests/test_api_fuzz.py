@@ -17,9 +17,11 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import World, bearer
+from tests.conftest import GATE, World, bearer
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+if GATE:  # the same requests on every run of the gate (docs/testing.md)
+    schema.config.seed = int(os.environ.get("FILIFORM_FUZZ_SEED", "16"))
 
 
 @pytest.fixture

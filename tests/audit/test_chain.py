@@ -145,7 +145,9 @@ def test_verify_command_reports_ok_and_broken(capsys) -> None:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
     length=st.integers(min_value=2, max_value=8),
