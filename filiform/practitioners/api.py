@@ -52,7 +52,7 @@ def _member_first(request: HttpRequest, access: Access | None, *, change: bool) 
     credentials gets that answer, not a list of what is wrong with the data they sent."""
     match = request.resolver_match
     membership_id = str(match.kwargs.get("membership_id", "")) if match else ""
-    if access is not None and membership_id.isdigit():
+    if access is not None and membership_id.isascii() and membership_id.isdigit():  # not "³"
         credentials_member(access=access, membership_id=int(membership_id), change=change)
     return access
 
