@@ -3,11 +3,16 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from filiform.screening.answers import QUESTIONS
 from tests.browser.test_staff_flows import sign_in
 from tests.clinical import consent_given, credential, membership, screened
 from tests.conftest import World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _answer(page: Page, question: str, choice: str) -> None:
+    page.get_by_role("group", name=question, exact=True).get_by_label(choice, exact=True).check()
 
 
 def test_physiotherapist_screens_a_patient_and_sees_the_blocked_muscle(
@@ -22,9 +27,34 @@ def test_physiotherapist_screens_a_patient_and_sees_the_blocked_muscle(
     expect(panel).to_contain_text("No screening on file")
     panel.get_by_role("link", name="Screening").click()
     page.get_by_label("New episode: condition being treated").fill("Left-sided low back pain")
+    # Nothing is ticked for the clinician: sent blank, each question says it is not answered.
+    expect(page.locator('input[type="radio"]:checked')).to_have_count(0)
+    page.get_by_role("button", name="Save screening").click()
+    errors = page.get_by_test_id("screening-errors")
+    expect(errors).to_contain_text("Nothing was saved. Not answered: Needle phobia")
+    phobia = page.get_by_role("group", name="Needle phobia", exact=True)
+    expect(phobia).to_contain_text("Not answered: choose yes, no or unsure.")
+    expect(page.get_by_role("group", name="Epilepsy", exact=True)).to_contain_text("Not answered")
+    shot("screening-blank-errors")
+    # The first answer by keyboard: focus the group's first choice, arrow to "No".
+    phobia.get_by_label("Yes", exact=True).focus()
+    page.keyboard.press("ArrowRight")
+    expect(phobia.get_by_label("No", exact=True)).to_be_checked()
+    expect(phobia.get_by_label("Yes", exact=True)).not_to_be_checked()
+    # The rest by click: "no" unless the patient said otherwise.
+    special = {"Anticoagulants", "Diabetes", "Epilepsy", "Current medications (any)"}
+    for question in QUESTIONS.values():
+        label = str(question.label)
+        if label != "Needle phobia" and label not in special:
+            _answer(page, label, "No")
+    _answer(page, "Epilepsy", "No epilepsy")
+    _answer(page, "Diabetes", "Yes")
+    _answer(page, "Anticoagulants", "Yes")
     page.get_by_label("Apixaban").check()
-    page.get_by_label("Diabetes").check()
-    page.get_by_label("Current medications").fill("apixaban 5 mg twice daily; metformin")
+    _answer(page, "Current medications (any)", "Yes (list them)")
+    page.get_by_label("Current medications", exact=True).fill(
+        "apixaban 5 mg twice daily; metformin"
+    )
     shot("screening-form")
     page.get_by_role("button", name="Save screening").click()
     expect(page.get_by_text("Screening saved.")).to_be_visible()
