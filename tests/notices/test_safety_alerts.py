@@ -44,7 +44,10 @@ SIGNIFICANT: dict[str, Any] = {
 
 
 def work() -> None:
-    call_command("worker", "--batch", "--verbosity", "0")
+    """Run the queued tasks that are due, as ``filiform worker`` does, without its heartbeat
+    thread: that thread writes from a second connection, which the in-memory SQLite test
+    database refuses at random ("database table is locked")."""
+    call_command("db_worker", "--batch", "--verbosity", "0")
 
 
 @pytest.fixture
