@@ -36,7 +36,7 @@ def _m(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-class BucketOut(Schema):
+class ReceivablesBucketOut(Schema):
     bucket: str  # 0-30, 31-60, 61-90, over-90
     label: str
     patient: str
@@ -54,7 +54,7 @@ class DebtorOut(Schema):
 
 class ReceivablesOut(Schema):
     as_of: dt.date
-    buckets: list[BucketOut]
+    buckets: list[ReceivablesBucketOut]
     patient_total: str
     insurer_total: str
     total: str
@@ -73,7 +73,7 @@ def _debtor(d: reports.Debtor) -> DebtorOut:
     )
 
 
-class ClaimOut(Schema):
+class OutstandingClaimOut(Schema):
     claim_id: int
     invoice_id: int
     invoice_number: str
@@ -107,10 +107,10 @@ class ClaimsOutstandingOut(Schema):
     submitted_amount: str
     amount: str
     by_insurer: list[InsurerClaimsOut]
-    claims: list[ClaimOut]
+    claims: list[OutstandingClaimOut]
 
 
-class GroupOut(Schema):
+class RevenueGroupOut(Schema):
     key: str
     label: str
     count: int
@@ -125,15 +125,15 @@ class RevenueOut(Schema):
     start: dt.date
     end: dt.date
     invoices: int
-    totals: GroupOut
+    totals: RevenueGroupOut
     outstanding: str
-    by_service: list[GroupOut]
-    by_practitioner: list[GroupOut]
-    monthly: list[GroupOut]
+    by_service: list[RevenueGroupOut]
+    by_practitioner: list[RevenueGroupOut]
+    monthly: list[RevenueGroupOut]
 
 
-def _group(g: reports.RevenueGroup) -> GroupOut:
-    return GroupOut(
+def _group(g: reports.RevenueGroup) -> RevenueGroupOut:
+    return RevenueGroupOut(
         key=g.key,
         label=g.label,
         count=g.count,
@@ -156,7 +156,7 @@ def get_receivables(request: HttpRequest, as_of: IsoDate | None = AS_OF) -> Rece
     return ReceivablesOut(
         as_of=r.as_of,
         buckets=[
-            BucketOut(
+            ReceivablesBucketOut(
                 bucket=row.key,
                 label=row.label,
                 patient=_m(row.patient),
@@ -205,7 +205,7 @@ def get_claims_outstanding(
             for i in r.by_insurer
         ],
         claims=[
-            ClaimOut(
+            OutstandingClaimOut(
                 claim_id=c.claim_id,
                 invoice_id=c.invoice_id,
                 invoice_number=c.invoice_number,

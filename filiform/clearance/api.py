@@ -14,20 +14,20 @@ from filiform.clearance.decision import Clearance, Reason, clearance_decide
 router = Router(tags=["clearance"])
 
 
-class ReasonOut(Schema):
+class ClearanceReasonOut(Schema):
     source: str
     code: str
     level: str
     text: str
 
 
-class MuscleOut(Schema):
+class MuscleClearanceOut(Schema):
     muscle: str
     name: str
     side: str | None
     region: str
     verdict: str
-    reasons: list[ReasonOut]
+    reasons: list[ClearanceReasonOut]
 
 
 class ClearanceOut(Schema):
@@ -35,14 +35,14 @@ class ClearanceOut(Schema):
     practitioner_id: int
     at: dt.datetime
     verdict: str
-    reasons: list[ReasonOut]
-    muscles: list[MuscleOut]
+    reasons: list[ClearanceReasonOut]
+    muscles: list[MuscleClearanceOut]
     consent_record_id: int | None
     screening_id: int | None
 
 
-def _reason(reason: Reason) -> ReasonOut:
-    return ReasonOut(
+def _reason(reason: Reason) -> ClearanceReasonOut:
+    return ClearanceReasonOut(
         source=reason.source.value,
         code=reason.code,
         level=reason.level.name.lower(),
@@ -58,7 +58,7 @@ def clearance_out(clearance: Clearance) -> ClearanceOut:
         verdict=clearance.verdict.value,
         reasons=[_reason(r) for r in clearance.reasons],
         muscles=[
-            MuscleOut(
+            MuscleClearanceOut(
                 muscle=m.target.muscle.slug,
                 name=m.target.muscle.name,
                 side=m.target.side,

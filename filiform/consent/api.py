@@ -22,10 +22,10 @@ from filiform.consent.schemas import (
     ConsentOut,
     ConsentStatusOut,
     ConsentSummaryOut,
+    ConsentTemplateIn,
+    ConsentTemplateOut,
     SigningRequestIn,
     SigningRequestOut,
-    TemplateIn,
-    TemplateOut,
     WithdrawIn,
 )
 from filiform.consent.selectors import (
@@ -240,8 +240,8 @@ def consent_pdf_download(request: HttpRequest, record_id: int) -> HttpResponse:
     return response
 
 
-def _template_out(template: ConsentTemplate, current: int) -> TemplateOut:
-    return TemplateOut(
+def _template_out(template: ConsentTemplate, current: int) -> ConsentTemplateOut:
+    return ConsentTemplateOut(
         version=template.version,
         title=template.title,
         body=template.body,
@@ -254,10 +254,10 @@ def _template_out(template: ConsentTemplate, current: int) -> TemplateOut:
 
 @templates_router.get(
     "/{version}",
-    response={200: TemplateOut, **ONE_ERRORS},
+    response={200: ConsentTemplateOut, **ONE_ERRORS},
     summary="One version of the clinic's consent text",
 )
-def get_template_version(request: HttpRequest, version: int) -> TemplateOut:
+def get_template_version(request: HttpRequest, version: int) -> ConsentTemplateOut:
     access = _access(request)
     access.require(Permission.CLINICAL_RECORD)
     templates = ConsentTemplate.objects.filter(clinic_id=access.membership.clinic_id)
@@ -270,10 +270,10 @@ def get_template_version(request: HttpRequest, version: int) -> TemplateOut:
 
 @templates_router.get(
     "",
-    response={200: list[TemplateOut], **READ_ERRORS},
+    response={200: list[ConsentTemplateOut], **READ_ERRORS},
     summary="The clinic's consent text versions, newest (current) first",
 )
-def list_templates(request: HttpRequest) -> list[TemplateOut]:
+def list_templates(request: HttpRequest) -> list[ConsentTemplateOut]:
     access = _access(request)
     access.require(Permission.CLINICAL_RECORD)
     current = consent_template_current(access=access)
@@ -283,10 +283,10 @@ def list_templates(request: HttpRequest) -> list[TemplateOut]:
 
 @templates_router.post(
     "",
-    response={201: TemplateOut, **WRITE_ERRORS},
+    response={201: ConsentTemplateOut, **WRITE_ERRORS},
     summary="Publish a new version of the consent text (owners)",
 )
-def publish_template(request: HttpRequest, payload: TemplateIn) -> Status:
+def publish_template(request: HttpRequest, payload: ConsentTemplateIn) -> Status:
     access = _access(request)
     access.require(Permission.CLINIC_MANAGE)
     current = consent_template_current(access=access)

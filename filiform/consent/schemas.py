@@ -113,7 +113,7 @@ class SigningRequestOut(Schema):
     record_id: int | None
 
 
-class TemplateOut(Schema):
+class ConsentTemplateOut(Schema):
     version: int
     title: str
     body: str
@@ -123,7 +123,7 @@ class TemplateOut(Schema):
     current: bool
 
 
-class TemplateIn(Schema):
+class ConsentTemplateIn(Schema):
     title: Text = Field(..., min_length=1, max_length=200)
     body: Text = Field(..., min_length=1, max_length=20000)
     change_note: Text = Field(..., min_length=1, max_length=300)

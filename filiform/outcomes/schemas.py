@@ -287,7 +287,7 @@ class SeriesOut(Schema):
         )
 
 
-class EpisodeOut(Schema):
+class ProgressEpisodeOut(Schema):
     id: int
     condition: str
     started_on: dt.date
@@ -296,16 +296,16 @@ class EpisodeOut(Schema):
 
 class ProgressOut(Schema):
     patient_id: int
-    episode: EpisodeOut | None
-    episodes: list[EpisodeOut]
+    episode: ProgressEpisodeOut | None
+    episodes: list[ProgressEpisodeOut]
     visits: int = Field(..., description="Signed visits in the episode")
     needling_days: list[dt.datetime] = Field(..., description="Signed visits with needling")
     series: list[SeriesOut]
 
     @staticmethod
     def of(progress: Progress) -> ProgressOut:
-        def episode(e: Any) -> EpisodeOut:
-            return EpisodeOut(
+        def episode(e: Any) -> ProgressEpisodeOut:
+            return ProgressEpisodeOut(
                 id=e.pk, condition=e.condition, started_on=e.started_on, ended_on=e.ended_on
             )
 

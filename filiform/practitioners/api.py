@@ -21,8 +21,8 @@ from filiform.practitioners.models import NeedlingAuthorization, NeedlingTrainin
 from filiform.practitioners.schemas import (
     AuthorizationIn,
     AuthorizationOut,
+    CredentialEnteredInErrorIn,
     CredentialsOut,
-    EnteredInErrorIn,
     ExpiringOut,
     RegistrationIn,
     RegistrationOut,
@@ -229,7 +229,7 @@ def enter_in_error(
     membership_id: int,
     kind: Literal["registrations", "authorizations", "trainings"],
     credential_id: int,
-    payload: EnteredInErrorIn,
+    payload: CredentialEnteredInErrorIn,
 ) -> RegistrationOut | AuthorizationOut | TrainingOut:
     record = credential_enter_in_error(
         access=_access(request),

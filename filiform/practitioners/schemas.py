@@ -89,7 +89,7 @@ class TrainingOut(_OnFile):
     certificate_url: str | None = Field(description="Where to download the certificate, if any.")
 
 
-class EnteredInErrorIn(Schema):
+class CredentialEnteredInErrorIn(Schema):
     reason: Text = Field(min_length=1, max_length=1000, description="Why the entry is wrong.")
 
 
