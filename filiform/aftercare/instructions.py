@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from filiform.aftercare.models import AftercareSheet, AftercareTemplate
 from filiform.anatomy.catalogue import UnknownMuscle, muscle_get
+from filiform.anatomy.regions import THORAX_CAUTIONS
+from filiform.anatomy.segments import caution_at
 from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.codes import VisitStatus
 from filiform.charting.models import NeedlingSession
@@ -162,13 +164,14 @@ def _muscle_label(slug: str, side: str, clinic_id: int) -> str:
 
 def needled_muscles(session: NeedlingSession, clinic_id: int) -> tuple[list[str], bool]:
     """The muscles needled (labels, in charting order, each once) and whether any is over the
-    chest wall."""
+    chest wall at the level it was needled (lumbar multifidus at L4 is not; at T12 it is)."""
     labels: dict[str, None] = {}
     thorax = False
     for insertion in session.insertions.all():
         labels[_muscle_label(insertion.muscle, insertion.side, clinic_id)] = None
         with contextlib.suppress(UnknownMuscle):
-            thorax = thorax or muscle_get(insertion.muscle, clinic_id=clinic_id).over_thorax
+            muscle = muscle_get(insertion.muscle, clinic_id=clinic_id)
+            thorax = thorax or caution_at(muscle, insertion.level) in THORAX_CAUTIONS
     return list(labels), thorax
 
 

@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from filiform.anatomy.catalogue import Muscle, clinic_catalogue
+from filiform.anatomy.depth_limits import Approach
 from filiform.anatomy.regions import Region, Side
+from filiform.anatomy.segments import vertebral_levels
 from filiform.charting.codes import (
     NEEDLE_DIAMETERS_MM,
     NEEDLE_LENGTHS_MM,
@@ -166,6 +168,16 @@ class InsertionForm(forms.Form):
     trigger_point = forms.CharField(label=_("Trigger point"), required=False, max_length=30)
     depth_mm = forms.DecimalField(
         label=_("Depth (mm)"), required=False, max_digits=4, decimal_places=1
+    )
+    approach = forms.ChoiceField(
+        label=_("Approach"),
+        required=False,
+        choices=[("", _("Not recorded (judged as straight in)")), *Approach.choices],
+    )
+    level = forms.ChoiceField(
+        label=_("Vertebral level"),
+        required=False,
+        choices=[("", _("— (from the trigger point)")), *((v, v) for v in vertebral_levels())],
     )
     needle_diameter_mm = forms.ChoiceField(
         label=_("Needle diameter (mm)"), choices=[(d, d) for d in NEEDLE_DIAMETERS_MM]

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filiform.anatomy.depth_limits import Approach
 from filiform.charting.codes import (
     AdverseEventType,
     Position,
@@ -216,6 +217,10 @@ class Insertion(_Locked):
     needle_length_mm = models.PositiveSmallIntegerField()
     needle_count = models.PositiveSmallIntegerField(default=1)
     depth_mm = models.DecimalField(max_digits=4, decimal_places=1)
+    # How the needle was aimed ("" = not recorded, judged as straight in: the strictest), and the
+    # vertebral level where it changes what lies under the muscle (anatomy/depth_limits.py).
+    approach = models.CharField(max_length=16, choices=Approach.choices, blank=True)
+    level = models.CharField(max_length=3, blank=True)
     technique = models.CharField(max_length=12, choices=Technique.choices)
     estim_frequency_hz = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     estim_intensity_ma = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)

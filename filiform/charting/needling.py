@@ -15,7 +15,10 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from filiform.anatomy.catalogue import UnknownMuscle, muscle_get
+from filiform.anatomy.catalogue import Muscle, UnknownMuscle, muscle_get
+from filiform.anatomy.depth_limits import Approach, DepthFinding, depth_findings
+from filiform.anatomy.safety_settings import clinic_depth_choices
+from filiform.anatomy.segments import level_of_trigger_point, levels_of, vertebral_levels
 from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.codes import (
     NEEDLE_DIAMETERS_MM,
@@ -32,9 +35,15 @@ from filiform.charting.codes import (
 )
 from filiform.charting.models import AdverseEvent, Insertion, NeedleIncident, NeedlingSession, Visit
 from filiform.charting.visits import _require_draft, visit_of_clinic
-from filiform.clearance.decision import Clearance, Verdict, clearance_decide
+from filiform.clearance.decision import (
+    MIN_JUSTIFICATION,
+    Clearance,
+    Verdict,
+    clearance_decide,
+)
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.models import Location
+from filiform.screening.rules import Level
 
 INSERTION_FIELDS = {
     "muscle",
@@ -44,6 +53,8 @@ INSERTION_FIELDS = {
     "needle_length_mm",
     "needle_count",
     "depth_mm",
+    "approach",
+    "level",
     "technique",
     "estim_frequency_hz",
     "estim_intensity_ma",
@@ -60,10 +71,47 @@ INSERTION_FIELDS = {
     "lot_id",
 }
 MAX_NEEDLES = 200
+ESTIM_FIELDS = ("estim_frequency_hz", "estim_intensity_ma", "estim_minutes")
 
 
 def _reasons(items: list[Any]) -> list[dict[str, str]]:
     return [{k: str(v) for k, v in asdict(r).items()} for r in items]
+
+
+def _depth_reasons(findings: list[DepthFinding]) -> list[dict[str, str]]:
+    """Depth warnings kept with the insertion beside the clearance's reasons."""
+    return [
+        {"source": "depth", "code": f.code, "level": str(Level.CAUTION.value), "text": f.text}
+        for f in findings
+    ]
+
+
+def _target_key(slug: str, side: str, level: str) -> str:
+    """The clearance's ``slug:side@level``."""
+    key = f"{slug}:{side}" if side else slug
+    return f"{key}@{level}" if level and levels_of(slug) else key
+
+
+def _level(muscle: Muscle, level: str, trigger_point: str) -> str:
+    """The level needled, typed or taken from the chart's trigger point. Muscles whose hazards
+    change with the level (anatomy/segments.py) must have one, within their range."""
+    allowed = levels_of(muscle.slug)
+    if not allowed:
+        return level
+    level = level or level_of_trigger_point(muscle.slug, trigger_point)
+    span = {"m": muscle.name, "first": allowed[0], "last": allowed[-1]}
+    if not level:
+        raise ValidationError(
+            {
+                "level": _(
+                    "%(m)s: record the level needled (%(first)s to %(last)s): what lies under the muscle changes with it."
+                )
+                % span
+            }
+        )
+    if level not in allowed:
+        raise ValidationError({"level": _("%(m)s is needled from %(first)s to %(last)s.") % span})
+    return level
 
 
 def _session_for_update(access: Access, session_id: int) -> NeedlingSession:
@@ -211,9 +259,26 @@ def _clean_insertion(data: dict[str, Any]) -> dict[str, Any]:
             }
         )
     clean["depth_mm"] = depth.quantize(Decimal("0.1"))
+    approach = data.get("approach") or ""
+    if approach and approach not in Approach.values:
+        raise ValidationError({"approach": _("Choose how the needle was aimed.")})
+    clean["approach"] = approach
+    level = str(data.get("level") or "").strip().upper()
+    if level and level not in vertebral_levels():
+        raise ValidationError({"level": _("The level is a vertebra, C1 to S1 (e.g. L4).")})
+    clean["level"] = level
     clean["technique"] = _choice(
         data.get("technique", Technique.STATIC), Technique, "technique", _("Choose a technique.")
     )
+    estim = [n for n in ESTIM_FIELDS if data.get(n) not in (None, "")]
+    if estim and clean["technique"] != Technique.ELECTRICAL:
+        raise ValidationError(
+            {
+                "technique": _(
+                    "Frequency, intensity and duration are for electrical stimulation: choose that technique or leave them out."
+                )
+            }
+        )
     if clean["technique"] == Technique.ELECTRICAL:
         hz = _decimal(
             data.get("estim_frequency_hz"),
@@ -286,34 +351,50 @@ def insertion_add(*, access: Access, session_id: int, **data: Any) -> Insertion:
     slug = str(data.get("muscle") or "")
     side = str(data.get("side") or "")
     clean = _clean_insertion(data)
+    clinic_id = access.membership.clinic_id
+    try:
+        muscle: Muscle | None = muscle_get(slug, clinic_id=clinic_id)
+    except UnknownMuscle:
+        muscle = None  # the clearance names it
+    if muscle is not None:
+        clean["level"] = _level(muscle, clean["level"], clean["trigger_point"])
     key = f"{slug}:{side}" if side else slug
     justification = str(data.get("justification") or "").replace("\x00", "").strip()[:500]
-    others = [f"{i.muscle}:{i.side}" if i.side else i.muscle for i in session.insertions.all()]
+    others = [_target_key(i.muscle, i.side, i.level) for i in session.insertions.all()]
+    this = _target_key(slug, side, clean["level"])
     clearance = clearance_decide(
         access=access,
         patient_id=visit.patient_id,
         practitioner_id=session.performer_id,
-        muscles=[key, *dict.fromkeys(o for o in others if o != key)],
+        muscles=[this, *dict.fromkeys(o for o in others if o != this)],
         justifications={key: justification} if justification else None,
+        technique=clean["technique"],
     )
     verdict = clearance.muscles[0]
     if verdict.verdict == Verdict.NO_GO:
         raise _refused(clearance, [*clearance.reasons, *verdict.reasons])
-    if verdict.verdict == Verdict.CAUTION:
+    assert muscle is not None  # an unknown muscle never gets past the clearance
+    findings = depth_findings(
+        muscle=muscle,
+        approach=clean["approach"],
+        depth_mm=clean["depth_mm"],
+        needle_length_mm=clean["needle_length_mm"],
+        level=clean["level"],
+        choice=clinic_depth_choices(clinic_id).get(muscle.slug),
+    )
+    refused = [f for f in findings if f.refuse]
+    if refused:
+        raise ValidationError({refused[0].field: refused[0].text})
+    cautions = [f for f in findings if not f.refuse]
+    unjustified = cautions and len(justification) < MIN_JUSTIFICATION
+    if verdict.verdict == Verdict.CAUTION or unjustified:
         raise ValidationError(
             {
                 "justification": [
                     str(_("%(m)s needs a clinical justification:") % {"m": verdict.target.label}),
-                    *(r.text for r in verdict.reasons),
+                    *(r.text for r in verdict.reasons if r.level),
+                    *(f.text for f in cautions),
                 ]
-            }
-        )
-    muscle = muscle_get(slug, clinic_id=access.membership.clinic_id)
-    if muscle.max_depth_mm is not None and clean["depth_mm"] > Decimal(str(muscle.max_depth_mm)):
-        raise ValidationError(
-            {
-                "depth_mm": _("%(m)s: no deeper than %(d)s mm (%(note)s).")
-                % {"m": muscle.name, "d": f"{muscle.max_depth_mm:g}", "note": muscle.caution_note}
             }
         )
     from filiform.supplies.stock import lot_for_insertion, needles_take
@@ -338,8 +419,8 @@ def insertion_add(*, access: Access, session_id: int, **data: Any) -> Insertion:
         muscle=slug,
         side=side,
         lot=lot,
-        justification=verdict.justification,
-        clearance_reasons=_reasons(verdict.reasons),
+        justification=verdict.justification or (justification if cautions else ""),
+        clearance_reasons=_reasons(verdict.reasons) + _depth_reasons(cautions),
         **clean,
     )
     if lot is not None and session.location_id is not None:
@@ -556,6 +637,8 @@ def last_session_insertions(*, access: Access, patient_id: int) -> list[dict[str
                 ("needle_length_mm", i.needle_length_mm),
                 ("needle_count", i.needle_count),
                 ("depth_mm", i.depth_mm),
+                ("approach", i.approach),
+                ("level", i.level),
                 ("technique", i.technique),
                 ("estim_frequency_hz", i.estim_frequency_hz),
                 ("estim_intensity_ma", i.estim_intensity_ma),

@@ -53,7 +53,11 @@ def _row(number: int, insertion: Insertion, placer: ChartPlacer) -> InsertionRow
     muscle = placer.muscle_label(insertion.muscle, insertion.side)
     if insertion.trigger_point:
         muscle += f", {insertion.trigger_point}"
+    if insertion.level:
+        muscle += f", {insertion.level}"
     technique = insertion.get_technique_display()
+    if insertion.approach:
+        technique += f"; {insertion.get_approach_display().lower()}"
     if insertion.technique == Technique.ELECTRICAL:
         technique += (
             f" ({_number(insertion.estim_frequency_hz)} Hz, "

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from filiform.anatomy.depth_limits import Approach
 from filiform.api_types import Text
 from filiform.charting.codes import (
     AdverseEventType,
@@ -98,6 +99,17 @@ class InsertionIn(Schema):
     needle_length_mm: int = Field(..., ge=0, le=1000, description="13, 15, 25, … 90")
     needle_count: int = Field(1, ge=0, le=1000)
     depth_mm: Decimal = Field(..., ge=0, le=1000)
+    approach: Approach | Literal[""] = Field(
+        "",
+        description="How the needle was aimed; empty = not recorded, judged as perpendicular "
+        "(the strictest) by the depth limits",
+    )
+    level: Text = Field(
+        "",
+        max_length=3,
+        description="Vertebral level (C1…S1); required for muscles whose hazards change with "
+        "the level (lumbar multifidus, quadratus lumborum, …) unless the trigger point gives it",
+    )
     technique: Technique = Technique.STATIC
     estim_frequency_hz: Decimal | None = Field(None, ge=0, le=100_000)
     estim_intensity_ma: Decimal | None = Field(None, ge=0, le=100_000)
@@ -171,6 +183,8 @@ class InsertionOut(Schema):
     needle_length_mm: int
     needle_count: int
     depth_mm: str
+    approach: str
+    level: str
     technique: str
     estim_frequency_hz: str | None
     estim_intensity_ma: str | None
@@ -200,6 +214,8 @@ class InsertionOut(Schema):
             needle_length_mm=i.needle_length_mm,
             needle_count=i.needle_count,
             depth_mm=str(i.depth_mm),
+            approach=i.approach,
+            level=i.level,
             technique=i.technique,
             estim_frequency_hz=_decimal(i.estim_frequency_hz),
             estim_intensity_ma=_decimal(i.estim_intensity_ma),

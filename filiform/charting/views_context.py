@@ -16,8 +16,11 @@ from django.utils.safestring import SafeString
 
 from filiform.anatomy.catalogue import Muscle
 from filiform.anatomy.chart import VIEWS, View, on_side
+from filiform.anatomy.depth_limits import depth_summary
 from filiform.anatomy.regions import Side
 from filiform.anatomy.render import Mark, body_chart_svg, chart_muscles
+from filiform.anatomy.safety_settings import clinic_depth_choices
+from filiform.anatomy.segments import levels_of
 from filiform.charting.codes import PlanComponent, SessionMode, Technique, VisitStatus
 from filiform.charting.forms import (
     AddendumForm,
@@ -291,11 +294,13 @@ def session_context(
                 (view, body_chart_svg(view, clinic_id=clinic_id)) for view in VIEWS
             ]
             context["chart_view"] = "front" if session.position == "supine" else "back"
+            depth_choices = clinic_depth_choices(clinic_id)
             context["muscle_info"] = {
                 slug: {
                     "name": m.name,
                     "note": m.caution_note if m.caution != "none" else "",
-                    "max": m.max_depth_mm,
+                    "depth": depth_summary(m, depth_choices.get(slug)),
+                    "levels": list(levels_of(slug)),
                     "thorax": m.over_thorax,
                     "paired": m.paired,
                 }
@@ -303,6 +308,10 @@ def session_context(
             }
     chosen: InsertionForm | None = overrides.get("insertion_form") or context.get("insertion_form")
     context["chosen"] = chosen.chosen if chosen is not None else None
+    if context["chosen"] is not None:
+        context["chosen_depth"] = depth_summary(
+            context["chosen"], clinic_depth_choices(clinic_id).get(context["chosen"].slug)
+        )
     return context
 
 

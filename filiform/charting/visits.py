@@ -197,6 +197,9 @@ def visit_content(visit: Visit) -> dict[str, Any]:
                     "retest": i.retest,
                     "retest_note": i.retest_note,
                     "justification": i.justification,
+                    # Only when recorded, so fingerprints from before these fields still verify.
+                    **({"approach": i.approach} if i.approach else {}),
+                    **({"level": i.level} if i.level else {}),
                 }
                 for i in session.insertions.select_related("lot")
             ],

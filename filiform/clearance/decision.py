@@ -5,7 +5,9 @@ GO, CAUTION (a recorded clinical justification turns it into GO) or NO-GO, and g
 reason:
 
 - consent: none, declined, withdrawn or expired (consent app); a muscle over the chest needs the
-  pneumothorax risk acknowledged in that consent;
+  pneumothorax risk acknowledged in that consent. Whether a muscle is over the chest follows the
+  level needled (``slug:side@T12``; anatomy/segments.py: lumbar multifidus is over the lung at
+  T12, not at L4) or the clinic's own caution level for it (anatomy/safety_settings.py);
 - screening: none or only a draft, recorded before explicit answers, a question unanswered
   ("Not answered: …"), a full re-screen overdue, medications unconfirmed or not re-confirmed
   (screening app: each with its own code), and the clinic's screening rules (absolute → NO-GO,
@@ -35,7 +37,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiform.anatomy.catalogue import Muscle, UnknownMuscle, muscle_get
-from filiform.anatomy.regions import Region, Side
+from filiform.anatomy.regions import THORAX_CAUTIONS, Region, Side
+from filiform.anatomy.safety_settings import clinic_cautions
+from filiform.anatomy.segments import caution_at, levels_of
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.models import Clinic, Membership, Role
@@ -85,6 +89,7 @@ class Reason:
 class Target:
     muscle: Muscle
     side: Side | None
+    level: str = ""  # the vertebral level needled, where it changes what lies under the muscle
 
     @property
     def key(self) -> str:
@@ -138,7 +143,8 @@ def parse_targets(keys: list[str], *, clinic_id: int | None = None) -> list[Targ
         )
     targets, problems = [], []
     for key in keys:
-        slug, _sep, side_text = key.strip().partition(":")
+        muscle_side, _at, level = key.strip().partition("@")
+        slug, _sep, side_text = muscle_side.partition(":")
         try:
             muscle = muscle_get(slug, clinic_id=clinic_id)
         except UnknownMuscle:
@@ -155,7 +161,12 @@ def parse_targets(keys: list[str], *, clinic_id: int | None = None) -> list[Targ
         if muscle.paired and not side_text:
             problems.append(_("%(m)s: say which side (left or right).") % {"m": muscle.name})
             continue
-        target = Target(muscle, Side(side_text) if side_text else None)
+        if level and level not in levels_of(muscle.slug):
+            problems.append(
+                _("%(m)s is not needled at “%(level)s”.") % {"m": muscle.name, "level": level[:8]}
+            )
+            continue
+        target = Target(muscle, Side(side_text) if side_text else None, level)
         if target not in targets:
             targets.append(target)
     if problems:
@@ -284,7 +295,14 @@ def clearance_evaluate(
             Reason(Source.PRACTITIONER, "credentials", Level.BLOCK, r) for r in standing.reasons
         ]
 
-    thorax_sides = {t.side for t in targets if t.muscle.over_thorax}
+    cautions = clinic_cautions(clinic.pk)
+
+    def over_thorax(target: Target) -> bool:
+        """The lung lies under the muscle at the level needled (or by the clinic's choice)."""
+        caution = cautions.get(target.muscle.slug) or caution_at(target.muscle, target.level)
+        return caution in THORAX_CAUTIONS
+
+    thorax_sides = {t.side for t in targets if over_thorax(t)}
     both_sides_of_chest = {Side.LEFT, Side.RIGHT} <= thorax_sides
     results = []
     for target in targets:
@@ -309,7 +327,7 @@ def clearance_evaluate(
                 )
             )
         if (
-            target.muscle.over_thorax
+            over_thorax(target)
             and consent.in_force
             and consent.record
             and not consent.record.thorax_acknowledged
@@ -324,7 +342,7 @@ def clearance_evaluate(
                     ),
                 )
             )
-        if both_sides_of_chest and target.muscle.over_thorax:
+        if both_sides_of_chest and over_thorax(target):
             reasons.append(
                 Reason(
                     Source.SESSION,

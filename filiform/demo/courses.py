@@ -73,6 +73,8 @@ class Site:
     diameter: str
     length: int
     depth: tuple[float, float]
+    approach: str = ""  # anatomy/depth_limits.py: how the needle is aimed
+    why: str = ""  # the justification a depth warning at this site asks for
 
     @property
     def slug(self) -> str:
@@ -102,13 +104,17 @@ class Course:
     referral: str  # where reproduced pain is felt
 
 
+PIRIFORMIS_AIM = (
+    "Aimed at the lateral third of piriformis toward the greater trochanter, away from the "
+    "sciatic nerve."
+)
 NECK = (
-    Site("upper_trapezius:right", "tp1", "0.25", 30, (8, 14)),
-    Site("upper_trapezius:right", "tp2", "0.25", 30, (8, 14)),
-    Site("levator_scapulae:right", "tp1", "0.25", 40, (15, 25)),
+    Site("upper_trapezius:right", "tp1", "0.25", 30, (8, 14), "pincer"),
+    Site("upper_trapezius:right", "tp2", "0.25", 30, (8, 14), "pincer"),
+    Site("levator_scapulae:right", "tp1", "0.25", 40, (15, 25), "pincer"),
     Site("splenius_capitis:right", "tp1", "0.25", 30, (10, 18)),
     Site("cervical_multifidus:right", "tp1", "0.25", 40, (18, 28)),
-    Site("upper_trapezius:left", "tp1", "0.25", 30, (8, 14)),
+    Site("upper_trapezius:left", "tp1", "0.25", 30, (8, 14), "pincer"),
 )
 SHOULDER = (
     Site("infraspinatus:right", "tp1", "0.30", 40, (18, 30)),
@@ -123,10 +129,10 @@ LOW_BACK_IMS = (
     Site("lumbar_multifidus:left", "tp1", "0.30", 50, (30, 45)),
     Site("lumbar_multifidus:right", "tp2", "0.30", 50, (30, 45)),
     Site("lumbar_multifidus:left", "tp2", "0.30", 50, (30, 45)),
-    Site("iliocostalis_lumborum:right", "tp1", "0.30", 50, (25, 38)),
+    Site("iliocostalis_lumborum:right", "tp2", "0.30", 50, (25, 38)),
     Site("gluteus_medius:right", "tp1", "0.30", 50, (30, 45)),
     Site("gluteus_maximus:right", "tp2", "0.30", 60, (35, 50)),
-    Site("piriformis:right", "tp1", "0.30", 75, (50, 65)),
+    Site("piriformis:right", "tp1", "0.30", 75, (50, 65), why=PIRIFORMIS_AIM),
     Site("biceps_femoris:right", "tp1", "0.30", 50, (25, 40)),
     Site("gastrocnemius:right", "tp1", "0.30", 40, (15, 25)),
 )
@@ -135,7 +141,7 @@ HIP_IMS = (
     Site("gluteus_medius:right", "tp1", "0.30", 50, (30, 45)),
     Site("gluteus_medius:right", "tp2", "0.30", 50, (30, 45)),
     Site("gluteus_minimus:right", "tp1", "0.30", 60, (40, 55)),
-    Site("piriformis:right", "tp1", "0.30", 75, (50, 65)),
+    Site("piriformis:right", "tp1", "0.30", 75, (50, 65), why=PIRIFORMIS_AIM),
     Site("tensor_fasciae_latae:right", "tp1", "0.25", 40, (15, 28)),
     Site("vastus_lateralis:right", "tp1", "0.30", 50, (25, 40)),
 )

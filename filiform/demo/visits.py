@@ -27,7 +27,9 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from filiform.anatomy.catalogue import muscle_catalogue
+from filiform.anatomy.catalogue import muscle_catalogue, muscle_get
+from filiform.anatomy.depth_limits import depth_findings
+from filiform.anatomy.segments import level_of_trigger_point
 from filiform.charting.codes import (
     AdverseEventType,
     PlanComponent,
@@ -329,16 +331,41 @@ def _chart(plan: Planned, rng: random.Random, clearances: _Clearances, stock: De
                 retest_note="range and pain on the functional test"
                 if retest == Retest.BETTER
                 else "",
+                approach=site.approach,
+                level=level_of_trigger_point(site.slug, site.point),
                 justification=verdict.justification,
                 clearance_reasons=_reasons(verdict.reasons),
                 created_at=started + dt.timedelta(minutes=order),
             )
         )
+    for insertion, site in zip(insertions, chosen, strict=True):
+        _depth_checked(insertion, site)
     Insertion.objects.bulk_create(insertions)
     stock.record(insertions, at=started)
     session.needles_opened = session.needles_removed = sum(i.needle_count for i in insertions)
     session.save(update_fields=["needles_opened", "needles_removed"])
     return visit
+
+
+def _depth_checked(insertion: Insertion, site: Site) -> None:
+    """The depth rules insertion_add applies: a refusal would be a demo bug; a warning takes
+    the site's justification, kept with the insertion as the service keeps it."""
+    findings = depth_findings(
+        muscle=muscle_get(site.slug),
+        approach=insertion.approach,
+        depth_mm=insertion.depth_mm,
+        needle_length_mm=insertion.needle_length_mm,
+        level=insertion.level,
+    )
+    refused = [f.text for f in findings if f.refuse]
+    assert not refused, f"the demo history would chart {site.key}: {refused}"
+    if findings:
+        assert site.why, f"{site.key} needs a justification for {[f.code for f in findings]}"
+        insertion.justification = "; ".join(t for t in (insertion.justification, site.why) if t)
+        insertion.clearance_reasons = [
+            *insertion.clearance_reasons,
+            *({"source": "depth", "code": f.code, "level": "1", "text": f.text} for f in findings),
+        ]
 
 
 def _mild_event(visit: Visit, kind: str, rng: random.Random) -> None:

@@ -22,6 +22,15 @@ NEEDLE: dict[str, Any] = {
 }
 
 
+# How the tests aim at muscles over the lung, so the depth limits (anatomy/depth_limits.py)
+# pass: a pincer grip where it lifts the cap, otherwise an angled insertion within the limit.
+PINCER = {"upper_trapezius", "levator_scapulae", "latissimus_dorsi", "pectoralis_major"}
+
+
+def approach_for(muscle: str) -> str:
+    return "pincer" if muscle in PINCER else "oblique"
+
+
 def cleared(world: World, patient: Patient | None = None) -> Patient:
     """Bob credentialed; the patient consented (thorax included) and screened."""
     patient = patient or world.patient
@@ -57,7 +66,14 @@ def needled_visit(
     session = session_start(access=bob, visit_id=visit.pk, position="prone")
     for entry in muscles:
         muscle, _, side = entry.partition(":")
-        insertion_add(access=bob, session_id=session.pk, muscle=muscle, side=side, **NEEDLE)
+        insertion_add(
+            access=bob,
+            session_id=session.pk,
+            muscle=muscle,
+            side=side,
+            approach=approach_for(muscle),
+            **NEEDLE,
+        )
     needles_count(access=bob, session_id=session.pk, opened=len(muscles), removed=len(muscles))
     if advice or home_exercises:
         aftercare_advice_save(

@@ -46,20 +46,25 @@ def test_chart_a_session_on_the_body_chart_sign_and_add_an_addendum(
     # Tap a trigger point: muscle, side and point fill the form; the rhomboids' depth limit shows.
     back.locator('circle.tp[data-muscle="rhomboids"][data-side="right"]').first.click()
     expect(page.locator("#id_muscle")).to_have_value("rhomboids")
-    expect(page.get_by_test_id("muscle-note")).to_contain_text("No deeper than 19 mm")
+    expect(page.get_by_test_id("muscle-note")).to_contain_text("no deeper than 13 mm")
     depth = page.get_by_label("Depth (mm)")
     expect(depth).to_be_focused()
     depth.fill("25")
     depth.press("Enter")
-    expect(page.locator("#entry-form .field-error").first).to_contain_text("no deeper than 19 mm")
+    expect(page.locator("#entry-form .field-error").first).to_contain_text("no deeper than 13 mm")
     shot("charting-depth-refused")
-    page.get_by_label("Depth (mm)").fill("12")
+    # Straight in, a 40 mm needle is longer than the 13 mm limit: a reason is asked for.
+    page.get_by_label("Depth (mm)").fill("9")
+    page.get_by_label("Depth (mm)").press("Enter")
+    expect(page.locator("#entry-form")).to_contain_text("longer than the 13 mm limit")
+    shot("charting-depth-needs-reason")
+    page.get_by_label("Approach").select_option("oblique")
     page.get_by_label("Depth (mm)").press("Enter")
     expect(page.get_by_test_id("notice")).to_contain_text("Added: Rhomboids (right).")
 
     # The next one needs only the muscle: tap, then Add (needle and depth kept).
     back.locator('circle.tp[data-muscle="gluteus_medius"][data-side="left"]').first.click()
-    expect(page.get_by_label("Depth (mm)")).to_have_value("12")
+    expect(page.get_by_label("Depth (mm)")).to_have_value("9")
     page.get_by_test_id("add-insertion").click()
     expect(page.get_by_test_id("insertions").locator("tbody tr")).to_have_count(2)
     expect(page.locator("#session-points .mark")).to_have_count(2)
@@ -72,9 +77,19 @@ def test_chart_a_session_on_the_body_chart_sign_and_add_an_addendum(
     expect(page.get_by_test_id("insertions").locator("tbody tr")).to_have_count(3)
     shot("charting-session")
 
+    # Signing needs an assessment: the refusal shows beside the Sign button.
+    page.get_by_role("button", name="Sign and lock").click()
+    expect(page.get_by_test_id("sign-errors")).to_contain_text("The assessment is empty")
+    shot("charting-sign-needs-assessment")
+    page.get_by_label("Assessment").fill(
+        "Active trigger points, right rhomboids and gluteus medius."
+    )
+    page.get_by_role("button", name="Save note").click()
+    expect(page.get_by_text("Note saved.")).to_be_visible()
+
     # Count the needles: signing is refused until they match.
     page.get_by_role("button", name="Sign and lock").click()
-    expect(page.locator(".messages")).to_contain_text("3 needles opened but 0 removed")
+    expect(page.get_by_test_id("sign-errors")).to_contain_text("3 needles opened but 0 removed")
     page.get_by_label("Needles removed and in the sharps container").fill("3")
     page.get_by_role("button", name="Record the count").click()
     expect(page.get_by_test_id("count-ok")).to_be_visible()

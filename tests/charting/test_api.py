@@ -96,7 +96,7 @@ def test_a_visit_is_charted_counted_signed_locked_and_amended(ready: World) -> N
     assert session["clearance"]["verdict"] == "go"
     assert session["consent_version"] == 1
 
-    first = _insert(bob, session, "upper_trapezius:right")
+    first = _insert(bob, session, "upper_trapezius:right", approach="pincer")
     assert first.status_code == 201, first.content
     assert first.json()["needle_diameter_mm"] == "0.25"
     assert _insert(bob, session, "infraspinatus:right", needle_count=2).status_code == 201
@@ -226,8 +226,13 @@ def test_depth_beyond_the_muscles_maximum_is_422(ready: World) -> None:
     _v, session = _session(ready, bob)
     too_deep = _insert(bob, session, "rhomboids:right", depth_mm="25")
     assert too_deep.status_code == 422
-    assert "no deeper than 19 mm" in str(too_deep.json()["detail"]["depth_mm"])
-    assert _insert(bob, session, "rhomboids:right", depth_mm=12).status_code == 201
+    assert "no deeper than 13 mm" in str(too_deep.json()["detail"]["depth_mm"])
+    assert too_deep.json()["detail"]["depth_mm"]  # the field to fix is named
+    wrong_way = _insert(bob, session, "rhomboids:right", depth_mm=9, approach="sideways")
+    assert wrong_way.status_code == 422
+    ok = _insert(bob, session, "rhomboids:right", depth_mm=9, approach="oblique")
+    assert ok.status_code == 201, ok.content
+    assert (ok.json()["approach"], ok.json()["level"]) == ("oblique", "")
 
 
 def test_a_no_go_clearance_refuses_the_session_with_reasons(ready: World) -> None:

@@ -21,13 +21,16 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from filiform.charting.models import Visit
+from filiform.anatomy.catalogue import muscle_get
+from filiform.anatomy.depth_limits import depth_findings
+from filiform.charting.models import Insertion, Visit
 from tests.clinical import consent_given, credential, membership, screened
 from tests.conftest import World, bearer
 from tests.factories import PatientFactory
 
 # Go, caution (needs a justification on warfarin), blocked, too deep for the depths below
-# (rhomboids: 19 mm), a paired muscle without its side, and no muscle at all.
+# (rhomboids: 13 mm unless the approach says otherwise; intercostals blocked), a paired muscle
+# without its side, and no muscle at all.
 MUSCLES = (
     "upper_trapezius:right",
     "gluteus_medius:left",
@@ -35,6 +38,8 @@ MUSCLES = (
     "deltoid:left",
     "iliopsoas:left",
     "rhomboids:right",
+    "intercostals:left",
+    "serratus_anterior:left",
     "deltoid",
     "elbow_of_doom:left",
 )
@@ -95,9 +100,12 @@ class ChartingMachine(RuleBasedStateMachine):
         muscle=st.sampled_from(MUSCLES),
         count=st.integers(min_value=0, max_value=6),
         depth=st.sampled_from(["8", "12", "25"]),
+        approach=st.sampled_from(["", "oblique", "pincer", "onto_rib"]),
         justify=st.booleans(),
     )
-    def add_insertion(self, muscle: str, count: int, depth: str, justify: bool) -> None:
+    def add_insertion(
+        self, muscle: str, count: int, depth: str, approach: str, justify: bool
+    ) -> None:
         slug, _sep, side = muscle.partition(":")
         body = {
             "muscle": slug,
@@ -107,6 +115,7 @@ class ChartingMachine(RuleBasedStateMachine):
             "needle_count": count,
             "depth_mm": depth,
             "technique": "pistoning",
+            "approach": approach,
             "justification": JUSTIFICATION if justify else "",
         }
         response = self.call("POST", f"/api/v1/sessions/{self.session_id}/insertions", body)
@@ -155,6 +164,19 @@ class ChartingMachine(RuleBasedStateMachine):
         assert response.status_code in (200, 422), response.content
         if response.status_code == 200:
             type(self).signed_examples += 1
+
+    @invariant()
+    def no_saved_insertion_breaks_a_depth_rule(self) -> None:
+        for row in Insertion.objects.filter(session_id=self.session_id):
+            findings = depth_findings(
+                muscle=muscle_get(row.muscle),
+                approach=row.approach,
+                depth_mm=row.depth_mm,
+                needle_length_mm=row.needle_length_mm,
+                level=row.level,
+            )
+            assert not [f for f in findings if f.refuse], (row.muscle, row.depth_mm)
+            assert not findings or len(row.justification) >= 10, (row.muscle, row.depth_mm)
 
     @invariant()
     def signed_means_every_needle_is_accounted_for(self) -> None:

@@ -276,7 +276,7 @@ def test_refusals_are_shown_next_to_the_form_and_nothing_is_saved(ready: World) 
     bob = client_for(ready.bob)
     deep = bob.post(url, {**ENTRY, "muscle": "rhomboids", "side": "left", "depth_mm": "25"}, **HTMX)
     text = deep.content.decode()
-    assert "no deeper than 19 mm" in text
+    assert "no deeper than 13 mm" in text
     assert "Pleura lies close under a thin muscle" in text  # the muscle's caution note
     assert 'name="depth_mm" value="25"' in text  # what was typed stays
     no_muscle = bob.post(url, ENTRY, **HTMX)
@@ -316,6 +316,7 @@ def test_gunn_ims_one_needle_no_retention(ready: World) -> None:
             "retention_seconds": "600",
             "muscle": "lumbar_multifidus",
             "side": "left",
+            "level": "L4",
         },
     )
     row = Insertion.objects.get()
@@ -352,7 +353,13 @@ def test_favourites_save_and_one_tap(ready: World) -> None:
     visit, session = _session(ready)
     bob = client_for(ready.bob)
     save = _url("favourite_add", ready, visit_id=visit.pk)
-    entry = {**ENTRY, "muscle": "lumbar_multifidus", "side": "right", "depth_mm": "30"}
+    entry = {
+        **ENTRY,
+        "muscle": "lumbar_multifidus",
+        "side": "right",
+        "depth_mm": "30",
+        "level": "L4",
+    }
     saved = bob.post(save, {**entry, "favourite_name": "L4 multifidus R"}, **HTMX)
     assert "Saved as favourite “L4 multifidus R”".encode() in saved.content
     bob.post(save, {**ENTRY, "muscle": ""}, **HTMX)  # needle and depth only, named for them

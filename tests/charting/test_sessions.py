@@ -83,7 +83,7 @@ def test_a_session_is_charted_counted_signed_and_locked(ready: World) -> None:
     visit, session = _session(ready)
     assert session.clearance_verdict == "go"
     assert session.consent_version == 1
-    _insert(ready, session, "upper_trapezius:right")
+    _insert(ready, session, "upper_trapezius:right", approach="pincer")
     _insert(ready, session, "infraspinatus:right", needle_count=2)
     bob = access_for(ready.bob, ready.clinic)
     session.refresh_from_db()
@@ -140,21 +140,22 @@ def test_a_blocked_muscle_is_refused_with_its_reason_and_nothing_is_saved(world:
 
 def test_depth_beyond_the_muscles_maximum_is_refused(ready: World) -> None:
     _v, session = _session(ready)
-    with pytest.raises(ValidationError, match="no deeper than 19 mm"):
+    with pytest.raises(ValidationError, match="no deeper than 13 mm"):
         _insert(ready, session, "rhomboids:right", depth_mm="25")
-    assert _insert(ready, session, "rhomboids:right", depth_mm="12")
+    assert _insert(ready, session, "rhomboids:right", depth_mm="9", approach="oblique")
 
 
 def test_both_sides_of_the_chest_needs_a_justification(ready: World) -> None:
     _v, session = _session(ready)
-    _insert(ready, session, "rhomboids:right", depth_mm="12")
+    _insert(ready, session, "rhomboids:right", depth_mm="9", approach="oblique")
     with pytest.raises(ValidationError, match="Both sides of the chest"):
-        _insert(ready, session, "rhomboids:left", depth_mm="12")
+        _insert(ready, session, "rhomboids:left", depth_mm="9", approach="oblique")
     assert _insert(
         ready,
         session,
         "rhomboids:left",
-        depth_mm="12",
+        depth_mm="9",
+        approach="oblique",
         justification="Bilateral pattern, superficial technique, patient monitored.",
     )
 
@@ -290,7 +291,7 @@ def test_only_the_charting_clinician_signs_and_front_desk_cannot_chart(ready: Wo
 
 def test_repeat_last_session_gives_the_insertions_to_chart_again(ready: World) -> None:
     visit, session = _session(ready)
-    _insert(ready, session, "upper_trapezius:right")
+    _insert(ready, session, "upper_trapezius:right", approach="pincer")
     bob = access_for(ready.bob, ready.clinic)
     needles_count(access=bob, session_id=session.pk, opened=1, removed=1)
     visit_sign(access=bob, visit_id=visit.pk)
@@ -339,6 +340,7 @@ def test_signing_needs_an_assessment_or_a_stated_reason(world: World) -> None:
         no_assessment_reason="Patient left before treatment: called away to work.",
     )
     assert signed.status == "signed"
+    assert signed.signed_content is not None
     assert signed.signed_content["no_assessment_reason"].startswith("Patient left")
 
 
@@ -350,6 +352,7 @@ def test_an_assessment_in_the_note_is_enough_and_stores_no_reason(ready: World) 
         no_assessment_reason="ignored because the note has an assessment",
     )
     assert signed.no_assessment_reason == ""
+    assert signed.signed_content is not None
     assert "no_assessment_reason" not in signed.signed_content
 
 

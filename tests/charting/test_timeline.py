@@ -28,6 +28,7 @@ from filiform.charting.visits import (
     visit_start,
 )
 from filiform.clinics.access import AccessDenied
+from tests.aftercare.needled import approach_for
 from tests.clinical import access_for, consent_given, credential, membership, screened
 from tests.conftest import World, client_for
 
@@ -37,6 +38,7 @@ NEEDLE: dict[str, Any] = {
     "depth_mm": "15",
     "technique": "pistoning",
     "twitch": "few",
+    "tolerance": "good",
 }
 
 
@@ -79,7 +81,14 @@ def chart_visit(
         started = session_start(access=access, visit_id=visit.pk, position=position)
         for muscle in muscles:
             name, _sep, side = muscle.partition(":")
-            insertion_add(access=access, session_id=started.pk, muscle=name, side=side, **NEEDLE)
+            insertion_add(
+                access=access,
+                session_id=started.pk,
+                muscle=name,
+                side=side,
+                approach=approach_for(name),
+                **NEEDLE,
+            )
         started.refresh_from_db()
         opened = started.needles_opened
         needles_count(

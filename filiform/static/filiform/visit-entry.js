@@ -53,10 +53,15 @@
     if (muscle.note) parts.push(muscle.note);
     if (muscle.thorax && !muscle.note) parts.push(root.dataset.thorax);
     note.append(parts.join(" "));
-    if (muscle.max) {
+    if (muscle.depth) {
       const strong = document.createElement("strong");
-      strong.textContent = " " + root.dataset.max.replace("%(mm)s", String(muscle.max));
+      strong.textContent = " " + muscle.depth;
       note.append(strong);
+    }
+    if (muscle.levels && muscle.levels.length) {
+      const small = document.createElement("small");
+      small.textContent = " " + root.dataset.levels.replace("%(first)s", muscle.levels[0]).replace("%(last)s", muscle.levels[muscle.levels.length - 1]);
+      note.append(small);
     }
     if (muscle.thorax && muscle.note) {
       const small = document.createElement("small");
