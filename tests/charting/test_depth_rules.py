@@ -202,3 +202,30 @@ def test_the_aftercare_chest_warning_follows_the_level(
     sheet = AftercareSheet.objects.get(visit_id=session.visit_id)
     assert sheet.content is not None
     assert sheet.content["thorax_needled"] is chest
+
+
+def test_a_pacemaker_blocks_electrical_stimulation_not_manual_needling(world: World) -> None:
+    """Issue 16 item 3, through the charting service: the technique charted reaches the rule."""
+    credential(membership(world.bob, world.clinic))
+    consent_given(world.patient, world.bob)
+    screened(world.patient, world.bob, {"electrical_implant": ["pacemaker"]})
+    bob = access_for(world.bob, world.clinic)
+    visit = visit_start(
+        access=bob,
+        patient_id=world.patient.pk,
+        episode_id=world.patient.episodes.get().pk,
+        assessment="Myofascial pain",
+    )
+    session = session_start(access=bob, visit_id=visit.pk, position="prone")
+    electrical = {
+        "technique": "electrical",
+        "estim_frequency_hz": "2",
+        "estim_intensity_ma": "1.5",
+        "estim_minutes": 10,
+    }
+    with pytest.raises(ValidationError) as refused:
+        _add(world, session, "gluteus_medius:left", depth_mm="20", **electrical, justification=WHY)
+    assert "no electrical stimulation" in " ".join(refused.value.message_dict["clearance"])
+    assert not Insertion.objects.exists()
+    manual = _add(world, session, "gluteus_medius:left", depth_mm="20")
+    assert (manual.technique, manual.justification) == ("pistoning", "")
