@@ -91,6 +91,7 @@ def test_the_check_shows_no_verdict_before_a_muscle_is_chosen(world: World) -> N
     sent_empty = client.get(url, {"practitioner": bob.pk}).content.decode()
     assert 'data-testid="clearance-result"' not in sent_empty
     assert "Choose at least one muscle to check." in sent_empty
-    chosen = client.get(url, {"practitioner": bob.pk, "muscles": "deltoid:left"}).content.decode()
+    query: dict[str, str | int] = {"practitioner": bob.pk, "muscles": "deltoid:left"}
+    chosen = client.get(url, query).content.decode()
     assert 'data-testid="clearance-result"' in chosen
     assert "Go" in chosen[chosen.index('data-testid="clearance-verdict"') :]
