@@ -12,6 +12,7 @@ from django.test import Client
 from ninja import Schema
 
 from tests.conftest import World, bearer
+from tests.insurance import claim_fixtures
 
 
 @pytest.mark.parametrize("path", ["/api/v1/practitioners/%C2%B3/trainings"])
@@ -44,3 +45,15 @@ def test_every_api_schema_has_its_own_name_in_the_openapi_document() -> None:
         if cls.__module__.startswith("filiform."):
             by_name[cls.__name__].add(json.dumps(cls.model_json_schema(), sort_keys=True))
     assert {name for name, shapes in by_name.items() if len(shapes) > 1} == set()
+
+
+@pytest.mark.parametrize("body", ["[null, null]", "[]", "7", '"text"', "true"])
+def test_a_body_that_is_not_a_json_object_is_refused(world: World, body: str) -> None:
+    """A body whose fields are all optional (a PATCH) read any JSON as an object with no
+    fields: the fuzz as the owner had PATCH /policies/{id} with ``[null, null]`` answer 200."""
+    policy = claim_fixtures.policy(world)
+    owner = bearer(world.alice, world.clinic)
+    for path in (f"/api/v1/policies/{policy.pk}", f"/api/v1/patients/{world.patient.pk}"):
+        response = Client().patch(path, body, content_type="application/json", **owner)
+        assert response.status_code == 400, (path, response.content)
+        assert "JSON object" in response.json()["detail"]
