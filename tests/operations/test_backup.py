@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -42,10 +43,23 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="module")
+def demo_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo") / "demo.backup"
+
+
 @pytest.fixture
-def clinic_data() -> None:
+def clinic_data(demo_snapshot: Path) -> None:
+    """The demo clinic and a sign-in in the audit log. Building the demo takes seconds, so the
+    first test of the module builds it and backs it up; the others restore that backup."""
+    if demo_snapshot.exists():
+        restored = database_restore(path=demo_snapshot)
+        assert restored.ok, restored.mismatches
+        assert not restored.pending_migrations
+        return
     demo_build()
     audit_record(action=AuditAction.LOGIN, actor_email="owner@demo.filiform.test")
+    database_backup(path=demo_snapshot)
 
 
 def backup(tmp_path: Path) -> Path:
@@ -237,8 +251,11 @@ def test_the_postgresql_password_stays_off_the_command_line(monkeypatch) -> None
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL: see the test below")
-def test_counts_match_while_the_server_keeps_writing_sqlite(tmp_path, clinic_data) -> None:
-    """The in-memory test database cannot show this; the real thing is a WAL file on disk."""
+def test_counts_match_while_the_server_keeps_writing_sqlite(
+    tmp_path, clinic_data, demo_snapshot
+) -> None:
+    """The in-memory test database cannot show this; the real thing is a WAL file on disk: the
+    demo's database as a file, which the server switches to WAL as it opens it."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {
         "FILIFORM_DATA_DIR": str(tmp_path / "data"),
@@ -257,9 +274,9 @@ def test_counts_match_while_the_server_keeps_writing_sqlite(tmp_path, clinic_dat
         assert done.returncode == 0, done.stderr
         return done.stdout
 
-    filiform("migrate", "--verbosity", "0")
-    filiform("demo")
     live = tmp_path / "data" / "filiform.sqlite3"
+    live.parent.mkdir()
+    shutil.copyfile(demo_snapshot, live)  # the demo, migrated (a copy saves building it again)
     path = tmp_path / "live.backup"
     with writing(lambda n: _heartbeat_sqlite(live, n)):
         filiform("backup", str(path))
