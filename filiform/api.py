@@ -40,14 +40,14 @@ class NotAJsonObject(ValueError):
 
 
 class JsonObjectParser(Parser):
-    """Every body this API reads is a JSON object (or null, read as no body, for an operation
-    whose body is optional). django-ninja reads an array, a number or a string as an object
-    without fields, which a body whose fields are all optional (a PATCH) accepts: the API fuzz
-    had ``[null, null]`` answered 200 by PATCH /policies/{id}. Refused instead (400)."""
+    """Every body this API reads is a JSON object (where a body is optional, send none or
+    ``{}``). django-ninja reads null, an array, a number or a string as an object without
+    fields, which a body whose fields are all optional (a PATCH) accepts: the API fuzz had
+    ``[null, null]`` and ``null`` answered 200 by PATCH /policies/{id}. Refused instead (400)."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         data = super().parse_body(request)
-        if data is not None and not isinstance(data, dict):
+        if not isinstance(data, dict):
             raise NotAJsonObject(_("The request body must be a JSON object."))
         return data
 
