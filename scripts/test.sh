@@ -9,17 +9,24 @@ export PATH="$PWD/.venv/bin:$PATH"
 # example database; also loaded when CI is set) and the API fuzz's fixed seed (docs/testing.md).
 export FILIFORM_HYPOTHESIS_PROFILE=gate
 started=$(date +%s)
+pass_started=$started
+took() { echo "    ($1: $(( $(date +%s) - pass_started )) s)"; pass_started=$(date +%s); }
 
 echo "==> ruff (lint and format) and mypy"
 ruff check .
 ruff format --check .
 mypy filiform tests bench
+took "lint and types"
 
 # Two processes (one per core) for the unit and integration passes; browser tests run alone.
+# The API fuzz (the two test_api_fuzz.py modules) runs once, in the PostgreSQL pass: the
+# production database, and the fuzz's cost counted once (docs/testing.md).
 echo "==> tests on SQLite"
-FILIFORM_FUZZ_EXAMPLES=15 pytest -m "not browser" -q -n auto
+pytest -m "not browser" -q -n auto \
+  --ignore=tests/test_api_fuzz.py --ignore=tests/practitioners/test_api_fuzz.py
+took "SQLite"
 
-echo "==> tests on PostgreSQL"
+echo "==> tests on PostgreSQL, with the API fuzz as every role"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 PGDATA=$(mktemp -d /tmp/filiform-pg.XXXXXX)
 PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
@@ -33,11 +40,15 @@ as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w start \
   -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGDATA -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
 psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "create user filiform password 'filiform' createdb;"
 psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "create database filiform owner filiform;"
-DATABASE_URL="postgres://filiform:filiform@127.0.0.1:$PGPORT/filiform" PATH="$PGBIN:$PATH" FILIFORM_FUZZ_EXAMPLES=30 pytest -m "not browser" -q -n auto
+# 24 generated examples per API operation (6 for each of the four roles), on top of the
+# schema's boundary cases.
+DATABASE_URL="postgres://filiform:filiform@127.0.0.1:$PGPORT/filiform" PATH="$PGBIN:$PATH" FILIFORM_FUZZ_EXAMPLES=24 pytest -m "not browser" -q -n auto
 stop_pg
 trap - EXIT
+took "PostgreSQL"
 
 echo "==> browser tests (headless Chromium)"
 pytest -m browser -q
+took "browser"
 
 echo "==> all passes green in $(( $(date +%s) - started )) s"

@@ -1,8 +1,12 @@
-"""Fuzz the credentials writes as someone allowed to make them, so that generated input reaches
-the services (the suite-wide fuzz runs as front desk, who is refused before the body is read)."""
+"""Fuzz the credentials writes as every role, aimed at a real staff member, so that generated
+input reaches the services: the physiotherapist records their own credentials, the owner
+Bob's, and the front desk and billing are refused. The whole-API fuzz (tests/test_api_fuzz.py)
+also covers these operations, with their boundary cases; this one spends more examples on them.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,30 +27,36 @@ from tests.conftest import GATE, World, bearer
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application()).include(
     path_regex="^/api/v1/practitioners/"
 )
+schema.config.phases.coverage.enabled = False  # the boundary cases run in tests/test_api_fuzz.py
 if GATE:  # the same requests on every run of the gate (docs/testing.md)
     schema.config.seed = int(os.environ.get("FILIFORM_FUZZ_SEED", "16"))
 
+# Who acts, and whose credentials a valid request names.
+AIMS = {"alice": "bob", "bob": "bob", "fran": "fran", "bill": "bill"}
+EXAMPLES_PER_ROLE = math.ceil(40 / len(AIMS))
 
-@pytest.fixture
-def bob_headers(
-    world: World, settings: Any, tmp_path: Path
+
+@pytest.fixture(params=sorted(AIMS))
+def acting(
+    request: pytest.FixtureRequest, world: World, settings: Any, tmp_path: Path
 ) -> Iterator[tuple[int, dict[str, str]]]:
     settings.MEDIA_ROOT = tmp_path
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)
     try:
-        member = Membership.objects.get(user=world.bob, clinic=world.clinic)
-        yield member.pk, {"Authorization": bearer(world.bob, world.clinic)["HTTP_AUTHORIZATION"]}
+        user, aim = getattr(world, request.param), getattr(world, AIMS[request.param])
+        member = Membership.objects.get(user=aim, clinic=world.clinic)
+        yield member.pk, {"Authorization": bearer(user, world.clinic)["HTTP_AUTHORIZATION"]}
     finally:
         for signal in (request_started, request_finished):
             signal.connect(close_old_connections)
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-def test_credentials_api_as_the_practitioner(case: Any, bob_headers: tuple[int, dict]) -> None:
-    membership_id, headers = bob_headers
-    # Aim valid requests at Bob himself; a deliberately invalid path stays invalid.
+@settings(max_examples=EXAMPLES_PER_ROLE, deadline=None, suppress_health_check=list(HealthCheck))
+def test_credentials_api_as_every_role(case: Any, acting: tuple[int, dict[str, str]]) -> None:
+    membership_id, headers = acting
+    # Aim valid requests at the staff member; a deliberately invalid path stays invalid.
     positive = case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
     if positive and "membership_id" in (case.path_parameters or {}):
         case.path_parameters["membership_id"] = membership_id
