@@ -39,7 +39,15 @@ def _history() -> list[tuple]:
 
     return list(
         Insertion.objects.filter(session__visit__clinic__slug="riverside")
-        .order_by("session__visit__started_at", "order")
+        # Two patients' visits can start at the same minute: break the tie by patient, so the
+        # order is total (PostgreSQL returns tied rows in any order).
+        .order_by(
+            "session__visit__started_at",
+            "session__visit__patient__family_name",
+            "session__visit__patient__given_names",
+            "session__visit__patient__birth_date",
+            "order",
+        )
         .values_list(
             "session__visit__patient__family_name",
             "muscle",
