@@ -3,11 +3,9 @@ run in CI, so a red gate is a bug in the code, never bad luck or a busy machine.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+import ast
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from hypothesis import HealthCheck, settings
 
@@ -33,33 +31,32 @@ def test_the_gate_profile_replays_the_same_examples_and_prints_how_to_reproduce(
     assert HealthCheck.too_slow in gate.suppress_health_check
 
 
-def _property_tests() -> Iterator[tuple[str, settings]]:
+def _settings_calls() -> Iterator[tuple[str, ast.Call]]:
+    """Every ``settings(...)`` a test module creates, read from its source (importing the fuzz
+    modules would load the API's schema and build every boundary case)."""
     root = Path(tests.__file__).parent
-    for info in pkgutil.walk_packages(tests.__path__, "tests."):
-        source = root.joinpath(*info.name.split(".")[1:])
-        path = source / "__init__.py" if info.ispkg else source.with_suffix(".py")
-        if "hypothesis" not in path.read_text():
+    for path in sorted(root.rglob("*.py")):
+        source = path.read_text()
+        if "hypothesis" not in source:
             continue
-        module = importlib.import_module(info.name)
-        for name, value in vars(module).items():
-            own = getattr(value, "_hypothesis_internal_use_settings", None)
-            if own is not None and getattr(value, "__module__", None) == info.name:
-                yield f"{info.name}.{name}", own
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in SETTINGS_NAMES:
+                yield f"{path.relative_to(root.parent)}:{node.lineno}", node
 
 
-def test_every_property_test_keeps_the_loaded_profiles_determinism_and_timing(
-    django_db_blocker: Any,
-) -> None:
-    loaded = settings.default
-    assert loaded is not None
-    with django_db_blocker.unblock():  # a fuzz module reads the API's schema as it is imported
-        found = dict(_property_tests())
-    assert "tests.audit.test_chain.test_any_single_edit_or_deletion_is_found_where_it_happened" in (
-        found
-    )
-    for name, own in found.items():
-        assert own.derandomize == loaded.derandomize, name
-        assert (own.database is None) == (loaded.database is None), name
-        assert own.print_blob == loaded.print_blob, name
-        assert own.deadline is None, name
-        assert HealthCheck.too_slow in own.suppress_health_check, name
+SETTINGS_NAMES = {"settings", "hypothesis.settings"}
+# What a test may set for itself; the rest (derandomize, database, print_blob) is the profile's.
+OWN_FIELDS = {"max_examples", "stateful_step_count", "suppress_health_check", "deadline"}
+
+
+def test_every_property_test_keeps_the_profiles_determinism_and_timing() -> None:
+    found = dict(_settings_calls())
+    assert any(where.startswith("tests/audit/test_chain.py") for where in found)
+    for where, call in found.items():
+        fields = {keyword.arg: ast.unparse(keyword.value) for keyword in call.keywords}
+        assert not call.args, where  # no parent settings object: the profile is the parent
+        assert set(fields) <= OWN_FIELDS | {"derandomize"}, (where, fields)
+        assert fields.get("derandomize", "True") == "True", where
+        assert fields.get("deadline", "None") == "None", where
+        checks = fields.get("suppress_health_check", "HealthCheck.too_slow")
+        assert checks == "list(HealthCheck)" or "HealthCheck.too_slow" in checks, where
