@@ -254,8 +254,8 @@ def test_the_postgresql_password_stays_off_the_command_line(monkeypatch) -> None
 def test_counts_match_while_the_server_keeps_writing_sqlite(
     tmp_path, clinic_data, demo_snapshot
 ) -> None:
-    """The in-memory test database cannot show this; the real thing is a WAL file on disk: the
-    demo's database as a file, which the server switches to WAL as it opens it."""
+    """The in-memory test database cannot show this; the real thing is a WAL file on disk (the
+    demo's database, copied from the module's backup)."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {
         "FILIFORM_DATA_DIR": str(tmp_path / "data"),
@@ -277,6 +277,8 @@ def test_counts_match_while_the_server_keeps_writing_sqlite(
     live = tmp_path / "data" / "filiform.sqlite3"
     live.parent.mkdir()
     shutil.copyfile(demo_snapshot, live)  # the demo, migrated (a copy saves building it again)
+    with closing(sqlite3.connect(live)) as server:  # in WAL mode, as the server keeps it
+        assert server.execute("PRAGMA journal_mode=WAL").fetchone() == ("wal",)
     path = tmp_path / "live.backup"
     with writing(lambda n: _heartbeat_sqlite(live, n)):
         filiform("backup", str(path))
