@@ -10,10 +10,16 @@ database, timing never fails a test, and a failure prints a blob that reproduces
 (docs/testing.md). Otherwise the profile "dev" explores new random examples on every run. Every
 test also starts with ``random`` and factory_boy's random seeded from its own id, so data never
 depends on the order tests run in.
+
+Every test runs at 10:00 in the clinic's time zone on the day the run started, the clock ticking
+from there: a test started at 23:59:59 would otherwise straddle two days (a screening confirmed
+"yesterday", a demo built across two dates). A test that needs the real clock is marked
+``real_clock``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import socket
@@ -22,11 +28,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import factory.random
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
+from django.conf import settings
 from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -35,9 +44,11 @@ from filiform.accounts.models import ApiToken, User
 from filiform.accounts.services import api_token_create
 from filiform.clinics.models import Clinic, Role
 from filiform.patients.models import Patient
+from tests import db_cache
 from tests.factories import ClinicFactory, MembershipFactory, PatientFactory, UserFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM inside live_server tests
+db_cache.install()  # SQLite's test database from the gate's migrated copy, when it names one
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 # Hypothesis profiles. A test's own @settings override only the fields it names (max_examples,
@@ -64,6 +75,24 @@ def hypothesis_profile(environ: Mapping[str, str]) -> str:
 
 hypothesis_settings.load_profile(hypothesis_profile(os.environ))
 GATE = hypothesis_profile(os.environ) == "gate"  # the API fuzz also takes a fixed seed
+
+
+CLINIC_ZONE = ZoneInfo(settings.TIME_ZONE)
+TEST_DAY = dt.datetime.now(CLINIC_ZONE).date()  # the day this run (this process) started
+
+
+def clinic_morning() -> time_machine.travel:
+    """Travel to 10:00 in the clinic's time zone on the day the run started, clock ticking."""
+    return time_machine.travel(dt.datetime.combine(TEST_DAY, dt.time(10), CLINIC_ZONE), tick=True)
+
+
+@pytest.fixture(autouse=True)
+def _clinic_morning(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    with clinic_morning():
+        yield
 
 
 @pytest.fixture(autouse=True)

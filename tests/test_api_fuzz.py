@@ -58,7 +58,7 @@ from filiform.practitioners.models import NeedlingAuthorization, NeedlingTrainin
 from filiform.screening.models import Screening
 from filiform.screening.rules import default_rules
 from filiform.supplies.models import NeedleLot, NeedleStickInjury, SharpsContainer
-from tests.conftest import GATE, bearer
+from tests.conftest import GATE, bearer, clinic_morning
 
 # The demo clinic's staff, one of each role (filiform/demo/clinic.py).
 ROLES = {
@@ -150,7 +150,12 @@ def demo_clinic(
     """The demo, built once for the module inside a transaction rolled back at its end; each
     test's own transaction (a savepoint inside this one) is rolled back after the test."""
     media = tmp_path_factory.mktemp("fuzz-media")
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+    with (
+        django_db_blocker.unblock(),
+        clinic_morning(),  # as each test runs (tests/conftest.py)
+        override_settings(MEDIA_ROOT=media),
+        transaction.atomic(),
+    ):
         demo_build()
         clinic = Clinic.objects.get(slug="riverside")
         headers = {

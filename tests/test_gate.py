@@ -4,13 +4,19 @@ run in CI, so a red gate is a bug in the code, never bad luck or a busy machine.
 from __future__ import annotations
 
 import ast
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+import time_machine
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 
 import tests
-from tests.conftest import hypothesis_profile
+from tests.conftest import TEST_DAY, hypothesis_profile
 
 
 def test_ci_loads_the_gate_profile_and_a_developer_the_dev_one() -> None:
@@ -60,3 +66,23 @@ def test_every_property_test_keeps_the_profiles_determinism_and_timing() -> None
         assert fields.get("deadline", "None") == "None", where
         checks = fields.get("suppress_health_check", "HealthCheck.too_slow")
         assert checks == "list(HealthCheck)" or "HealthCheck.too_slow" in checks, where
+
+
+def test_a_test_runs_at_ten_in_the_clinics_morning_of_the_runs_day() -> None:
+    # Not at 23:59:59, when a screening and the visit after it could fall on two dates.
+    now = timezone.localtime()
+    assert str(now.tzinfo) == "America/Toronto"
+    assert (now.date(), now.hour) == (TEST_DAY, 10)
+    assert now.astimezone(dt.UTC).date() == TEST_DAY  # the same date in UTC, too
+
+
+@pytest.mark.real_clock
+def test_a_test_marked_real_clock_keeps_the_real_time() -> None:
+    assert not time_machine.escape_hatch.is_travelling()
+
+
+@pytest.mark.django_db
+def test_the_test_database_has_every_migration_applied() -> None:
+    # Also when it was copied from the gate's migrated database (tests/db_cache.py).
+    executor = MigrationExecutor(connection)
+    assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
