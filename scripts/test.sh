@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Filiform's whole test suite: lint and types, then the tests on SQLite, on a throwaway
-# PostgreSQL server on loopback, and the browser tests in headless Chromium.
+# PostgreSQL server on loopback, and the browser tests in headless Chromium. docs/testing.md
+# says what each pass runs and how long it takes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # Keep the compiled modules and pytest's rewritten test modules between the passes (each pass and
@@ -15,6 +16,16 @@ started=$(date +%s)
 pass_started=$started
 took() { echo "    ($1: $(( $(date +%s) - pass_started )) s)"; pass_started=$(date +%s); }
 
+work=$(mktemp -d /tmp/filiform-test.XXXXXX)
+mypy_pid=""
+pg_stop=""
+cleanup() {
+  if [ -n "$mypy_pid" ]; then kill "$mypy_pid" 2>/dev/null || true; fi
+  if [ -n "$pg_stop" ]; then $pg_stop; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
 echo "==> ruff (lint and format)"
 ruff check .
 ruff format --check .
@@ -22,11 +33,13 @@ ruff format --check .
 # mypy runs alongside the SQLite pass, at a lower priority, in the time the tests leave a core
 # idle (on a fresh clone its cache is empty and it takes about 100 s of one core); its verdict
 # is printed when the pass ends.
-echo "==> mypy (alongside) and the tests on SQLite"
-mypy_log=$(mktemp /tmp/filiform-mypy.XXXXXX)
-nice -n 15 mypy filiform tests bench >"$mypy_log" 2>&1 &
+echo "==> mypy (alongside), then the tests on SQLite"
+nice -n 15 mypy filiform tests bench >"$work/mypy.log" 2>&1 &
 mypy_pid=$!
-trap 'kill "$mypy_pid" 2>/dev/null || true; rm -f "$mypy_log"' EXIT
+# The SQLite test database, migrated once here for the SQLite and browser passes' processes
+# instead of once in each (15 s of a core each; tests/db_cache.py).
+export FILIFORM_TEST_DB_CACHE="$work/test-db.sqlite3"
+python -m tests.db_cache "$FILIFORM_TEST_DB_CACHE"
 # Two processes (one per core) for the unit and integration passes; browser tests run alone.
 # The API fuzz (the two test_api_fuzz.py modules) runs once, in the PostgreSQL pass: the
 # production database, and the fuzz's cost counted once (docs/testing.md).
@@ -35,9 +48,8 @@ pytest -m "not browser" -q -n auto \
 took "SQLite"
 mypy_ok=0
 wait "$mypy_pid" || mypy_ok=$?
-cat "$mypy_log"
-rm -f "$mypy_log"
-trap - EXIT
+mypy_pid=""
+cat "$work/mypy.log"
 [ "$mypy_ok" = 0 ] || { echo "mypy found type errors"; exit 1; }
 took "the rest of mypy"
 
@@ -46,9 +58,9 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 PGDATA=$(mktemp -d /tmp/filiform-pg.XXXXXX)
 PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres:postgres "$PGDATA"
+if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$PGDATA"; fi
 stop_pg() { as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 || true; rm -rf "$PGDATA"; }
-trap stop_pg EXIT
+pg_stop=stop_pg
 as_pg "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 # fsync off is for test speed only; Filiform's own servers never run like this.
 as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w start \
@@ -59,7 +71,7 @@ psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "create database filiform owner
 # schema's boundary cases.
 DATABASE_URL="postgres://filiform:filiform@127.0.0.1:$PGPORT/filiform" PATH="$PGBIN:$PATH" FILIFORM_FUZZ_EXAMPLES=24 pytest -m "not browser" -q -n auto
 stop_pg
-trap - EXIT
+pg_stop=""
 took "PostgreSQL"
 
 echo "==> browser tests (headless Chromium)"
