@@ -81,7 +81,7 @@ def test_chart_a_session_on_the_body_chart_sign_and_add_an_addendum(
     page.get_by_role("button", name="Sign and lock").click()
     expect(page.get_by_test_id("sign-errors")).to_contain_text("The assessment is empty")
     shot("charting-sign-needs-assessment")
-    page.get_by_label("Assessment").fill(
+    page.get_by_label("Assessment", exact=True).fill(
         "Active trigger points, right rhomboids and gluteus medius."
     )
     page.get_by_role("button", name="Save note").click()
