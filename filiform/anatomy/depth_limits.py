@@ -328,7 +328,7 @@ def depth_summary(muscle: Muscle, choice: ClinicDepth | None = None) -> str:
     limit = limit_of(rule, choice)
     if limit is not None:
         parts.append(
-            _("Straight or angled: no deeper than %(mm)s mm.") % {"mm": _mm(limit)}
+            _("Any approach: no deeper than %(mm)s mm.") % {"mm": _mm(limit)}
             if not rule.exempt_approaches
             else _("Straight or angled: no deeper than %(mm)s mm (not capped: %(ways)s).")
             % {"mm": _mm(limit), "ways": _labels(rule.exempt_approaches)}
