@@ -21,7 +21,7 @@ from django.db import transaction
 
 from filiform.aftercare.instructions import DEFAULT_BODY, DEFAULT_THORAX_WARNING, DEFAULT_TITLE
 from filiform.aftercare.models import AftercareTemplate
-from filiform.audit.services import AuditAction, audit_record
+from filiform.clinics.text_versions import default_upgrade
 
 _RETIRED = Path(__file__).with_name("retired_defaults")
 # Filiform's earlier defaults, oldest first: (title, body, chest warning) as shipped.
@@ -55,32 +55,14 @@ def aftercare_default_is_retired(template: AftercareTemplate) -> bool:
 def aftercare_default_upgrade() -> list[AftercareTemplate]:
     """Give every clinic whose current aftercare version is an unedited earlier default the
     current default as its next version; returns the versions added. Idempotent."""
-    latest: dict[int, AftercareTemplate] = {}
-    for template in AftercareTemplate.objects.select_for_update().order_by("clinic_id", "-version"):
-        latest.setdefault(template.clinic_id, template)
-    added = []
-    for current in latest.values():
-        if not aftercare_default_is_retired(current):
-            continue
-        template = AftercareTemplate.objects.create(
-            clinic_id=current.clinic_id,
-            version=current.version + 1,
-            title=DEFAULT_TITLE,
-            body=DEFAULT_BODY,
-            thorax_warning=DEFAULT_THORAX_WARNING,
-            change_note=DEFAULT_CHANGE_NOTE,
-        )
-        audit_record(
-            action=AuditAction.CREATE,
-            clinic_id=current.clinic_id,
-            object_type="aftercare_template",
-            object_id=template.pk,
-            via="system",
-            detail={
-                "version": template.version,
-                "sha256": template.body_sha256,
-                "replaces_default": current.body_sha256,
-            },
-        )
-        added.append(template)
-    return added
+    return default_upgrade(
+        AftercareTemplate,
+        is_retired=aftercare_default_is_retired,
+        fields={
+            "title": DEFAULT_TITLE,
+            "body": DEFAULT_BODY,
+            "thorax_warning": DEFAULT_THORAX_WARNING,
+            "change_note": DEFAULT_CHANGE_NOTE,
+        },
+        object_type="aftercare_template",
+    )

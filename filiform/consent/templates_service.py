@@ -16,8 +16,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.safestring import SafeString
 
-from filiform.audit.services import AuditAction, audit_access, audit_record
+from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
+from filiform.clinics.text_versions import default_upgrade
 from filiform.consent.models import ConsentTemplate
 from filiform.patient_text import patient_text_html
 
@@ -106,31 +107,9 @@ def consent_default_upgrade() -> list[ConsentTemplate]:
     """Give every clinic whose current version is an unedited earlier default the current
     default as its next version; returns the versions added. Idempotent. Earlier versions and
     the consent signed under them are never touched; a clinic's own text is never replaced."""
-    added = []
-    latest: dict[int, ConsentTemplate] = {}
-    for template in ConsentTemplate.objects.select_for_update().order_by("clinic_id", "-version"):
-        latest.setdefault(template.clinic_id, template)
-    for current in latest.values():
-        if not consent_default_is_retired(current):
-            continue
-        template = ConsentTemplate.objects.create(
-            clinic_id=current.clinic_id,
-            version=current.version + 1,
-            title=DEFAULT_TITLE,
-            body=DEFAULT_BODY,
-            change_note=DEFAULT_CHANGE_NOTE,
-        )
-        audit_record(
-            action=AuditAction.CREATE,
-            clinic_id=current.clinic_id,
-            object_type="consent_template",
-            object_id=template.pk,
-            via="system",
-            detail={
-                "version": template.version,
-                "sha256": template.body_sha256,
-                "replaces_default": current.body_sha256,
-            },
-        )
-        added.append(template)
-    return added
+    return default_upgrade(
+        ConsentTemplate,
+        is_retired=consent_default_is_retired,
+        fields={"title": DEFAULT_TITLE, "body": DEFAULT_BODY, "change_note": DEFAULT_CHANGE_NOTE},
+        object_type="consent_template",
+    )
