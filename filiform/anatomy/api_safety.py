@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from filiform.anatomy.depth_limits import mm_text
 from filiform.anatomy.safety_settings import SafetyRow, muscle_safety_set, muscle_safety_table
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
 from filiform.api_types import Text
@@ -21,7 +22,7 @@ def _access(request: HttpRequest) -> Access:
 
 
 def _mm(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value.normalize():f}"
+    return None if value is None else mm_text(value)
 
 
 class DepthLimitOut(Schema):

@@ -170,7 +170,8 @@ def limit_of(rule: DepthRule, choice: ClinicDepth | None) -> Decimal | None:
     return Decimal(str(rule.max_depth_mm)) if rule.max_depth_mm is not None else None
 
 
-def _mm(value: Decimal | float) -> str:
+def mm_text(value: Decimal | float) -> str:
+    """Millimetres as people write them: 13, 12.5 (no trailing zeros)."""
     return f"{Decimal(str(value)).normalize():f}"
 
 
@@ -238,9 +239,9 @@ def depth_findings(
                     )
                     % {
                         "m": name,
-                        "limit": _mm(limit),
+                        "limit": mm_text(limit),
                         "what": what,
-                        "depth": _mm(depth_mm),
+                        "depth": mm_text(depth_mm),
                         "why": why,
                     },
                     refuse=True,
@@ -258,9 +259,9 @@ def depth_findings(
                     )
                     % {
                         "m": name,
-                        "depth": _mm(depth_mm),
-                        "near": _mm(near),
-                        "limit": _mm(limit),
+                        "depth": mm_text(depth_mm),
+                        "near": mm_text(near),
+                        "limit": mm_text(limit),
                         "what": what,
                     },
                     refuse=False,
@@ -274,7 +275,7 @@ def depth_findings(
                     _(
                         "%(m)s: the %(n)d mm needle is longer than the %(limit)s mm limit, so a straight insertion can pass it. Use a shorter needle, another approach, or say why."
                     )
-                    % {"m": name, "n": needle_length_mm, "limit": _mm(limit)},
+                    % {"m": name, "n": needle_length_mm, "limit": mm_text(limit)},
                     refuse=False,
                 )
             )
@@ -304,7 +305,7 @@ def depth_findings(
                 "deep_warning",
                 "depth_mm",
                 _("%(m)s deeper than %(mm)s mm: %(why)s")
-                % {"m": name, "mm": _mm(rule.warn_beyond_mm), "why": why},
+                % {"m": name, "mm": mm_text(rule.warn_beyond_mm), "why": why},
                 refuse=False,
             )
         )
@@ -328,10 +329,10 @@ def depth_summary(muscle: Muscle, choice: ClinicDepth | None = None) -> str:
     limit = limit_of(rule, choice)
     if limit is not None:
         parts.append(
-            _("Any approach: no deeper than %(mm)s mm.") % {"mm": _mm(limit)}
+            _("Any approach: no deeper than %(mm)s mm.") % {"mm": mm_text(limit)}
             if not rule.exempt_approaches
             else _("Straight or angled: no deeper than %(mm)s mm (not capped: %(ways)s).")
-            % {"mm": _mm(limit), "ways": _labels(rule.exempt_approaches)}
+            % {"mm": mm_text(limit), "ways": _labels(rule.exempt_approaches)}
         )
     if rule.warn_unless:
         parts.append(_("Aim %(ways)s.") % {"ways": _labels(rule.warn_unless)})
@@ -340,7 +341,9 @@ def depth_summary(muscle: Muscle, choice: ClinicDepth | None = None) -> str:
             _("A reason is needed at %(levels)s.") % {"levels": ", ".join(rule.warn_at_levels)}
         )
     if rule.warn_beyond_mm is not None:
-        parts.append(_("A reason is needed beyond %(mm)s mm.") % {"mm": _mm(rule.warn_beyond_mm)})
+        parts.append(
+            _("A reason is needed beyond %(mm)s mm.") % {"mm": mm_text(rule.warn_beyond_mm)}
+        )
     if rule.warn_always:
         parts.append(_("A reason is needed: say where the needle was aimed."))
     return " ".join(parts)

@@ -78,7 +78,7 @@ def _reasons(items: list[Any]) -> list[dict[str, str]]:
     return [{k: str(v) for k, v in asdict(r).items()} for r in items]
 
 
-def _depth_reasons(findings: list[DepthFinding]) -> list[dict[str, str]]:
+def depth_reasons(findings: list[DepthFinding]) -> list[dict[str, str]]:
     """Depth warnings kept with the insertion beside the clearance's reasons."""
     return [
         {"source": "depth", "code": f.code, "level": str(Level.CAUTION.value), "text": f.text}
@@ -420,7 +420,7 @@ def insertion_add(*, access: Access, session_id: int, **data: Any) -> Insertion:
         side=side,
         lot=lot,
         justification=verdict.justification or (justification if cautions else ""),
-        clearance_reasons=_reasons(verdict.reasons) + _depth_reasons(cautions),
+        clearance_reasons=_reasons(verdict.reasons) + depth_reasons(cautions),
         **clean,
     )
     if lot is not None and session.location_id is not None:

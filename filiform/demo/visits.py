@@ -51,6 +51,7 @@ from filiform.charting.models import (
     TreatmentPlan,
     Visit,
 )
+from filiform.charting.needling import depth_reasons
 from filiform.charting.visits import content_sha256, visit_content
 from filiform.clearance.decision import Clearance, Verdict, clearance_evaluate, parse_targets
 from filiform.clinics.models import Clinic, Membership
@@ -362,10 +363,7 @@ def _depth_checked(insertion: Insertion, site: Site) -> None:
     if findings:
         assert site.why, f"{site.key} needs a justification for {[f.code for f in findings]}"
         insertion.justification = "; ".join(t for t in (insertion.justification, site.why) if t)
-        insertion.clearance_reasons = [
-            *insertion.clearance_reasons,
-            *({"source": "depth", "code": f.code, "level": "1", "text": f.text} for f in findings),
-        ]
+        insertion.clearance_reasons = [*insertion.clearance_reasons, *depth_reasons(findings)]
 
 
 def _mild_event(visit: Visit, kind: str, rng: random.Random) -> None:
