@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
 from django.utils import timezone
 
 from filiform.aftercare.deliveries import delivery_to_patient, patient_email_or_reason
@@ -91,10 +90,8 @@ def aftercare_issue_for_visit(*, access: Access, visit: Visit) -> AftercareSheet
     if address:
         from filiform.aftercare.tasks import send_check_in
 
-        check_in_id, due = check_in.pk, check_in.due_at
-        transaction.on_commit(
-            lambda: send_check_in.using(run_after=due).enqueue(check_in_id=check_in_id)
-        )
+        # In this transaction, not on commit: a crash between the two would lose the task.
+        send_check_in.using(run_after=check_in.due_at).enqueue(check_in_id=check_in.pk)
     audit_access(
         access,
         action=AuditAction.CREATE,

@@ -73,10 +73,9 @@ def staff_invite(
     )
     from filiform.clinics.tasks import send_staff_invitation
 
-    transaction.on_commit(
-        lambda: send_staff_invitation.enqueue(
-            user_id=user.pk, clinic_id=access.membership.clinic_id, new_account=created
-        )
+    # In this transaction, not on commit: a crash between the two would lose the task.
+    send_staff_invitation.enqueue(
+        user_id=user.pk, clinic_id=access.membership.clinic_id, new_account=created
     )
     return membership
 

@@ -119,7 +119,8 @@ def signing_request_create(
     )
     from filiform.consent.tasks import send_consent_signing_link
 
-    transaction.on_commit(lambda: send_consent_signing_link.enqueue(request_id=request.pk))
+    # In this transaction, not on commit: a crash between the two would lose the task.
+    send_consent_signing_link.enqueue(request_id=request.pk)
     return request
 
 

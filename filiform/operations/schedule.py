@@ -36,13 +36,6 @@ def _enqueue_task(job: DailyJob) -> object:
     return import_string(job.task_path).enqueue()
 
 
-def _enqueuer(job: DailyJob, enqueue: Callable[[DailyJob], object] | None) -> Callable[[], None]:
-    def run() -> None:
-        (enqueue or _enqueue_task)(job)
-
-    return run
-
-
 def schedule_due_jobs(
     *,
     today: dt.date | None = None,
@@ -60,6 +53,8 @@ def schedule_due_jobs(
                 continue
             row.last_day = today
             row.save(update_fields=["last_day"])
-            transaction.on_commit(_enqueuer(job, enqueue))
+            # With the day's row, in its transaction: the day is never marked done without
+            # its task (the queue is a table in the same database).
+            (enqueue or _enqueue_task)(job)
             enqueued.append(job.name)
     return enqueued
