@@ -235,6 +235,11 @@ STATICFILES_DIRS = [
     BASE_DIR / "filiform" / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
+# A task claimed by a worker that has not beaten for this long is run again (operations/leases.py):
+# eight missed beats, so a busy worker is never taken for a dead one.
+FILIFORM_TASK_LEASE_SECONDS = envint(
+    "FILIFORM_TASK_LEASE_SECONDS", 8 * FILIFORM_WORKER_HEARTBEAT_SECONDS, minimum=2
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -1,4 +1,6 @@
-"""The worker's heartbeat: a row it refreshes every few seconds while it runs."""
+"""The worker's heartbeat: a row it refreshes every few seconds while it runs. On each beat it
+also releases the tasks of workers that died (operations/leases.py) and enqueues the daily jobs
+whose day has come (operations/schedule.py)."""
 
 from __future__ import annotations
 
@@ -38,6 +40,9 @@ class HeartbeatThread(threading.Thread):
             try:
                 close_old_connections()
                 heartbeat_beat(worker_id=self.worker_id, started_at=self.started_at)
+                from filiform.operations.leases import leases_expired_release
+
+                leases_expired_release()
                 from filiform.operations.schedule import schedule_due_jobs
 
                 schedule_due_jobs()
