@@ -39,7 +39,8 @@ def test_a_dead_workers_task_is_released_after_the_lease_and_run_again(settings)
     orphan.refresh_from_db()
     busy.refresh_from_db()
     assert (orphan.status, orphan.return_value) == ("SUCCESSFUL", 3)
-    assert orphan.worker_ids[0] == "dead" and len(orphan.worker_ids) == 2
+    assert orphan.worker_ids[0] == "dead"
+    assert len(orphan.worker_ids) == 2
     assert busy.status == "RUNNING"
 
 
