@@ -60,6 +60,35 @@ def test_database_refuses_changes(statement: str) -> None:
     assert AuditEntry.objects.filter(seq=1, actor_email="").exists()
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="REPLACE is SQLite's")
+@pytest.mark.parametrize("verb", ["INSERT OR REPLACE", "REPLACE"])
+@pytest.mark.parametrize("clash", ["id", "seq"])
+def test_sqlite_refuses_replace(verb: str, clash: str) -> None:
+    """REPLACE deletes the clashing row without firing the DELETE trigger (recursive_triggers is
+    off), so without the INSERT trigger it rewrites an entry in place."""
+    entry = _write(3)[1]
+    columns = [f.column for f in AuditEntry._meta.concrete_fields]
+    values = [
+        "'forged@clinic.test'"
+        if column == "actor_email"
+        else ("id + 100" if column == "id" and clash == "seq" else column)
+        for column in columns
+    ]
+    # column names from the model, no outside input
+    statement = (
+        f"{verb} INTO audit_auditentry ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(values)} FROM audit_auditentry WHERE seq = 2"
+    )
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
+    assert AuditEntry.objects.get(seq=2).actor_email == entry.actor_email == ""
+    assert audit_chain_verify().ok
+
+
 def test_the_orm_cannot_change_an_entry_either() -> None:
     entry = _write(1)[0]
     entry.object_id = "999"

@@ -119,7 +119,7 @@ def test_the_manifest_describes_the_backup(tmp_path, clinic_data) -> None:
     for migration in MigrationRecorder.Migration.objects.order_by("applied", "id"):
         latest[migration.app] = migration.name
     assert data["migrations"] == latest
-    assert data["migrations"]["audit"] == "0002_append_only"
+    assert data["migrations"]["audit"] == "0003_refuse_replace"
     assert set(data["tables"]) == set(connection.introspection.table_names())
     assert data["tables"]["patients_patient"] == Patient.objects.count() == 58
     # the demo's billing goes through the services, which audit; and the test's own sign-in
