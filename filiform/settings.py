@@ -126,6 +126,21 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and security ---------------------------------------------------------------------
+# PostgreSQL: migrations run as the role that owns the tables; the application's role (in
+# DATABASE_URL) owns nothing, so it cannot disable the audit log's triggers (docs/deployment.md).
+FILIFORM_MIGRATION_DATABASE_URL = envstr("FILIFORM_MIGRATION_DATABASE_URL")
+
+# --- Audit log ------------------------------------------------------------------------------------
+# The key that signs the audit chain's checkpoints (docs/audit.md). It must not be in the
+# database; in production give it from outside DATA_DIR (FILIFORM_AUDIT_KEY_FILE). Unset, a key is
+# generated into DATA_DIR/audit_key like SECRET_KEY: good for a demo or a developer, but it sits
+# next to a SQLite database, so `filiform check --deploy` warns (filiform/audit/apps.py).
+FILIFORM_AUDIT_KEY_FROM_ENVIRONMENT = bool(envstr("FILIFORM_AUDIT_KEY"))
+FILIFORM_AUDIT_KEY = envstr("FILIFORM_AUDIT_KEY") or persistent_secret(DATA_DIR / "audit_key")
+FILIFORM_AUDIT_CHECKPOINTS = Path(
+    envstr("FILIFORM_AUDIT_CHECKPOINTS", str(DATA_DIR / "audit-checkpoints.jsonl"))
+)
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

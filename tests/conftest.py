@@ -36,7 +36,7 @@ import time_machine
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -106,7 +106,9 @@ def _seeded_randomness(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(autouse=True)
 def _audit_log_append_only(request: pytest.FixtureRequest) -> Iterator[None]:
     """Every test runs with the audit triggers in force. A transactional test lifts them as it
-    ends, only so that pytest-django's flush can empty the table for the next test."""
+    ends, only so that pytest-django's flush can empty the table for the next test. Each test
+    has its own audit checkpoint file (empty until it writes one): a checkpoint names entries
+    that exist only in the test that wrote it."""
     marker = request.node.get_closest_marker("django_db")
     names = request.fixturenames
     transactional = bool(
@@ -123,7 +125,14 @@ def _audit_log_append_only(request: pytest.FixtureRequest) -> Iterator[None]:
 
     request.getfixturevalue("transactional_db" if transactional else "db")
     append_only_enforce(connection)
-    yield
+    checkpoints = (
+        request.getfixturevalue("tmp_path_factory").getbasetemp()
+        / "audit-checkpoints"
+        / f"{zlib.crc32(request.node.nodeid.encode()):08x}.jsonl"
+    )
+    checkpoints.unlink(missing_ok=True)
+    with override_settings(FILIFORM_AUDIT_CHECKPOINTS=checkpoints):
+        yield
     if transactional:
         append_only_lift(connection)
 

@@ -8,12 +8,32 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from filiform.audit.checkpoints import (
+    Checkpoint,
+    CheckpointKind,
+    checkpoint_append,
+    checkpoint_sign,
+    checkpoints_read,
+)
 from filiform.audit.models import AuditAction, AuditChainHead, AuditEntry
+from filiform.audit.verify import (
+    ChainReport,
+    audit_chain_verify,
+    audit_chain_verify_since,
+    checkpoints_signed,
+)
 
 if TYPE_CHECKING:
     from filiform.clinics.access import Access
 
-__all__ = ["AuditAction", "audit_access", "audit_record", "audit_user_event"]
+__all__ = [
+    "AuditAction",
+    "AuditCheckpointRefused",
+    "audit_access",
+    "audit_checkpoint_write",
+    "audit_record",
+    "audit_user_event",
+]
 
 
 def audit_record(
@@ -105,3 +125,45 @@ def audit_user_event(
         user_agent=user_agent,
         **fields,
     )
+
+
+class AuditCheckpointRefused(Exception):
+    """The log did not verify, so its head is not signed: a checkpoint must never anchor a
+    forgery."""
+
+    def __init__(self, report: ChainReport) -> None:
+        super().__init__("; ".join(problem.message for problem in report.problems))
+        self.report = report
+
+
+def audit_checkpoint_write(*, kind: CheckpointKind = "checkpoint") -> Checkpoint:
+    """Sign the chain's head and append it to the checkpoint file (filiform/audit/checkpoints.py).
+
+    A daily checkpoint first checks what was written since the last one (and that the last one
+    still holds); a ``restore`` checkpoint, written after a restore from backup, checks the whole
+    chain, since the restore may have taken the head back before earlier checkpoints.
+    Raises :class:`AuditCheckpointRefused` when the check fails; nothing is written then.
+    """
+    live, bad_lines = checkpoints_signed(checkpoints_read())
+    if kind == "restore":
+        report = audit_chain_verify()
+        problems = [p for p in report.problems if p.kind not in ("truncated", "rewritten")]
+        report = ChainReport(
+            checked=report.checked,
+            problems=tuple(problems),
+            head_seq=report.head_seq,
+            head_hash=report.head_hash,
+        )
+    else:
+        report = audit_chain_verify_since(live[-1] if live else None)
+        report = ChainReport(
+            checked=report.checked,
+            problems=(*report.problems, *bad_lines),
+            head_seq=report.head_seq,
+            head_hash=report.head_hash,
+        )
+    if not report.ok:
+        raise AuditCheckpointRefused(report)
+    checkpoint = checkpoint_sign(seq=report.head_seq, hash=report.head_hash, kind=kind)
+    checkpoint_append(checkpoint)
+    return checkpoint

@@ -29,6 +29,7 @@ DAILY_JOBS: tuple[DailyJob, ...] = (
         "needlestick-follow-up-reminders",
         "filiform.supplies.tasks.needlestick_follow_up_reminders",
     ),
+    DailyJob("audit-checkpoint", "filiform.audit.tasks.audit_checkpoint_daily"),
 )
 
 
