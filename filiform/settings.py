@@ -217,6 +217,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = envint("FILIFORM_MAX_BODY_BYTES", 2 * 1024 * 1024,
 # (file uploads are limited per field by the view that takes them)
 NINJA_PAGINATION_PER_PAGE = 20
 
+# --- Outgoing requests (insurers' endpoints; filiform/outgoing.py) --------------------------------
+# Off: https to public addresses only. On: loopback, private addresses and http too (a test
+# insurer on this machine, an insurer over a private link). The operator's choice, not a clinic's.
+FILIFORM_ALLOW_PRIVATE_ENDPOINTS = envbool("FILIFORM_ALLOW_PRIVATE_ENDPOINTS", False)
+
 # --- Background work ----------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 FILIFORM_WORKER_HEARTBEAT_SECONDS = envint("FILIFORM_WORKER_HEARTBEAT_SECONDS", 15, minimum=1)

@@ -17,6 +17,7 @@ from filiform.audit.services import AuditAction, audit_access
 from filiform.billing.selectors import checked_write, require_billing
 from filiform.clinics.access import Access
 from filiform.insurance.models import ClaimChannel, Insurer, InsurerConnection
+from filiform.outgoing import endpoint_check
 from filiform.typed_text import typed_text
 
 
@@ -43,7 +44,8 @@ def _endpoint(value: Any) -> str:
                 )
             }
         )
-    return text.rstrip("/")
+    # https to a public address only, unless the server's operator allows private ones
+    return endpoint_check(text.rstrip("/"))
 
 
 def insurer_of(insurer_id: int) -> Insurer:
@@ -79,8 +81,8 @@ def connection_set(
     endpoint: str = "",
     provider_number: str = "",
 ) -> InsurerConnection:
-    """Set how claims to one insurer are sent (BILLING). FHIR needs an http(s) base URL; the
-    portal keeps no endpoint. Claims already drafted keep the channel they were drafted with."""
+    """Set how claims to one insurer are sent (BILLING). FHIR needs an https base URL on a
+    public address (``filiform.outgoing``); the portal keeps no endpoint. Claims already drafted keep the channel they were drafted with."""
     require_billing(access)
     insurer = insurer_of(insurer_id)
     if channel not in ClaimChannel.values:

@@ -11,6 +11,8 @@ valid. Otherwise it adjudicates by simple plan rules and answers a ClaimResponse
   ``QUEUE…`` outcome queued (adjudicated later);
   ``GARBAGE…`` answers 200 with a body that is not FHIR;
   ``BROKEN…`` answers 500;
+  ``ECHO…`` answers 422 with an OperationOutcome that repeats the patient's name and date of
+  birth back (what a careless insurer's error page does);
   anything else pays 80 % of the claim's total up to $80.00 a visit.
 - every request is recorded (``requests``) for the test to inspect.
 """
@@ -144,6 +146,11 @@ def running_endpoint() -> Iterator[Endpoint]:
             endpoint.requests.append(body)
             if _member_id(body).startswith("BROKEN"):
                 self._answer(500, b"Internal error", "text/plain")
+                return
+            if _member_id(body).startswith("ECHO"):
+                patient = next(r for r in body["contained"] if r["resourceType"] == "Patient")
+                echoed = f"Unknown member {patient['name']} born {patient.get('birthDate')}"
+                self._answer(422, _outcome(echoed), "application/fhir+json")
                 return
             response = adjudicate(body, len(endpoint.requests))
             if response is None:

@@ -101,6 +101,16 @@ def test_insurer_connections(world: World) -> None:
     saved = _call(world, "alice", "put", f"/insurer-connections/{sun_life}", fhir)
     assert saved.status_code == 200
     assert saved.json()["endpoint"] == "https://fhir.insurer.test/r4"
+    for private in ("http://127.0.0.1:8080/fhir", "https://192.168.0.10/fhir"):
+        refused = _call(
+            world,
+            "alice",
+            "put",
+            f"/insurer-connections/{sun_life}",
+            {**fhir, "endpoint": private},
+        )
+        assert refused.status_code == 422
+        assert "endpoint" in refused.json()["detail"]
     bad = _call(world, "alice", "put", f"/insurer-connections/{sun_life}", {"channel": "fhir"})
     assert bad.status_code == 422
     assert "endpoint" in bad.json()["detail"]

@@ -5,9 +5,12 @@ queued, and an endpoint that is down, failing or answering garbage (the claim st
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import socket
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import requests
@@ -39,7 +42,9 @@ def invoice(world: World) -> Invoice:
 
 
 @pytest.fixture
-def endpoint() -> Iterator[Endpoint]:
+def endpoint(settings: Any) -> Iterator[Endpoint]:
+    # the insurer stand-in listens on loopback over http: the operator's setting allows it
+    settings.FILIFORM_ALLOW_PRIVATE_ENDPOINTS = True
     with running_endpoint() as running:
         yield running
 
@@ -173,7 +178,18 @@ def test_the_endpoint_refuses_an_invalid_claim(endpoint: Endpoint) -> None:
 
 def test_a_fhir_connection_needs_an_endpoint(world: World) -> None:
     alice = acting(world, "alice")
-    for bad in ("", "ftp://insurer.test/fhir", "https://user:pw@insurer.test/", "not a url"):
+    for bad in (
+        "",
+        "ftp://insurer.test/fhir",
+        "https://user:pw@insurer.test/",
+        "not a url",
+        # without the operator's setting: http, loopback, private and link-local addresses
+        "http://127.0.0.1:8080/fhir",
+        "https://127.0.0.1:8443/fhir",
+        "https://10.0.0.5/fhir",
+        "https://[fc00::1]/fhir",
+        "https://169.254.169.254/latest",
+    ):
         with pytest.raises(ValidationError) as error:
             connection_set(
                 access=alice, insurer_id=insurer_of("sun-life").pk, channel="fhir", endpoint=bad
@@ -209,3 +225,64 @@ def test_a_real_time_answer_over_the_balance_waits_for_staff(
         access=bill, claim_id=claim.pk, paid_amount="60", denial_reason="Patient paid part"
     )
     assert balances(invoice).status == "paid"
+
+
+def test_the_answer_body_is_never_shown(
+    world: World, invoice: Invoice, endpoint: Endpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    policy(world, member_id="ECHO-1")
+    _fhir(world, endpoint.url)
+    fran = acting(world, "fran")
+    claim = claim_draft(access=fran, invoice_id=invoice.pk)
+    with caplog.at_level(logging.WARNING), pytest.raises(ValidationError) as refused:
+        claim_submit(access=fran, claim_id=claim.pk)
+    shown = " ".join(refused.value.messages)
+    assert "HTTP 422" in shown
+    assert endpoint.requests, "the claim reached the insurer's stand-in"
+    patient = world.patient
+    for private in (patient.family_name, f"{patient.birth_date:%Y-%m-%d}", "Unknown member"):
+        assert private not in shown
+        assert private not in caplog.text
+    assert "HTTP 422, application/fhir+json" in caplog.text
+    claim.refresh_from_db()
+    assert (claim.status, claim.response) == ("draft", {})
+
+
+def test_a_name_resolving_to_loopback_is_refused_when_sending(
+    world: World, invoice: Invoice, endpoint: Endpoint, settings: Any, monkeypatch: Any
+) -> None:
+    """DNS rebinding: a public-looking name is saved, then resolves to the server itself."""
+    settings.FILIFORM_ALLOW_PRIVATE_ENDPOINTS = False
+    policy(world, member_id="FULL-1")
+    port = endpoint.url.split(":")[2].split("/")[0]
+    _fhir(world, f"https://fhir.insurer.example:{port}/fhir/r4")  # saved: a name is not looked up
+    looked_up: list[str] = []
+
+    def loopback(host: str, port: int) -> list[Any]:
+        looked_up.append(host)
+        return [ipaddress.ip_address("93.184.215.14"), ipaddress.ip_address("127.0.0.1")]
+
+    monkeypatch.setattr("filiform.outgoing.resolved_addresses", loopback)
+    fran = acting(world, "fran")
+    claim = claim_draft(access=fran, invoice_id=invoice.pk)
+    with pytest.raises(ValidationError, match="not a public https address"):
+        claim_submit(access=fran, claim_id=claim.pk)
+    assert looked_up == ["fhir.insurer.example"]
+    assert endpoint.requests == []
+    claim.refresh_from_db()
+    assert (claim.status, claim.request) == ("draft", {})
+
+
+def test_a_loopback_endpoint_saved_earlier_is_refused_when_sending(
+    world: World, invoice: Invoice, endpoint: Endpoint, settings: Any
+) -> None:
+    """An endpoint saved while the operator allowed private addresses (or before this rule)
+    is checked again when the claim is sent."""
+    policy(world, member_id="FULL-1")
+    _fhir(world, endpoint.url)
+    settings.FILIFORM_ALLOW_PRIVATE_ENDPOINTS = False
+    fran = acting(world, "fran")
+    claim = claim_draft(access=fran, invoice_id=invoice.pk)
+    with pytest.raises(ValidationError, match="not a public https address"):
+        claim_submit(access=fran, claim_id=claim.pk)
+    assert endpoint.requests == []

@@ -101,6 +101,17 @@ def test_insurer_connections_page(world: World) -> None:
     )
     assert bad.status_code == 422
     assert "FHIR endpoint" in bad.content.decode()
+    loopback = alice.post(
+        _url("connections"),
+        {
+            "insurer_id": sun_life,
+            f"i{sun_life}-channel": "fhir",
+            f"i{sun_life}-endpoint": "http://127.0.0.1:8080/fhir",
+        },
+    )
+    assert loopback.status_code == 422
+    assert "https://" in loopback.content.decode()
+    assert not InsurerConnection.objects.filter(insurer_id=sun_life).exists()
     alice.post(
         _url("connections"),
         {

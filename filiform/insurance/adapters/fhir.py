@@ -20,12 +20,15 @@ The ClaimResponse: ``outcome`` complete or partial gives an adjudication (the su
 "benefit" adjudication amounts is paid, "deductible" the deductible applied; ``disposition``
 the reason); ``error`` is a denial with the reasons in ``error``; ``queued`` leaves the claim
 submitted. Anything else (network error, timeout, 4xx/5xx, a body that is not a valid
-ClaimResponse) raises ValidationError, and the claim stays a draft.
+ClaimResponse) raises ValidationError, and the claim stays a draft; staff see the status code,
+never the answer's body. The request goes only to a public https address
+(:mod:`filiform.outgoing`), checked again when it is sent.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -40,9 +43,12 @@ from pydantic import ValidationError as PydanticError
 from filiform.billing.money import CENT, ZERO
 from filiform.insurance.adapters.base import Adjudication, Submission
 from filiform.insurance.models import ClaimChannel, ClaimOutcome, Relationship
+from filiform.outgoing import EndpointRefused, answer_summary, post_json
 
 if TYPE_CHECKING:
     from filiform.insurance.models import Claim
+
+log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10
 SERVICE_SYSTEM = "https://filiform.invalid/fhir/CodeSystem/fee-schedule"
@@ -246,24 +252,34 @@ class FhirAdapter:
 
     def submit(self, claim: Claim, fhir_claim: dict[str, Any]) -> Submission:
         try:
-            answer = requests.post(
+            answer = post_json(
                 f"{self.endpoint}/Claim",
-                json=fhir_claim,
+                fhir_claim,
                 headers={
                     "Accept": "application/fhir+json",
                     "Content-Type": "application/fhir+json",
                 },
                 timeout=TIMEOUT_SECONDS,
-                allow_redirects=False,
             )
+        except EndpointRefused:
+            raise ValidationError(
+                _(
+                    "The insurer's endpoint is not a public https address, so nothing was sent; the claim stays a draft. Check the endpoint under Claims → Insurer connections."
+                )
+            ) from None
         except requests.RequestException:
             raise ValidationError(did_not_answer()) from None
         if answer.status_code >= 400:
+            # The answer's body is the insurer's (it may echo what we sent, or be anything):
+            # staff see the status code, the log a summary of it, never the body itself.
+            log.warning(
+                "claim %s refused by the insurer's endpoint: %s", claim.pk, answer_summary(answer)
+            )
             raise ValidationError(
                 _(
-                    "The insurer's endpoint refused the claim (HTTP %(code)d); the claim stays a draft. %(why)s"
+                    "The insurer's endpoint refused the claim (HTTP %(code)d); the claim stays a draft. Check the claim and the endpoint, or ask the insurer."
                 )
-                % {"code": answer.status_code, "why": _outcome_text(answer)}
+                % {"code": answer.status_code}
             )
         try:
             # amounts read as exact decimals; the record kept on the claim is plain JSON
@@ -280,19 +296,3 @@ class FhirAdapter:
         if adjudication is not None:
             adjudication = replace(adjudication, response=kept)
         return replace(submission, adjudication=adjudication, response=kept)
-
-
-def _outcome_text(answer: requests.Response) -> str:
-    """The diagnostics of an OperationOutcome, if the error answer is one."""
-    try:
-        body = answer.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    texts = [
-        str(issue.get("diagnostics") or "")
-        for issue in body.get("issue") or []
-        if isinstance(issue, dict)
-    ]
-    return "; ".join(t for t in texts if t)[:300]
