@@ -169,14 +169,23 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "filiform.accounts.views.csrf_failure"
 
+# The reverse proxies whose X-Forwarded-For is believed (addresses or networks); empty: none,
+# the client is the direct peer. One rule for audit, lock-out and throttles: filiform/client_address.py.
+FILIFORM_TRUSTED_PROXIES = envlist("FILIFORM_TRUSTED_PROXIES")
+
+# Sign-in lock-out per e-mail and address, and per address across e-mails (accounts/lockout.py).
+AXES_HANDLER = "filiform.accounts.lockout.SignInLockout"
 AXES_FAILURE_LIMIT = envint("FILIFORM_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+FILIFORM_LOGIN_FAILURE_LIMIT_PER_ADDRESS = envint(
+    "FILIFORM_LOGIN_FAILURE_LIMIT_PER_ADDRESS", 20, minimum=1
+)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("FILIFORM_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "filiform.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "filiform.client_address.client_ip"
 
 OTP_TOTP_ISSUER = "Filiform"
 OTP_TOTP_THROTTLE_FACTOR = 1

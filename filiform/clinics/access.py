@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
+from filiform.client_address import client_ip
 from filiform.clinics.models import Clinic, Membership, Role
 
 if TYPE_CHECKING:
@@ -143,11 +144,6 @@ class Access:
             refusal = AccessDenied(permission, self, asked)
             refusal.audit_entry_id = _audit_refusal(self, permission, asked)
             raise refusal
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # Behind a reverse proxy, gunicorn's --forwarded-allow-ips rewrites REMOTE_ADDR for us.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def user_agent(request: HttpRequest) -> str:
