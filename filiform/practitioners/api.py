@@ -11,6 +11,7 @@ from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from ninja import File, Form, Router, Status
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from filiform import api_auth
@@ -30,7 +31,11 @@ from filiform.practitioners.schemas import (
     TrainingIn,
     TrainingOut,
 )
-from filiform.practitioners.selectors import certificate_open, credentials_get
+from filiform.practitioners.selectors import (
+    CertificateFileMissing,
+    certificate_open,
+    credentials_get,
+)
 from filiform.practitioners.services import (
     CERTIFICATE_MEDIA_TYPES,
     authorization_add,
@@ -262,9 +267,12 @@ CERTIFICATE_CONTENT: dict[str, Any] = {
     },
 )
 def get_certificate(request: HttpRequest, membership_id: int, training_id: int) -> FileResponse:
-    found = certificate_open(
-        access=_access(request), membership_id=membership_id, training_id=training_id
-    )
+    try:
+        found = certificate_open(
+            access=_access(request), membership_id=membership_id, training_id=training_id
+        )
+    except CertificateFileMissing as missing:
+        raise HttpError(404, str(missing)) from missing
     return FileResponse(
         found.file, as_attachment=True, filename=found.filename, content_type=found.media_type
     )

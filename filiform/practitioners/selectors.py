@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.core.files import File
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access
@@ -45,14 +46,28 @@ class Certificate:
     filename: str
 
 
+class CertificateFileMissing(Http404):
+    """The course names a certificate file that the storage does not have (lost with a disk, or
+    a restore from a backup that did not hold the uploaded files)."""
+
+
 def certificate_open(*, access: Access, membership_id: int, training_id: int) -> Certificate:
     """A course certificate, opened for reading, with its media type told by its bytes."""
     member = credentials_member(access=access, membership_id=membership_id)
     training = NeedlingTraining.objects.filter(pk=training_id, membership=member).first()
     if training is None or not training.certificate:
         raise Http404("No certificate.")
+    try:
+        handle = training.certificate.open("rb")
+    except FileNotFoundError as missing:
+        raise CertificateFileMissing(
+            _(
+                "The certificate file of this course is missing from the server's storage. "
+                "Upload it again, or ask whoever looks after the server to restore the "
+                "uploaded files from a backup."
+            )
+        ) from missing
     audit_access(access, action=AuditAction.READ, object_type="certificate", object_id=training.pk)
-    handle = training.certificate.open("rb")
     head = handle.read(8)
     handle.seek(0)
     kind = certificate_kind(head)

@@ -22,7 +22,11 @@ from filiform.practitioners.forms import (
     RegistrationForm,
     TrainingForm,
 )
-from filiform.practitioners.selectors import certificate_open, credentials_get
+from filiform.practitioners.selectors import (
+    CertificateFileMissing,
+    certificate_open,
+    credentials_get,
+)
 from filiform.practitioners.services import (
     authorization_add,
     credential_enter_in_error,
@@ -123,7 +127,16 @@ def _enter_in_error(request: HttpRequest, access: Access, membership_id: int) ->
 def certificate(
     request: HttpRequest, access: Access, membership_id: int, training_id: int
 ) -> HttpResponseBase:
-    found = certificate_open(access=access, membership_id=membership_id, training_id=training_id)
+    try:
+        found = certificate_open(
+            access=access, membership_id=membership_id, training_id=training_id
+        )
+    except CertificateFileMissing as missing:
+        # Back to the course list with the reason, rather than a bare "not found" page.
+        messages.error(request, str(missing))
+        return redirect(
+            "practitioners:credentials", clinic_slug=access.clinic.slug, membership_id=membership_id
+        )
     return FileResponse(
         found.file, as_attachment=True, filename=found.filename, content_type=found.media_type
     )

@@ -327,3 +327,26 @@ def test_the_page_marks_a_course_entered_in_error_with_a_reason(world: World) ->
     training.refresh_from_db()
     assert training.entered_in_error_reason == "Wrong course"
     assert training.entered_in_error_by == world.bob
+
+
+def test_a_certificate_whose_file_is_gone_is_a_404_that_says_so(
+    world: World, tmp_path: Path
+) -> None:
+    bob = _api(world.bob, world.clinic)
+    uploaded = SimpleUploadedFile("course.pdf", PDF, content_type="application/pdf")
+    course = bob.post(_url(world, world.bob, "trainings"), _course(certificate=uploaded)).json()
+    for file in [p for p in tmp_path.rglob("*") if p.is_file()]:
+        file.unlink()  # a lost disk, or a restore that did not bring the uploads back
+
+    download = bob.get(course["certificate_url"])
+    assert download.status_code == 404
+    assert "certificate file of this course is missing" in download.json()["detail"]
+    assert not AuditEntry.objects.filter(action=AuditAction.READ, object_type="certificate")
+
+    page = client_for(world.bob).get(
+        f"/c/{world.clinic.slug}/staff/{_member(world, world.bob).pk}/credentials/"
+        f"certificates/{course['id']}/",
+        follow=True,
+    )
+    assert page.status_code == 200
+    assert "certificate file of this course is missing" in page.content.decode()
