@@ -1,9 +1,12 @@
-"""Backing up and restoring the whole database, with a manifest that lets a restore prove itself.
+"""Backing up and restoring the whole database and the uploaded files, with a manifest that lets a
+restore prove itself.
 
-A backup is one file plus ``FILE.manifest.json`` next to it: when it was taken, from which database
-vendor and Filiform version, the migration state, the row count of every table and the file's
-sha256. A restore refuses a file whose checksum or vendor does not match its manifest, and
-afterwards counts every table again and compares.
+A backup is ``FILE`` (the database), ``FILE.media.tar`` (every file under ``MEDIA_ROOT``, see
+``backup_media``) and ``FILE.manifest.json``: when it was taken, from which database vendor and
+Filiform version, the migration state, the row count of every table, each uploaded file's path,
+size and sha256, and the size and sha256 of both files. A restore refuses a backup whose
+checksums, files or vendor do not match its manifest before it changes anything, and afterwards
+counts every table again, compares, and checks that every file a row names is there.
 
 SQLite: the online backup API copies pages while the server keeps running. One read transaction
 on the source is held across every step and the row counts, so copy and counts are the same
@@ -31,9 +34,20 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 import django
+from django.conf import settings
 from django.db import connection, connections
 from django.db.migrations.executor import MigrationExecutor
 from pydantic import BaseModel, ValidationError
+
+from filiform.operations.backup_media import (
+    MediaFile,
+    media_archive,
+    media_archive_path,
+    media_files_missing,
+    media_stage,
+    media_staging_path,
+    media_swap,
+)
 
 __all__ = [
     "BackupError",
@@ -51,7 +65,10 @@ Progress = Callable[[str, int, int], None]
 """``progress(label, done, total)``; ``total`` is 0 for a step that has no measurable size."""
 
 MANIFEST_SUFFIX = ".manifest.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
+# Format 1 (before uploaded files were backed up) has no media; such a backup restores the
+# database and leaves MEDIA_ROOT as it is.
+MANIFEST_FORMATS = (1, 2)
 # 16 MiB per step at SQLite's default 4 KiB page: a clinic database copies in a few steps, and a
 # large one still reports progress.
 SQLITE_PAGES_PER_STEP = 4096
@@ -89,6 +106,11 @@ class BackupManifest(BaseModel):
     file: str
     size: int
     sha256: str
+    # The uploaded files: the archive (None in format 1) and what it must hold.
+    media_file: str | None = None
+    media_size: int | None = None
+    media_sha256: str | None = None
+    media: list[MediaFile] = []
 
     @property
     def rows(self) -> int:
@@ -110,10 +132,14 @@ class RestoreReport:
     mismatches: list[TableMismatch]
     # Migrations this Filiform has that the restored database has not applied yet.
     pending_migrations: list[str]
+    # Uploaded files put back (None: the backup holds none, MEDIA_ROOT was left alone), and the
+    # files rows name that are not in MEDIA_ROOT after the restore.
+    media_files: int | None
+    media_missing: list[str]
 
     @property
     def ok(self) -> bool:
-        return not self.mismatches
+        return not self.mismatches and not self.media_missing
 
 
 class _Cursor(Protocol):
@@ -177,10 +203,11 @@ def _create_private(path: Path) -> None:
 def database_backup(
     *, path: Path | str, overwrite: bool = False, progress: Progress | None = None
 ) -> BackupManifest:
-    """Back up the database Django is connected to into ``path`` and write its manifest.
+    """Back up the database Django is connected to into ``path``, ``MEDIA_ROOT`` into
+    ``path.media.tar``, and write the manifest.
 
-    The file is written under a temporary name and renamed when complete, so ``path`` never
-    holds a half-written backup.
+    The files are written under temporary names and renamed when complete (the manifest last),
+    so ``path`` never holds a half-written backup.
     """
     path = Path(path)
     report = progress or _quiet
@@ -189,7 +216,9 @@ def database_backup(
     if not path.parent.is_dir():
         raise BackupError(f"the folder {path.parent} does not exist.")
     partial = path.with_name(path.name + ".partial")
+    media_partial = media_archive_path(partial)
     partial.unlink(missing_ok=True)
+    media_partial.unlink(missing_ok=True)
     _create_private(partial)
     try:
         if connection.vendor == "sqlite":
@@ -198,6 +227,10 @@ def database_backup(
             migrations, tables = _postgres_backup(partial, report)
         else:
             raise BackupError(f"backups of {connection.vendor} databases are not supported.")
+        # After the database: every file its snapshot names is on disk by now (backup_media).
+        report("archiving uploaded files", 0, 0)
+        _create_private(media_partial)
+        media = media_archive(root=Path(settings.MEDIA_ROOT), archive=media_partial)
         report("checksum", 0, 0)
         manifest = BackupManifest(
             created_at=dt.datetime.now(tz=dt.UTC),
@@ -210,14 +243,19 @@ def database_backup(
             file=path.name,
             size=partial.stat().st_size,
             sha256=_sha256(partial),
+            media_file=media_archive_path(path).name,
+            media_size=media_partial.stat().st_size,
+            media_sha256=_sha256(media_partial),
+            media=media,
         )
         manifest_partial = manifest_path(partial)
         manifest_partial.write_text(manifest.model_dump_json(indent=2) + "\n", encoding="utf-8")
         os.replace(partial, path)
+        os.replace(media_partial, media_archive_path(path))
         os.replace(manifest_partial, manifest_path(path))
     except BaseException:
-        partial.unlink(missing_ok=True)
-        manifest_path(partial).unlink(missing_ok=True)
+        for leftover in (partial, media_partial, manifest_path(partial)):
+            leftover.unlink(missing_ok=True)
         raise
     return manifest
 
@@ -337,14 +375,20 @@ def backup_verify(*, path: Path | str) -> BackupManifest:
         manifest = BackupManifest.model_validate_json(manifest_file.read_bytes())
     except ValidationError as exc:
         raise BackupError(f"{manifest_file} is not a Filiform backup manifest: {exc}") from exc
-    if manifest.format != MANIFEST_FORMAT:
-        raise BackupError(f"{manifest_file} has manifest format {manifest.format}, not 1.")
-    actual = _sha256(path)
-    if actual != manifest.sha256:
+    if manifest.format not in MANIFEST_FORMATS:
         raise BackupError(
-            f"{path} does not match its manifest (sha256 {actual}, manifest says "
-            f"{manifest.sha256}): the file is damaged or was changed. Refusing to restore it."
+            f"{manifest_file} has manifest format {manifest.format}, which this Filiform does not "
+            f"know (it reads {', '.join(map(str, MANIFEST_FORMATS))})."
         )
+    _check_sha256(path, manifest.sha256)
+    if manifest.media_sha256 is not None:
+        media = media_archive_path(path)
+        if not media.is_file():
+            raise BackupError(
+                f"{media} is missing: it holds the backup's uploaded files (certificates). Keep "
+                "it with the backup; without it the backup is not restored."
+            )
+        _check_sha256(media, manifest.media_sha256)
     if manifest.vendor != connection.vendor:
         raise BackupError(
             f"{path} is a {manifest.vendor} backup but this Filiform uses {connection.vendor}; "
@@ -353,22 +397,61 @@ def backup_verify(*, path: Path | str) -> BackupManifest:
     return manifest
 
 
+def _check_sha256(path: Path, expected: str) -> None:
+    actual = _sha256(path)
+    if actual != expected:
+        raise BackupError(
+            f"{path} does not match its manifest (sha256 {actual}, manifest says "
+            f"{expected}): the file is damaged or was changed. Refusing to restore it."
+        )
+
+
+def _media_stage(path: Path, manifest: BackupManifest, report: Progress) -> Path | None:
+    """The backup's files unpacked and checked beside MEDIA_ROOT (None: it holds none)."""
+    if manifest.media_file is None:
+        return None
+    report(f"checking {len(manifest.media)} uploaded files", 0, 0)
+    staging = media_staging_path(Path(settings.MEDIA_ROOT))
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    problems = media_stage(
+        archive=media_archive_path(path), expected=manifest.media, staging=staging
+    )
+    if problems:
+        raise BackupError(
+            f"the uploaded files in {media_archive_path(path)} do not match the manifest; "
+            "refusing to restore the backup:\n  " + "\n  ".join(problems)
+        )
+    return staging
+
+
 def database_restore(*, path: Path | str, progress: Progress | None = None) -> RestoreReport:
     """Overwrite the database Django is connected to with the backup at ``path``, then count.
 
-    The caller gets the comparison with the manifest; a non-empty ``mismatches`` means the
-    database does not hold what the backup held.
+    The uploaded files are unpacked and checked first, so a backup whose files do not match its
+    manifest is refused before the database is touched; they replace ``MEDIA_ROOT`` once the
+    database is restored. The caller gets the comparison with the manifest: a non-empty
+    ``mismatches`` means the database does not hold what the backup held, and a non-empty
+    ``media_missing`` that rows name files that are not there.
     """
     path = Path(path)
     report = progress or _quiet
     report("verifying checksum", 0, 0)
     manifest = backup_verify(path=path)
+    staging = _media_stage(path, manifest, report)
     # Nothing of ours may hold the database open while it is replaced underneath.
     connections.close_all()
-    if manifest.vendor == "sqlite":
-        _sqlite_restore(path, report)
-    else:
-        _postgres_restore(path, report)
+    try:
+        if manifest.vendor == "sqlite":
+            _sqlite_restore(path, report)
+        else:
+            _postgres_restore(path, report)
+    except BaseException:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if staging is not None:
+        report("putting back uploaded files", 0, 0)
+        media_swap(staging=staging, root=Path(settings.MEDIA_ROOT))
     connections.close_all()
     with connection.cursor() as cursor:
         table_names = connection.introspection.table_names(cursor)
@@ -387,6 +470,8 @@ def database_restore(*, path: Path | str, progress: Progress | None = None) -> R
         rows=sum(counts.values()),
         mismatches=mismatches,
         pending_migrations=[f"{migration.app_label}.{migration.name}" for migration, _ in plan],
+        media_files=None if staging is None else len(manifest.media),
+        media_missing=media_files_missing(),
     )
 
 

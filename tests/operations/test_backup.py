@@ -1,16 +1,20 @@
 """`filiform backup` and `filiform restore` on the database the tests run against (SQLite or
-PostgreSQL): round trip, refusals, the manifest, and consistency while something keeps writing."""
+PostgreSQL): round trip, refusals, the manifest, consistency while something keeps writing, and
+the uploaded files (certificates) backed up, checked and restored with the rows."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import threading
 from contextlib import closing
 from importlib.metadata import version
@@ -18,15 +22,18 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections
 from django.db.migrations.recorder import MigrationRecorder
+from django.test import Client
 
+from filiform.accounts.models import User
 from filiform.audit.models import AuditAction, AuditEntry
 from filiform.audit.services import audit_record
 from filiform.audit.verify import audit_chain_verify
-from filiform.clinics.models import Clinic
-from filiform.demo.clinic import demo_build
+from filiform.clinics.models import Clinic, Membership
+from filiform.demo.clinic import DEMO_DOMAIN, demo_build
 from filiform.operations import backup as backup_module
 from filiform.operations.backup import (
     BackupManifest,
@@ -35,12 +42,23 @@ from filiform.operations.backup import (
     manifest_path,
 )
 from filiform.patients.models import Patient
+from filiform.practitioners.models import NeedlingTraining
+from tests.conftest import bearer
 from tests.factories import PatientFactory
 
 # The backup reads the database through its own connection (and pg_dump), so the data must be
 # committed: transactional tests.
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
+PDF = b"%PDF-1.4\n%synthetic test certificate\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Uploaded files of the test's own, away from the folder backups are written to."""
+    root = tmp_path_factory.mktemp("data") / "media"
+    settings.MEDIA_ROOT = root
+    return root
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +158,11 @@ def test_backup_reports_progress_and_keeps_no_partial_file(
     else:
         assert "pg_dump" in steps
     assert manifest.tables["clinics_clinic"] == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, manifest_path(path).name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        path.name,
+        path.name + ".manifest.json",
+        path.name + ".media.tar",
+    ]
 
 
 def test_a_quiet_backup_prints_nothing(tmp_path, clinic_data) -> None:
@@ -366,3 +388,155 @@ class writing:
         self.stop.set()
         self.thread.join(20)
         assert not self.errors, self.errors
+
+
+def upload_a_certificate() -> tuple[Client, str]:
+    """The demo's physiotherapist records a course with its certificate; the client and the
+    certificate's address."""
+    clinic = Clinic.objects.get(slug="riverside")
+    physio = User.objects.get(email=f"physio@{DEMO_DOMAIN}")
+    member = Membership.objects.get(user=physio, clinic=clinic)
+    client = Client()
+    client.defaults.update(bearer(physio, clinic))
+    certificate = SimpleUploadedFile("course.pdf", PDF, content_type="application/pdf")
+    course = {"provider": "kinetacore", "level": "FDN 1", "completed_on": "2022-01-01"}
+    response = client.post(
+        f"/api/v1/practitioners/{member.pk}/trainings", {**course, "certificate": certificate}
+    )
+    assert response.status_code == 201, response.content
+    return client, response.json()["certificate_url"]
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_restore_brings_the_certificates_back(tmp_path, clinic_data, media_root) -> None:
+    client, url = upload_a_certificate()
+    (name,) = files_under(media_root)
+    path = backup(tmp_path)
+    manifest = manifest_of(path)
+    assert [f.model_dump() for f in manifest.media] == [
+        {"path": name, "size": len(PDF), "sha256": hashlib.sha256(PDF).hexdigest()}
+    ]
+    with tarfile.open(f"{path}.media.tar") as tar:
+        assert tar.getnames() == [name]
+    assert (
+        manifest.media_sha256 == hashlib.sha256(Path(f"{path}.media.tar").read_bytes()).hexdigest()
+    )
+    assert oct(Path(f"{path}.media.tar").stat().st_mode & 0o777) == "0o600"
+    shutil.rmtree(media_root)  # the disk is lost
+    NeedlingTraining.objects.all().delete()
+
+    out = StringIO()
+    call_command("restore", str(path), "--yes", stdout=out)
+
+    assert "uploaded files checked: 1 files match the manifest" in out.getvalue()
+    assert files_under(media_root) == {name: PDF}
+    download = client.get(url)
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF  # type: ignore[attr-defined]
+
+
+def test_files_uploaded_after_the_backup_go_with_the_rows(tmp_path, clinic_data, media_root):
+    path = backup(tmp_path)
+    courses = NeedlingTraining.objects.count()
+    upload_a_certificate()
+    assert files_under(media_root)
+    call_command("restore", str(path), "--yes", stdout=StringIO())
+    assert files_under(media_root) == {}
+    assert NeedlingTraining.objects.count() == courses
+    assert sorted(p.name for p in media_root.parent.iterdir()) == ["media"]  # nothing left over
+
+
+def rewrite_media(path: Path, members: dict[str, bytes]) -> None:
+    """Replace the backup's archive with one holding ``members``, and give the manifest the new
+    archive's checksum, as if the archive had been built wrongly rather than damaged in transit."""
+    archive = Path(f"{path}.media.tar")
+    with tarfile.open(archive, "w") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, fileobj=io.BytesIO(data))
+    manifest = manifest_of(path)
+    fixed = {"media_sha256": hashlib.sha256(archive.read_bytes()).hexdigest()}
+    manifest_path(path).write_text(manifest.model_copy(update=fixed).model_dump_json())
+
+
+@pytest.mark.parametrize(
+    ("change", "reported"),
+    [
+        ("different bytes", r"{name}: 18 bytes, sha256 \w+; the manifest says {size} bytes"),
+        ("missing", r"{name}: missing from the archive"),
+        ("extra", r"certificates/smuggled\.pdf: in the archive but not in the manifest"),
+        ("outside", r"\.\./escape\.pdf: not a plain file"),
+    ],
+)
+def test_an_archive_that_does_not_match_its_list_is_refused_before_anything_changes(
+    tmp_path, clinic_data, media_root, change: str, reported: str
+) -> None:
+    upload_a_certificate()
+    (name,) = files_under(media_root)
+    path = backup(tmp_path)
+    members = {
+        "different bytes": {name: b"%PDF-1.4 forged!\n\n"},
+        "missing": {},
+        "extra": {name: PDF, "certificates/smuggled.pdf": PDF},
+        "outside": {name: PDF, "../escape.pdf": PDF},
+    }[change]
+    rewrite_media(path, members)
+    add_a_patient_after_the_backup()
+    before = files_under(media_root)
+
+    with pytest.raises(CommandError, match=reported.format(name=re.escape(name), size=len(PDF))):
+        call_command("restore", str(path), "--yes", stdout=StringIO())
+
+    assert Patient.objects.filter(family_name="Afterthebackup").exists()
+    assert files_under(media_root) == before
+    assert sorted(p.name for p in media_root.parent.iterdir()) == ["media"]
+    assert not (tmp_path.parent / "escape.pdf").exists()
+
+
+def test_a_damaged_or_missing_media_archive_is_refused(tmp_path, clinic_data) -> None:
+    upload_a_certificate()
+    path = backup(tmp_path)
+    archive = Path(f"{path}.media.tar")
+    damaged = bytearray(archive.read_bytes())
+    damaged[700] ^= 0xFF  # inside the certificate's bytes
+    archive.write_bytes(bytes(damaged))
+    with pytest.raises(CommandError, match=r"media\.tar does not match its manifest"):
+        call_command("restore", str(path), "--yes", stdout=StringIO())
+    archive.unlink()
+    with pytest.raises(CommandError, match=r"media\.tar is missing"):
+        call_command("restore", str(path), "--yes", stdout=StringIO())
+
+
+def test_a_row_naming_a_file_that_is_not_there_fails_the_restore(
+    tmp_path, clinic_data, media_root
+) -> None:
+    upload_a_certificate()
+    (name,) = files_under(media_root)
+    (media_root / name).unlink()  # lost before the backup was taken
+    path = backup(tmp_path)
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 files named by rows are missing"):
+        call_command("restore", str(path), "--yes", stdout=StringIO(), stderr=err)
+    assert f"  {name}" in err.getvalue().splitlines()
+
+
+def test_a_backup_from_before_uploads_were_kept_leaves_the_files_alone(
+    tmp_path, clinic_data, media_root
+) -> None:
+    upload_a_certificate()
+    before = files_under(media_root)
+    path = backup(tmp_path)
+    Path(f"{path}.media.tar").unlink()
+    manifest = manifest_of(path)
+    old = json.loads(manifest.model_dump_json())
+    for key in ("media_file", "media_size", "media_sha256", "media"):
+        del old[key]
+    manifest_path(path).write_text(json.dumps({**old, "format": 1}))
+    out = StringIO()
+    call_command("restore", str(path), "--yes", stdout=out)
+    assert "holds no uploaded files" in out.getvalue()
+    assert files_under(media_root) == before

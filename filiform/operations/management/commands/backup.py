@@ -1,4 +1,5 @@
-"""``filiform backup FILE``: a consistent copy of the database plus ``FILE.manifest.json``."""
+"""``filiform backup FILE``: a consistent copy of the database, ``FILE.media.tar`` with the uploaded
+files, and ``FILE.manifest.json``."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def progress_printer(stdout: OutputWrapper, verbosity: int) -> Progress:
 class Command(BaseCommand):
     help = (
         "Back up the database to FILE (SQLite: online backup; PostgreSQL: pg_dump custom format) "
-        "and write FILE.manifest.json with row counts, migration state and the file's sha256."
+        "and the uploaded files to FILE.media.tar, and write FILE.manifest.json with row counts, "
+        "migration state, every uploaded file's sha256 and both files' sha256."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -53,6 +55,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"backup written: {file} ({manifest.size} bytes, sha256 {manifest.sha256}); "
-                f"{manifest_path(file)}: {len(manifest.tables)} tables, {manifest.rows} rows"
+                f"{manifest_path(file)}: {len(manifest.tables)} tables, {manifest.rows} rows; "
+                f"{manifest.media_file}: {len(manifest.media)} uploaded files"
             )
         )

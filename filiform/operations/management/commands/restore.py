@@ -1,4 +1,5 @@
-"""``filiform restore FILE --yes``: replace the database with a checked backup, then count rows."""
+"""``filiform restore FILE --yes``: replace the database and the uploaded files with a checked
+backup, then count rows and look for every file a row names."""
 
 from __future__ import annotations
 
@@ -32,8 +33,9 @@ def _mismatch_table(report: RestoreReport) -> list[str]:
 
 class Command(BaseCommand):
     help = (
-        "Replace the whole database with the backup in FILE (checked against FILE.manifest.json "
-        "first), then compare every table's row count with the manifest. Requires --yes."
+        "Replace the whole database and the uploaded files with the backup in FILE (checked "
+        "against FILE.manifest.json first), then compare every table's row count with the "
+        "manifest. Requires --yes."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -59,16 +61,35 @@ class Command(BaseCommand):
             report = database_restore(path=file, progress=progress_printer(self.stdout, verbosity))
         except (BackupError, OperationalError) as exc:
             raise CommandError(str(exc)) from exc
-        if not report.ok:
+        if report.mismatches:
             self.stderr.write("Row counts that differ from the backup's manifest:")
             for line in _mismatch_table(report):
                 self.stderr.write(line)
+        if report.media_missing:
+            self.stderr.write("Files that rows name but that are not in the uploaded files:")
+            for name in report.media_missing:
+                self.stderr.write(f"  {name}")
+        if not report.ok:
             raise CommandError(
-                f"restore check failed: {len(report.mismatches)} tables do not match the manifest."
+                f"restore check failed: {len(report.mismatches)} tables do not match the "
+                f"manifest, {len(report.media_missing)} files named by rows are missing."
             )
         self.stdout.write(
             self.style.SUCCESS(f"restore checked: {report.tables} tables, {report.rows} rows match")
         )
+        if report.media_files is None:
+            self.stdout.write(
+                self.style.WARNING(
+                    "This backup predates backed-up uploads: it holds no uploaded files, so "
+                    "the uploaded files (MEDIA_ROOT) were left as they were."
+                )
+            )
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"uploaded files checked: {report.media_files} files match the manifest"
+                )
+            )
         if report.pending_migrations:
             self.stdout.write(
                 self.style.WARNING(
