@@ -186,6 +186,9 @@ AXES_LOCKOUT_CALLABLE = "filiform.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "filiform.client_address.client_ip"
+# Password-reset e-mails per hour, per e-mail address and per client (accounts/reset_throttle.py).
+FILIFORM_PASSWORD_RESETS_PER_EMAIL = envint("FILIFORM_PASSWORD_RESETS_PER_EMAIL", 3, minimum=1)
+FILIFORM_PASSWORD_RESETS_PER_IP = envint("FILIFORM_PASSWORD_RESETS_PER_IP", 10, minimum=1)
 
 OTP_TOTP_ISSUER = "Filiform"
 OTP_TOTP_THROTTLE_FACTOR = 1

@@ -22,6 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from filiform.accounts import services
 from filiform.accounts.forms import CodeForm, SignInForm, TokenForm
 from filiform.accounts.models import ApiToken, User
+from filiform.accounts.reset_throttle import password_reset_held_back
 from filiform.accounts.two_factor import (
     TwoFactorState,
     clinic_requires_two_factor,
@@ -219,12 +220,19 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form: Any) -> HttpResponse:
+        email = form.cleaned_data["email"][:254]
+        ip = client_ip(self.request)
+        held_back = password_reset_held_back(email=email, ip=ip)
         audit_record(
             action=AuditAction.PASSWORD_RESET,
-            actor_email=form.cleaned_data["email"][:254],
-            ip=client_ip(self.request),
+            actor_email=email,
+            ip=ip,
             user_agent=user_agent(self.request),
+            detail={"held_back": held_back},
         )
+        if held_back:
+            # The same page as a sent link, so that the limit reveals nothing about the account.
+            return redirect(self.get_success_url())
         return super().form_valid(form)
 
 

@@ -1,7 +1,10 @@
+import datetime as dt
 import re
 
+import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from filiform.audit.models import AuditAction, AuditEntry
 from tests.conftest import World
@@ -60,3 +63,45 @@ def test_weak_new_password_is_refused_clearly(world: World, smtp_server) -> None
     )
     assert response.status_code == 200
     assert "too short" in response.content.decode()
+
+
+def _ask_for_reset(email: str, *, source: str = "198.51.100.7"):
+    return Client().post(
+        reverse("accounts:password_reset"), {"email": email}, REMOTE_ADDR=source, follow=True
+    )
+
+
+def test_reset_emails_to_one_address_are_limited_per_hour(
+    world: World, smtp_server, settings
+) -> None:
+    limit = settings.FILIFORM_PASSWORD_RESETS_PER_EMAIL
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for n in range(limit + 2):
+            response = _ask_for_reset("Bob@clinic.test", source=f"198.51.100.{n}")
+            assert "Check your e-mail" in response.content.decode()  # the same answer every time
+        assert len(smtp_server.messages) == limit
+        held = AuditEntry.objects.filter(action=AuditAction.PASSWORD_RESET, detail__held_back=True)
+        assert held.count() == 2
+        clock.shift(dt.timedelta(minutes=61))
+        _ask_for_reset("bob@clinic.test")
+    assert len(smtp_server.messages) == limit + 1
+
+
+def test_reset_requests_from_one_client_are_limited_per_hour(
+    world: World, smtp_server, settings
+) -> None:
+    settings.FILIFORM_PASSWORD_RESETS_PER_IP = 3
+    settings.FILIFORM_TRUSTED_PROXIES = ["10.0.0.2"]
+    for email in ("alice@clinic.test", "bob@clinic.test", "nobody@clinic.test"):
+        _ask_for_reset(email, source="203.0.113.5")
+    response = Client().post(
+        reverse("accounts:password_reset"),
+        {"email": "fran@clinic.test"},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.5",  # the same client, through the proxy
+        follow=True,
+    )
+    assert "Check your e-mail" in response.content.decode()
+    assert [m["To"] for m in smtp_server.messages] == ["alice@clinic.test", "bob@clinic.test"]
+    _ask_for_reset("fran@clinic.test", source="203.0.113.6")
+    assert smtp_server.messages[-1]["To"] == "fran@clinic.test"
