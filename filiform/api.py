@@ -17,6 +17,7 @@ from filiform.anatomy.api import router as anatomy_router
 from filiform.anatomy.api_safety import router as depth_limits_router
 from filiform.api_auth import BearerToken, BrowserSession
 from filiform.api_errors import Error
+from filiform.api_idempotency import answered_once, in_one_transaction
 from filiform.billing.api import router as billing_router
 from filiform.billing.api_reports import router as billing_reports_router
 from filiform.charting.api import router as charting_router
@@ -65,6 +66,10 @@ api = NinjaAPI(
     docs_url="/docs",
     parser=JsonObjectParser(),
 )
+# Idempotency-Key on every POST (filiform/api_idempotency.py): the transaction around the
+# whole request, then the key's check once the caller is known and the body is read.
+api.add_decorator(in_one_transaction, mode="view")
+api.add_decorator(answered_once, mode="operation")
 
 
 class MeOut(Schema):

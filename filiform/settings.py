@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "filiform.outcomes",
     "filiform.billing",
     "filiform.insurance",
+    "filiform.idempotency",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ from ninja import Path, Query, Router, Status
 from ninja.pagination import paginate
 
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
+from filiform.api_idempotency import own_idempotency_key
 from filiform.api_pagination import ClinicPages
 from filiform.api_types import IsoDate
 from filiform.audit.services import AuditAction, audit_access
@@ -222,6 +223,7 @@ def receipt_pdf(request: HttpRequest, invoice_id: int = _id("The invoice")) -> H
     response={201: PaymentOut, 200: PaymentOut, **WRITE_ONE},
     summary="Record a payment at the desk (201); the same one-time key again returns it (200)",
 )
+@own_idempotency_key
 def record_payment(
     request: HttpRequest, payload: PaymentIn, invoice_id: int = _id("The invoice")
 ) -> Status:
@@ -246,6 +248,7 @@ def record_payment(
     response={201: PaymentOut, 200: PaymentOut, **WRITE_ONE},
     summary="Give back (part of) a payment, with the reason (billing)",
 )
+@own_idempotency_key
 def record_refund(
     request: HttpRequest, payload: RefundIn, payment_id: int = _id("The payment")
 ) -> Status:
@@ -273,6 +276,7 @@ def record_refund(
     response={201: AdjustmentOut, 200: AdjustmentOut, **WRITE_ONE},
     summary="Credit part of the balance, with the reason (billing)",
 )
+@own_idempotency_key
 def record_credit(
     request: HttpRequest, payload: AdjustmentIn, invoice_id: int = _id("The invoice")
 ) -> Status:
@@ -284,6 +288,7 @@ def record_credit(
     response={201: AdjustmentOut, 200: AdjustmentOut, **WRITE_ONE},
     summary="Write off part of the balance, with the reason (billing)",
 )
+@own_idempotency_key
 def record_write_off(
     request: HttpRequest, payload: AdjustmentIn, invoice_id: int = _id("The invoice")
 ) -> Status:

@@ -30,6 +30,7 @@ DAILY_JOBS: tuple[DailyJob, ...] = (
         "filiform.supplies.tasks.needlestick_follow_up_reminders",
     ),
     DailyJob("audit-checkpoint", "filiform.audit.tasks.audit_checkpoint_daily"),
+    DailyJob("idempotency-keys-expire", "filiform.idempotency.tasks.idempotency_keys_expire"),
 )
 
 
