@@ -67,6 +67,9 @@ as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w start \
   -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGDATA -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
 psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "create user filiform password 'filiform' createdb;"
 psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "create database filiform owner filiform;"
+# The application's role, which owns nothing (docs/deployment.md, PostgreSQL roles): the audit
+# tests switch to it to prove it cannot change the audit log or disable its triggers.
+psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "create user filiform_app password 'filiform_app'; grant filiform_app to filiform;"
 # 24 generated examples per API operation (6 for each of the four roles), on top of the
 # schema's boundary cases.
 DATABASE_URL="postgres://filiform:filiform@127.0.0.1:$PGPORT/filiform" PATH="$PGBIN:$PATH" FILIFORM_FUZZ_EXAMPLES=24 pytest -m "not browser" -q -n auto
