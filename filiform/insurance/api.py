@@ -167,7 +167,7 @@ def estimate_for_fee(
 @router.get(
     "/invoices/{invoice_id}/estimate",
     response={200: EstimateOut, **ONE_ERRORS},
-    summary="What the patient's plans would pay toward an invoice (its total, its date)",
+    summary="What the patient's plans would pay toward an invoice (its insured services, its date)",
 )
 def estimate_for_invoice(request: HttpRequest, invoice_id: int = _id("The invoice")) -> EstimateOut:
     estimate = coverage.coverage_estimate(access=_access(request), invoice_id=invoice_id)

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
+from filiform.billing.insured import insured_amount
 from filiform.billing.models import Invoice, InvoiceStatus
 from filiform.billing.money import ZERO, format_cad, parse_amount
 from filiform.billing.payments import insurer_payment_record
@@ -108,14 +109,24 @@ def primary_paid(invoice: Invoice) -> Decimal:
 
 
 def _amount_to_claim(invoice: Invoice, policy: Policy, resubmission_of: Claim | None) -> Decimal:
-    """The primary claims the invoice's charges (its total; what the patient paid at the desk
-    is not subtracted: the plan pays on the charge). The secondary claims what the primary left
-    (total - primary paid), and only once the primary has answered. A resubmission asks again
-    for what its original did not pay."""
+    """The primary claims the invoice's insured services (``billing.insured``: the untaxed
+    fee lines, never supplies or tax; what the patient paid at the desk is not subtracted: the
+    plan pays on the charge). The secondary claims what the primary left of them (insured -
+    primary paid), and only once the primary has answered. A resubmission asks again for what
+    its original did not pay."""
     if resubmission_of is not None:
         return resubmission_of.claimed_amount - (resubmission_of.paid_amount or ZERO)
+    insured = insured_amount(invoice)
+    if insured <= 0:
+        raise ValidationError(
+            {
+                "invoice_id": _(
+                    "This invoice has no insured service to claim: supplies and tax are the patient's to pay."
+                )
+            }
+        )
     if policy.rank == Rank.PRIMARY:
-        return invoice.total
+        return insured
     primary = Claim.objects.filter(invoice=invoice, sequence=Rank.PRIMARY)
     if not primary.filter(status__in=ANSWERED).exists():
         raise ValidationError(
@@ -129,9 +140,11 @@ def _amount_to_claim(invoice: Invoice, policy: Policy, resubmission_of: Claim | 
         raise ValidationError(
             {"policy_id": _("A primary claim for this invoice is still waiting for an answer.")}
         )
-    left = invoice.total - primary_paid(invoice)
+    left = insured - primary_paid(invoice)
     if left <= 0:
-        raise ValidationError({"policy_id": _("The primary plan paid the whole invoice.")})
+        raise ValidationError(
+            {"policy_id": _("The primary plan paid the whole of the insured services.")}
+        )
     return left
 
 
@@ -290,7 +303,7 @@ def _secondary_amount_now(access: Access, claim: Claim, invoice: Invoice) -> Non
                 "secondary claim once the primary plan has answered."
             )
         )
-    left = min(invoice.total - primary_paid(invoice), invoice.balance)
+    left = min(insured_amount(invoice) - primary_paid(invoice), invoice.balance)
     if left <= 0:
         raise ValidationError(
             _(

@@ -33,6 +33,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
+from filiform.billing.insured import insured_amount
 from filiform.billing.models import Invoice
 from filiform.billing.money import ZERO, format_cad, parse_amount, to_cents
 from filiform.billing.selectors import clinic_today, invoice_of_clinic
@@ -304,6 +305,12 @@ class Estimate:
     on: dt.date | None = None
     invoice_id: int | None = None
     patient_id: int | None = None
+    # An invoice's supplies and tax: never claimed, the patient's on top of ``patient_pays``.
+    supplies_and_tax: Decimal = ZERO
+
+    @property
+    def patient_owes(self) -> Decimal:
+        return self.patient_pays + self.supplies_and_tax
 
 
 # --- from a policy to its terms ----------------------------------------------------------------
@@ -360,15 +367,18 @@ def coverage_estimate(
     invoice_id: int | None = None,
     on: dt.date | None = None,
 ) -> Estimate:
-    """The estimate for a patient's active policies: for an invoice (its total on its date of
-    service), or for a fee on a day (today by default). Audited read of the patient's
-    coverage."""
+    """The estimate for a patient's active policies: for an invoice (its insured services on
+    its date of service; its supplies and tax are shown apart, the patient's: see
+    ``billing.insured``), or for a fee on a day (today by default). Audited read of the
+    patient's coverage."""
     access.require(Permission.PATIENT_VIEW)
     invoice: Invoice | None = None
+    apart = ZERO
     if invoice_id is not None:
         invoice = invoice_of_clinic(access=access, invoice_id=invoice_id)
         patient_id = invoice.patient_id
-        amount = invoice.total
+        amount = insured_amount(invoice)
+        apart = invoice.total - amount
         on = invoice.date_of_service
     else:
         if patient_id is None:
@@ -390,13 +400,25 @@ def coverage_estimate(
         for rank, p in policies.items()
     }
     estimate = coordinate(amount, shares.get(Rank.PRIMARY), shares.get(Rank.SECONDARY))
+    steps = estimate.steps
+    if apart:
+        steps = [
+            *steps,
+            _("Supplies and tax, not claimed: %(a)s → you pay %(p)s in all")
+            % {"a": format_cad(apart), "p": format_cad(estimate.patient_pays + apart)},
+        ]
     audit_access(
         access,
         action=AuditAction.READ,
         object_type="coverage_estimate",
         object_id=invoice.pk if invoice is not None else patient.pk,
         patient_id=patient.pk,
-        detail={"fee": str(amount), "on": on.isoformat(), "policies": len(policies)},
+        detail={
+            "fee": str(amount),
+            "supplies_and_tax": str(apart),
+            "on": on.isoformat(),
+            "policies": len(policies),
+        },
     )
     return Estimate(
         fee=estimate.fee,
@@ -405,8 +427,9 @@ def coverage_estimate(
         secondary_pays=estimate.secondary_pays,
         insurer_pays=estimate.insurer_pays,
         patient_pays=estimate.patient_pays,
-        steps=estimate.steps,
+        steps=steps,
         on=on,
         invoice_id=invoice.pk if invoice is not None else None,
         patient_id=patient.pk,
+        supplies_and_tax=apart,
     )

@@ -247,7 +247,11 @@ class EstimateOut(Schema):
     secondary: PlanShareOut | None
     secondary_pays: str = Field(..., description="The secondary's share after coordination")
     insurer_pays: str
-    patient_pays: str
+    patient_pays: str = Field(..., description="The patient's share of the fee (insured services)")
+    supplies_and_tax: str = Field(
+        ..., description="An invoice's supplies and tax: never claimed, the patient's"
+    )
+    patient_owes: str = Field(..., description="patient_pays + supplies_and_tax")
     steps: list[str]
 
     @staticmethod
@@ -264,5 +268,7 @@ class EstimateOut(Schema):
             secondary_pays=f"{estimate.secondary_pays:.2f}",
             insurer_pays=f"{estimate.insurer_pays:.2f}",
             patient_pays=f"{estimate.patient_pays:.2f}",
+            supplies_and_tax=f"{estimate.supplies_and_tax:.2f}",
+            patient_owes=f"{estimate.patient_owes:.2f}",
             steps=estimate.steps,
         )

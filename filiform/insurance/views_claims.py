@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from filiform.billing.insured import insured_amount
 from filiform.billing.money import ZERO, format_cad
 from filiform.billing.selectors import invoice_get
 from filiform.clinics.access import Access, Permission
@@ -314,6 +315,7 @@ def draft_for_invoice(request: HttpRequest, access: Access, invoice_id: int) -> 
         "insurance/claims_draft.html",
         {
             "invoice": invoice,
+            "insured": insured_amount(invoice),
             "form": form,
             "has_policies": policies.exists(),
             "existing": existing,

@@ -6,6 +6,7 @@ queued, and an endpoint that is down, failing or answering garbage (the claim st
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import socket
 from collections.abc import Iterator
@@ -17,11 +18,14 @@ import requests
 from django.core.exceptions import ValidationError
 from fhir.resources.R4B.claim import Claim as FhirClaim
 
+from filiform.billing.fees import fee_set
+from filiform.billing.invoices import invoice_from_visit
 from filiform.billing.models import Invoice
 from filiform.billing.payments import payment_record
 from filiform.insurance.claims import claim_adjudicate, claim_draft, claim_resubmit, claim_submit
 from filiform.insurance.connections import connection_set
 from filiform.insurance.models import Claim, ClaimEvent, Policy
+from tests.aftercare.needled import cleared, needled_visit
 from tests.conftest import World
 from tests.insurance.claim_fixtures import (
     acting,
@@ -286,3 +290,84 @@ def test_a_loopback_endpoint_saved_earlier_is_refused_when_sending(
     with pytest.raises(ValidationError, match="not a public https address"):
         claim_submit(access=fran, claim_id=claim.pk)
     assert endpoint.requests == []
+
+
+def test_only_the_insured_service_is_claimed_in_the_receipts_words(
+    world: World, endpoint: Endpoint
+) -> None:
+    """The fee says "Acupuncture", the visit also sold tape with HST: the insurer is asked
+    for the $110.00 session, as dry needling, and both plans together never for the $11.29
+    of tape and tax, which stays the patient's."""
+    alice, fran = acting(world, "alice"), acting(world, "fran")
+    fee_set(
+        access=alice,
+        code="acu",
+        name="Acupuncture (IMS) session",
+        kind="needling",
+        duration_minutes=30,
+        fee="110.00",
+    )
+    fee_set(
+        access=alice,
+        code="tape",
+        name="Kinesiology tape",
+        kind="other",
+        duration_minutes=5,
+        fee="9.99",
+        taxable=True,
+        tax_rate="13",
+    )
+    cleared(world)
+    invoice = invoice_from_visit(
+        access=fran, visit_id=needled_visit(world).pk, service_codes=["acu", "tape"]
+    )
+    assert invoice.total == Decimal("121.29")
+    policy(world, rank=1, member_id="M-1")
+    policy(world, rank=2, insurer="manulife", member_id="FULL-2", relationship="spouse")
+    _fhir(world, endpoint.url)
+    _fhir(world, endpoint.url, insurer="manulife")
+
+    primary = claim_draft(access=fran, invoice_id=invoice.pk)
+    assert primary.claimed_amount == Decimal("110.00")
+    primary = claim_submit(access=fran, claim_id=primary.pk)
+    sent = endpoint.requests[0]
+    assert "acupunctur" not in json.dumps(sent).lower()
+    assert [i["productOrService"]["coding"][0]["display"] for i in sent["item"]] == [
+        "dry needling (IMS) session"
+    ]
+    assert (sent["item"][0]["net"]["value"], sent["total"]["value"]) == (110, 110)
+    assert primary.paid_amount == Decimal("80.00")
+
+    secondary = Claim.objects.get(invoice=invoice, sequence=2)
+    assert secondary.claimed_amount == Decimal("30.00")
+    secondary = claim_submit(access=fran, claim_id=secondary.pk)
+    assert endpoint.requests[1]["total"]["value"] == 30
+    assert len(endpoint.requests[1]["item"]) == 1
+    assert (secondary.paid_amount, secondary.patient_portion) == (
+        Decimal("30.00"),
+        Decimal("11.29"),  # the tape and its HST
+    )
+    assert balances(invoice).balance == Decimal("11.29")
+
+
+def test_an_invoice_of_supplies_only_is_not_claimed(world: World) -> None:
+    fee_set(
+        access=acting(world, "alice"),
+        code="tape",
+        name="Kinesiology tape",
+        kind="other",
+        duration_minutes=5,
+        fee="9.99",
+        taxable=True,
+        tax_rate="13",
+    )
+    cleared(world)
+    fran = acting(world, "fran")
+    invoice = invoice_from_visit(
+        access=fran, visit_id=needled_visit(world).pk, service_codes=["tape"]
+    )
+    policy(world)
+    with pytest.raises(ValidationError) as refused:
+        claim_draft(access=fran, invoice_id=invoice.pk)
+    assert "no insured service" in refused.value.message_dict["invoice_id"][0]
+    assert not Claim.objects.filter(invoice=invoice).exists()

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.http import Http404
 
 from filiform.audit.models import AuditEntry
+from filiform.billing.invoices import invoice_from_visit
 from filiform.billing.models import Invoice
 from filiform.insurance.coverage import (
     Terms,
@@ -22,6 +24,7 @@ from filiform.insurance.coverage import (
 )
 from filiform.insurance.models import CoverageUsage, Policy, UsageSource
 from filiform.insurance.policies import usage_report
+from tests.aftercare.needled import cleared, needled_visit
 from tests.conftest import World
 from tests.insurance.conftest import acting, add_policy
 
@@ -282,3 +285,23 @@ def test_the_estimate_of_an_invoice_counts_usage_and_coordinates(
     )
     assert alone.insurer_pays == ZERO  # before the policies took effect
     assert "Coverage starts on 2020-01-01" in alone.primary.steps[1]  # type: ignore[union-attr]
+
+
+@pytest.mark.django_db
+def test_an_invoices_estimate_leaves_supplies_and_tax_to_the_patient(
+    world: World, fees: dict[str, Any]
+) -> None:
+    """Tape and its HST are not physiotherapy: the plan is estimated on the $110.00 session
+    only, and the $11.29 of tape and tax is shown apart, the patient's."""
+    cleared(world)
+    visit = needled_visit(world)
+    invoice = invoice_from_visit(
+        access=acting(world, "fran"), visit_id=visit.pk, service_codes=["ims", "tape"]
+    )
+    assert invoice.total == D("121.29")
+    add_policy(world)
+    estimate = coverage_estimate(access=acting(world, "fran"), invoice_id=invoice.pk)
+    assert estimate.fee == D("110.00")
+    assert (estimate.insurer_pays, estimate.patient_pays) == (D("80.00"), D("30.00"))
+    assert (estimate.supplies_and_tax, estimate.patient_owes) == (D("11.29"), D("41.29"))
+    assert "Supplies and tax, not claimed: $11.29 → you pay $41.29 in all" in estimate.steps

@@ -12,9 +12,11 @@ share R4's Claim and ClaimResponse shapes):
   identifier, and the clinic's provider number with this insurer if set) travel as contained
   resources, so the insurer needs nothing else from us.
 - ``insurance``: the policy claimed (focal) with its sequence (1 primary, 2 secondary).
-- one ``item`` per invoice line: the service's code in the clinic's fee schedule, its quantity,
-  unit fee and ``net`` (the line's charge with its tax); ``total`` is the amount claimed (the
-  invoice total for a primary, what the primary left for a secondary).
+- one ``item`` per insured service (``billing.insured``: the untaxed fee lines; supplies such as
+  tape and all tax are not claimed): the service's code in the clinic's fee schedule, its
+  description worded as on the receipt (never "acupuncture": ``receipts.insurer_wording``), its
+  quantity, unit fee and ``net`` (the line's amount); ``total`` is the amount claimed (the
+  insured services for a primary, what the primary left of them for a secondary).
 
 The ClaimResponse: ``outcome`` complete or partial gives an adjudication (the sum of the items'
 "benefit" adjudication amounts is paid, "deductible" the deductible applied; ``disposition``
@@ -40,7 +42,9 @@ from fhir.resources.R4B.claim import Claim as FhirClaim
 from fhir.resources.R4B.claimresponse import ClaimResponse
 from pydantic import ValidationError as PydanticError
 
+from filiform.billing.insured import insured_lines
 from filiform.billing.money import CENT, ZERO
+from filiform.billing.receipts import insurer_wording
 from filiform.insurance.adapters.base import Adjudication, Submission
 from filiform.insurance.models import ClaimChannel, ClaimOutcome, Relationship
 from filiform.outgoing import EndpointRefused, answer_summary, post_json
@@ -115,15 +119,19 @@ def claim_resource(claim: Claim, *, provider_number: str = "") -> dict[str, Any]
         "order": claim.sequence,
     }
     items = []
-    for n, line in enumerate(invoice.lines.select_related("service").all(), start=1):
+    # Only the insured services, untaxed, worded as on the receipt: supplies and tax are
+    # not physiotherapy, and "acupuncture" is another benefit (billing/insured.py, receipts.py).
+    for n, line in enumerate(insured_lines(invoice), start=1):
         items.append(
             {
                 "sequence": n,
-                "productOrService": _concept(SERVICE_SYSTEM, line.service.code, line.description),
+                "productOrService": _concept(
+                    SERVICE_SYSTEM, line.service.code, insurer_wording(line.description)
+                ),
                 "servicedDate": claim.date_of_service.isoformat(),
                 "quantity": {"value": line.quantity},
                 "unitPrice": _money(line.unit_fee),
-                "net": _money(line.amount + line.tax),
+                "net": _money(line.amount),
             }
         )
     resource: dict[str, Any] = {
