@@ -164,6 +164,8 @@ def receipt_context(invoice: Invoice) -> dict[str, Any]:
         "balance_text": format_cad(invoice.balance),
         "patient": invoice.patient,
         "lines": lines,
+        # no tax column and no "Tax $0.00" when nothing on the invoice is taxable
+        "has_tax": invoice.tax != 0 or any(line["tax_rate"] for line in lines),
         "money_rows": _money_rows(invoice),
         "paid_net": invoice.paid - invoice.refunded,
         "identity": identity,

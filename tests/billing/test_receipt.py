@@ -95,6 +95,10 @@ def test_paid_in_full_holds_every_field_insurers_require(world: World, invoice: 
     assert "AUTH 5521" in text
     assert "acupunctur" not in text.lower()
     assert "No registration number" not in text
+    # nothing taxable on it: no tax column, no "Tax $0.00"
+    assert "Tax" not in text
+    assert "Subtotal" not in text
+    assert "Total $110.00" in text
     entry = AuditEntry.objects.filter(action=AuditAction.EXPORT, object_type="receipt_pdf").last()
     assert entry is not None
     assert entry.patient_id == world.patient.pk
@@ -130,6 +134,8 @@ def test_insurer_payments_refunds_and_tax_are_shown(world: World, fees: dict[str
     text = pdf_text(receipt_pdf(access=fran, invoice_id=invoice.pk)[1])
     assert "Kinesiology tape" in text
     assert "$1.30 (13%)" in text
+    assert "Tax $1.30" in text
+    assert "exempt" in text  # the session's tax cell
     assert "$121.29" in text  # 110 + 9.99 + 1.30
     assert "Paid by the insurer" in text
     assert "Sun Life claim 77" in text
