@@ -124,6 +124,17 @@ def patient_update(*, access: Access, patient_id: int, **changes: Any) -> Patien
         setattr(patient, name, value)
     _clean(patient)
     changed = sorted(name for name in changes if getattr(patient, name) != before[name])
+    if not changed:
+        # Nothing changed: no write and no "update" in the audit log (issue 17: a no-op PATCH
+        # was logged as an update of nothing). The details were still shown: a read.
+        audit_access(
+            access,
+            action=AuditAction.READ,
+            object_type="patient",
+            object_id=patient.pk,
+            patient_id=patient.pk,
+        )
+        return patient
     patient.save()
     audit_access(
         access,

@@ -193,3 +193,29 @@ def test_unknown_api_path_is_a_json_404(world: World) -> None:
     response = Client().get("/api/v1/no-such-thing", **bearer(world.bob, world.clinic))
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_a_patch_that_changes_nothing_writes_no_update(world: World) -> None:
+    """issue 17: PATCH with nothing new was audited as an "update" of no fields."""
+    headers = bearer(world.fran, world.clinic)
+    path = f"/api/v1/patients/{world.patient.pk}"
+    same = {"family_name": world.patient.family_name}
+    for body in ({}, same):
+        response = Client().patch(path, body, content_type="application/json", **headers)
+        assert response.status_code == 200, response.content
+    updates = AuditEntry.objects.filter(action=AuditAction.UPDATE, object_type="patient")
+    assert not updates.exists()
+    assert (
+        AuditEntry.objects.filter(
+            action=AuditAction.READ, object_type="patient", object_id=str(world.patient.pk)
+        ).count()
+        == 2
+    )
+    changed = Client().patch(
+        path,
+        {"family_name": "Quartz", "given_names": world.patient.given_names},
+        content_type="application/json",
+        **headers,
+    )
+    assert changed.status_code == 200
+    assert [entry.detail for entry in updates] == [{"changed": ["family_name"]}]
