@@ -2,7 +2,8 @@
 
 A Delivery row is written in the same transaction as what it announces, and so is its worker
 task (the task queue is a database table: no ``on_commit`` hand-off a crash could lose); then
-the worker sends it. If the mail server is down the attempt is recorded, the status says
+the worker sends it (in two recorded steps, so a worker killed mid-send never sends twice). If the
+mail server is down the attempt is recorded, the status says
 "retrying", and the task runs again later; after the last attempt the status says "failed:
 deliver in person" and a check-in goes to the front desk's call list. Nothing is lost on the
 way. The retry schedule and the attempt bookkeeping are the outbox's
@@ -34,7 +35,7 @@ from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
 from filiform.notices.outbox import MAX_ATTEMPTS as MAX_ATTEMPTS  # one schedule for all
 from filiform.notices.outbox import RETRY_MINUTES as RETRY_MINUTES
-from filiform.notices.outbox import attempt
+from filiform.notices.outbox import Outgoing, send_recorded
 from filiform.patients.models import Patient
 
 
@@ -115,27 +116,15 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
 
 
 def delivery_attempt(delivery_id: int) -> str:
-    """One attempt to send (the worker's task). Returns the status it leaves."""
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update()
-            .select_related("clinic", "patient")
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if delivery is None or delivery.status not in (
-            DeliveryStatus.QUEUED,
-            DeliveryStatus.RETRYING,
-        ):
-            return delivery.status if delivery else "missing"
-        message = _message(delivery)
-        status = attempt(delivery, message.send)
-        if status == DeliveryStatus.RETRYING:
-            delivery_enqueue(delivery, run_after=delivery.next_attempt_at)
-        elif status == DeliveryStatus.FAILED:
-            _failed(delivery)
-        delivery.save()
-        return delivery.status
+    """One attempt to send (the worker's task), safe to run again after a crash (the outbox's
+    two-step record). Returns the status it leaves."""
+    return send_recorded(
+        Delivery.objects.select_related("clinic", "patient"),
+        delivery_id,
+        compose=lambda delivery: Outgoing(_message(delivery)),
+        retry=lambda delivery: delivery_enqueue(delivery, run_after=delivery.next_attempt_at),
+        failed=_failed,
+    )
 
 
 def _failed(delivery: Delivery) -> None:

@@ -97,6 +97,7 @@ class Channel(models.TextChoices):
 
 class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
     RETRYING = "retrying", _("Retrying: mail server not reachable")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed: deliver in person")

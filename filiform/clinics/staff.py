@@ -42,7 +42,8 @@ def staff_invite(
     *, access: Access, email: str, first_name: str, last_name: str, role: str
 ) -> Membership:
     """Add a person to the clinic. A new person gets an account without a password and an
-    e-mail (sent by the worker) with a link to choose one."""
+    e-mail (an outbox message, sent by the worker: clinics/invitations.py) with a link to
+    choose one."""
     access.require(Permission.CLINIC_MANAGE)
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
@@ -71,12 +72,10 @@ def staff_invite(
         object_id=membership.pk,
         detail={"email": email, "role": role, "new_account": created},
     )
-    from filiform.clinics.tasks import send_staff_invitation
+    from filiform.clinics.invitations import invitation_queue
 
     # In this transaction, not on commit: a crash between the two would lose the task.
-    send_staff_invitation.enqueue(
-        user_id=user.pk, clinic_id=access.membership.clinic_id, new_account=created
-    )
+    invitation_queue(membership)
     return membership
 
 

@@ -3,7 +3,9 @@ video or in person) e-mails a single-use link; the patient reads the exact text 
 device, confirms their questions were answered, decides and signs.
 
 The link's secret is made by the worker as it sends the e-mail and only its SHA-256 is stored,
-so the secret exists nowhere but in the patient's inbox. A link works once, until it expires
+so the secret exists nowhere but in the patient's inbox (consent/messages.py). The e-mail is an
+outbox message queued in the same transaction as the request; its status (queued, retrying,
+sent, failed) is the link's delivery status, and "send again" issues a fresh link. A link works once, until it expires
 (SIGNING_LINK_HOURS), and not once cancelled; signing and using up the link happen in one
 transaction, guarded by a conditional update, so a double submit cannot make two records."""
 
@@ -31,6 +33,8 @@ from filiform.consent.models import (
 )
 from filiform.consent.records import Discussion, consent_save
 from filiform.consent.templates_service import consent_template_current
+from filiform.notices.models import OutboxMessage
+from filiform.notices.outbox import IN_FLIGHT, message_queue, messages_about
 from filiform.patients.selectors import patient_of_clinic
 
 SIGNING_LINK_HOURS = 72  # how long an e-mailed signing link works
@@ -117,10 +121,81 @@ def signing_request_create(
             "expires_at": request.expires_at.isoformat(),
         },
     )
-    from filiform.consent.tasks import send_consent_signing_link
+    _signing_link_queue(request)
+    return request
 
-    # In this transaction, not on commit: a crash between the two would lose the task.
-    send_consent_signing_link.enqueue(request_id=request.pk)
+
+def _signing_link_queue(request: ConsentSigningRequest) -> OutboxMessage:
+    """The link's e-mail and its task, in the caller's transaction (never on commit: a crash
+    between the two would lose the task)."""
+    from filiform.consent.messages import ABOUT, PURPOSE, signing_link_subject
+
+    return message_queue(
+        clinic_id=request.clinic_id,
+        purpose=PURPOSE,
+        to=[request.email],
+        subject=signing_link_subject(request),
+        body="",
+        object_type=ABOUT,
+        object_id=request.pk,
+    )
+
+
+def signing_link_delivery(request_ids: list[int]) -> dict[int, OutboxMessage]:
+    """The latest e-mail of each signing request: its delivery status."""
+    from filiform.consent.messages import ABOUT
+
+    return {int(k): m for k, m in messages_about(ABOUT, request_ids).items()}
+
+
+@transaction.atomic
+def signing_request_send_again(
+    *, access: Access, request_id: int, patient_id: int | None = None
+) -> ConsentSigningRequest:
+    """E-mail a fresh link (the old one stops working: its secret was never stored, so it
+    cannot be sent twice), valid SIGNING_LINK_HOURS from now. Not while an e-mail of it is
+    still on its way, and not for a link signed or cancelled."""
+    requests = ConsentSigningRequest.objects.select_for_update(of=("self",)).filter(
+        pk=request_id, clinic_id=access.membership.clinic_id
+    )
+    if patient_id is not None:
+        requests = requests.filter(patient_id=patient_id)
+    request = requests.first()
+    if request is None:
+        raise Http404("No such signing request in this clinic.")
+    access.require(
+        Permission.CLINICAL_RECORD,
+        object_type="consent_signing_request",
+        object_id=request.pk,
+        patient_id=request.patient_id,
+    )
+    if request.used_at is not None or request.cancelled_at is not None:
+        raise ValidationError(
+            _("This link can no longer be sent: it is %(status)s.")
+            % {"status": request.get_status_display().lower()}
+        )
+    last = signing_link_delivery([request.pk]).get(request.pk)
+    if last is not None and last.status in IN_FLIGHT:
+        raise ValidationError(
+            _("This link's e-mail is still on its way: %(status)s.")
+            % {"status": last.get_status_display().lower()}
+        )
+    request.token_hash, request.sent_at = None, None
+    request.expires_at = timezone.now() + dt.timedelta(hours=SIGNING_LINK_HOURS)
+    request.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    message = _signing_link_queue(request)
+    audit_access(
+        access,
+        action=AuditAction.UPDATE,
+        object_type="consent_signing_request",
+        object_id=request.pk,
+        patient_id=request.patient_id,
+        detail={
+            "sent_again": True,
+            "message": message.pk,
+            "expires_at": request.expires_at.isoformat(),
+        },
+    )
     return request
 
 

@@ -76,17 +76,23 @@ class SafetyAlert(models.Model):
 
 class MessageStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
     RETRYING = "retrying", _("Retrying: mail server not reachable")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed: not delivered")
+    CANCELLED = "cancelled", _("Not sent: no longer needed")
 
 
 class OutboxMessage(models.Model):
     """One e-mail to send, with its attempts. Its text is fixed when it is queued: the row is
-    what was (or will be) sent."""
+    what was (or will be) sent; except a message that carries a secret (a signing link, a link
+    to choose a password), whose body is composed as it is sent so that the secret is never
+    stored (``purpose`` names its composer, ``object_type``/``object_id`` what it is about)."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     purpose = models.CharField(max_length=40)  # e.g. "safety_alert"
+    object_type = models.CharField(max_length=40, blank=True)  # e.g. "consent_signing_request"
+    object_id = models.CharField(max_length=40, blank=True)
     alert = models.ForeignKey(
         SafetyAlert, on_delete=models.PROTECT, related_name="messages", null=True, blank=True
     )
@@ -106,6 +112,7 @@ class OutboxMessage(models.Model):
         ordering: ClassVar[list[str]] = ["created_at", "id"]
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_pending"),
+            models.Index(fields=["object_type", "object_id"], name="outbox_about"),
         ]
 
     def __str__(self) -> str:

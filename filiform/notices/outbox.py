@@ -10,7 +10,21 @@ attempt is recorded on the row (``attempts``, ``last_error``), the status says "
 the time of the next attempt, and a task is enqueued for that time. The waits between attempts
 are :data:`RETRY_MINUTES` (1, 5, 15, 60 and 240 minutes: about five and a half hours in all);
 after the last attempt the status says "failed" and stays visible. The same schedule and the
-same bookkeeping (:func:`attempt`) carry the aftercare deliveries to patients.
+same bookkeeping (:func:`attempt`, :func:`send_recorded`) carry the aftercare deliveries to
+patients.
+
+A worker can be killed in the middle of a send (leases run the task again:
+operations/leases.py). So a send is recorded in two steps: the row says "sending" (committed)
+before the mail server is spoken to, and the outcome after. A task that finds its row still
+"sending" knows an earlier run died mid-send, without knowing whether the mail server took the
+message: it marks the row failed, saying so, rather than risk a duplicate, and a person can
+"send again". Every message is therefore delivered once, or visibly failed; never silently
+lost, never sent twice by the machinery.
+
+A message that carries a secret (a consent signing link, a link to choose a password) is
+composed as it is sent, by the composer its ``purpose`` names in :data:`COMPOSERS`; the secret
+is made there and only its hash is stored, in the same transaction that records "sent", so a
+link is never marked sent unless the mail server took its e-mail.
 """
 
 from __future__ import annotations
@@ -18,11 +32,13 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from filiform.notices.models import MessageStatus, OutboxMessage, SafetyAlert
 
@@ -31,6 +47,15 @@ RETRY_MINUTES: tuple[int, ...] = (1, 5, 15, 60, 240)
 MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
 SEND_ERRORS: tuple[type[Exception], ...] = (smtplib.SMTPException, OSError)
 NO_RECIPIENT = "No one to send to (no active owner or clinician with an e-mail address)."
+INTERRUPTED = (
+    "The worker stopped while sending: it may not have arrived, so it was not sent again on its "
+    "own. Send again if it did not arrive."
+)
+# purpose -> the function that composes a message carrying a secret, as it is sent
+COMPOSERS: dict[str, str] = {
+    "consent_signing_link": "filiform.consent.messages.signing_link_compose",
+    "staff_invitation": "filiform.clinics.invitations.invitation_compose",
+}
 
 
 class Attempted(Protocol):
@@ -68,6 +93,76 @@ def attempt(row: Attempted, send: Callable[[], object]) -> str:
     return str(row.status)
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """An e-mail ready to send; ``on_sent`` runs in the transaction that records it sent.
+    ``email`` None: there is nothing to send any more (the link was cancelled, say)."""
+
+    email: EmailMessage | None
+    on_sent: Callable[[], object] | None = None
+
+
+Row = TypeVar("Row", bound=models.Model)
+RECORDED = ["status", "attempts", "last_error", "next_attempt_at", "sent_at"]
+
+
+def _record(rows: models.QuerySet[Row], row: Row, then: Callable[[], object] | None = None) -> None:
+    with transaction.atomic():
+        rows.select_for_update(of=("self",)).filter(pk=row.pk).first()  # wait for other writers
+        if then is not None:
+            then()
+        row.save(update_fields=RECORDED)
+
+
+def send_recorded(
+    rows: models.QuerySet[Row],
+    pk: int,
+    *,
+    compose: Callable[[Row], Outgoing],
+    retry: Callable[[Row], object],
+    failed: Callable[[Row], object] | None = None,
+) -> str:
+    """One attempt to send row ``pk`` (a worker's task), recorded in two steps (see the module
+    docstring): safe to run again after a crash. Returns the status it leaves."""
+    with transaction.atomic():
+        row: Any = rows.select_for_update(of=("self",)).filter(pk=pk).first()
+        if row is None:
+            return "missing"
+        if row.status == MessageStatus.SENDING:  # an earlier run died mid-send
+            row.status, row.last_error = MessageStatus.FAILED, INTERRUPTED
+            row.next_attempt_at = None
+            if failed is not None:
+                failed(row)
+            row.save(update_fields=RECORDED)
+            return str(row.status)
+        if row.status not in (MessageStatus.QUEUED, MessageStatus.RETRYING):
+            return str(row.status)
+        if row.next_attempt_at is not None and row.next_attempt_at > timezone.now():
+            return str(row.status)
+        row.status = MessageStatus.SENDING
+        row.save(update_fields=["status"])
+    try:
+        outgoing = compose(row)
+        if outgoing.email is None:
+            row.status, row.next_attempt_at = MessageStatus.CANCELLED, None
+            _record(rows, row)
+            return str(row.status)
+        email = outgoing.email
+        status = attempt(row, email.send)
+    except Exception as error:  # a bug, not the weather: never leave the row "sending"
+        row.status, row.next_attempt_at = MessageStatus.FAILED, None
+        row.last_error = f"{type(error).__name__}: {error}"[:300]
+        _record(rows, row, (lambda: failed(row)) if failed is not None else None)
+        raise
+    if status == MessageStatus.SENT:
+        _record(rows, row, outgoing.on_sent)
+    elif status == MessageStatus.RETRYING:
+        _record(rows, row, lambda: retry(row))
+    else:
+        _record(rows, row, (lambda: failed(row)) if failed is not None else None)
+    return str(row.status)
+
+
 def clean_addresses(to: Sequence[str]) -> list[str]:
     return sorted({address.strip() for address in to if address and address.strip()})
 
@@ -81,14 +176,19 @@ def message_queue(
     subject: str,
     body: str,
     alert: SafetyAlert | None = None,
+    object_type: str = "",
+    object_id: object = "",
 ) -> OutboxMessage:
     """Queue an e-mail inside the caller's transaction. With nobody to send to, the message is
-    stored as failed at once, saying so: never silently dropped."""
+    stored as failed at once, saying so: never silently dropped. A ``purpose`` in
+    :data:`COMPOSERS` has its body composed as it is sent (``body`` is then left empty)."""
     addresses = clean_addresses(to)
     message = OutboxMessage.objects.create(
         clinic_id=clinic_id,
         purpose=purpose,
         alert=alert,
+        object_type=object_type,
+        object_id=str(object_id),
         to=addresses,
         subject=" ".join(subject.split())[:300],
         body=body,
@@ -108,19 +208,49 @@ def message_enqueue(message: OutboxMessage, *, run_after: dt.datetime | None = N
     task.enqueue(message_id=message.pk)
 
 
+def _compose(message: OutboxMessage) -> Outgoing:
+    if message.purpose in COMPOSERS:
+        compose: Callable[[OutboxMessage], Outgoing] = import_string(COMPOSERS[message.purpose])
+        return compose(message)
+    return Outgoing(EmailMessage(subject=message.subject, body=message.body, to=list(message.to)))
+
+
 def message_attempt(message_id: int) -> str:
-    """One attempt to send (the worker's task). Returns the status it leaves. A message already
-    sent or failed, or whose next attempt is not due yet, is left alone."""
-    with transaction.atomic():
-        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None:
-            return "missing"
-        if message.status not in (MessageStatus.QUEUED, MessageStatus.RETRYING):
-            return str(message.status)
-        if message.next_attempt_at is not None and message.next_attempt_at > timezone.now():
-            return str(message.status)
-        email = EmailMessage(subject=message.subject, body=message.body, to=list(message.to))
-        if attempt(message, email.send) == MessageStatus.RETRYING:
-            message_enqueue(message, run_after=message.next_attempt_at)
-        message.save()
-        return str(message.status)
+    """One attempt to send (the worker's task), safe to run again. Returns the status it
+    leaves. A message already sent, failed or cancelled, or whose next attempt is not due yet,
+    is left alone."""
+    return send_recorded(
+        OutboxMessage.objects.all(),
+        message_id,
+        compose=_compose,
+        retry=lambda m: message_enqueue(m, run_after=m.next_attempt_at),
+    )
+
+
+IN_FLIGHT = (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.RETRYING)
+
+
+def messages_about(object_type: str, object_ids: Sequence[object]) -> dict[str, OutboxMessage]:
+    """The latest message about each object (by id as text): its delivery status."""
+    latest: dict[str, OutboxMessage] = {}
+    for message in OutboxMessage.objects.filter(
+        object_type=object_type, object_id__in=[str(i) for i in object_ids]
+    ).order_by("created_at", "id"):
+        latest[message.object_id] = message
+    return latest
+
+
+@transaction.atomic
+def message_send_again(message: OutboxMessage) -> OutboxMessage:
+    """A new message like ``message`` (failed, or sent but not received), queued now; the old
+    one stays as it was, with its attempts. The caller checks permission and audits."""
+    return message_queue(
+        clinic_id=message.clinic_id,
+        purpose=message.purpose,
+        to=message.to,
+        subject=message.subject,
+        body=message.body,
+        alert=message.alert,
+        object_type=message.object_type,
+        object_id=message.object_id,
+    )

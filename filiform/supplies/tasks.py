@@ -1,17 +1,19 @@
 """Needle-stick follow-up reminders: a week before and on the day of each follow-up blood test,
-to the injured person and the owners, once each (run daily by the worker's schedule)."""
+to the injured person and the owners, once each (run daily by the worker's schedule). The
+reminder is marked done with its outbox message in one transaction: a re-run neither loses nor
+repeats it, and the message's status says whether it went."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from filiform.clinics.models import Membership, Role
+from filiform.notices.outbox import message_queue
 from filiform.supplies.models import NeedleStickInjury
 
 REMIND_DAYS_BEFORE = (7, 0)
@@ -38,9 +40,13 @@ def needlestick_follow_up_reminders() -> int:
                 owners = Membership.objects.filter(
                     clinic_id=injury.clinic_id, role=Role.OWNER, is_active=True
                 ).values_list("user__email", flat=True)
-                send_mail(
+                message_queue(
+                    clinic_id=injury.clinic_id,
+                    purpose="needlestick_reminder",
+                    object_type="needlestick_injury",
+                    object_id=injury.pk,
                     subject=_("Needle-stick follow-up blood test due %(on)s") % {"on": text},
-                    message=_(
+                    body=_(
                         "%(name)s's follow-up after the needle-stick of %(when)s is due on %(on)s. "
                         "Record the medical follow-up on the Needle-stick page."
                     )
@@ -49,8 +55,7 @@ def needlestick_follow_up_reminders() -> int:
                         "when": injury.occurred_at.date(),
                         "on": text,
                     },
-                    from_email=None,
-                    recipient_list=sorted({injury.injured.email, *owners}),
+                    to=[injury.injured.email, *owners],
                 )
                 injury.reminders_sent = [*injury.reminders_sent, key]
                 injury.save(update_fields=["reminders_sent"])

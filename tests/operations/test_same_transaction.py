@@ -64,7 +64,7 @@ def test_a_consent_signing_link_and_its_task_commit_together(world: World) -> No
             discussion_method="phone",
         )
 
-    _both_or_neither(write, ConsentSigningRequest.objects.count, ".send_consent_signing_link")
+    _both_or_neither(write, ConsentSigningRequest.objects.count, ".send_message")
 
 
 def test_a_staff_invitation_and_its_task_commit_together(world: World) -> None:
@@ -80,7 +80,7 @@ def test_a_staff_invitation_and_its_task_commit_together(world: World) -> None:
     def rows() -> int:
         return Membership.objects.filter(user__email="new.person@clinic.test").count()
 
-    _both_or_neither(write, rows, ".send_staff_invitation")
+    _both_or_neither(write, rows, ".send_message")
 
 
 def test_a_check_in_is_scheduled_in_the_signing_transaction(world: World) -> None:
