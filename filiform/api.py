@@ -15,7 +15,12 @@ from ninja.parser import Parser
 from filiform.aftercare.api import router as aftercare_router
 from filiform.anatomy.api import router as anatomy_router
 from filiform.anatomy.api_safety import router as depth_limits_router
-from filiform.api_auth import BearerToken, BrowserSession
+from filiform.api_auth import (
+    BearerToken,
+    BrowserSession,
+    unauthenticated_detail,
+    unauthenticated_headers,
+)
 from filiform.api_errors import Error
 from filiform.api_idempotency import answered_once, in_one_transaction
 from filiform.billing.api import router as billing_router
@@ -82,13 +87,10 @@ class MeOut(Schema):
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(
-        request,
-        {
-            "detail": "Not signed in: send a valid, unrevoked token as 'Authorization: Bearer <token>'."
-        },
-        status=401,
-    )
+    response = api.create_response(request, {"detail": unauthenticated_detail(exc)}, status=401)
+    for name, value in unauthenticated_headers().items():
+        response[name] = value
+    return response
 
 
 @api.exception_handler(HttpError)
