@@ -138,7 +138,9 @@ def _a_batch_of_sends(world: World) -> None:
     """Signing links to six patients and two staff e-mails, each to its own address; no daily
     job is due (they would send e-mails of their own)."""
     for job in DAILY_JOBS:
-        ScheduledJob.objects.create(name=job.name, last_day=dt.date(9999, 1, 1))
+        ScheduledJob.objects.update_or_create(
+            name=job.name, defaults={"last_day": dt.date(9999, 1, 1)}
+        )
     bob = access_of(world.bob, world.clinic)
     for n in range(PATIENTS):
         patient = PatientFactory.create(
