@@ -1,5 +1,10 @@
 """The e-mails: the aftercare sheet and the check-in invitation to the patient (HTML and plain
-text), the red-flag alert to clinicians. Times are in the clinic's time zone."""
+text), the red-flag alert to clinicians. Times are in the clinic's time zone.
+
+The clinic's aftercare text is Markdown: the HTML part renders it, the text part gets it as
+plain text (``patient_text.patient_text_plain``), never its source. The red-flag alert's
+subject names the patient by initials only (issue 17): subjects are shown in inboxes, on lock
+screens and in mail logs; the body links to the alert."""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ from django.utils import timezone
 from filiform.aftercare.instructions import aftercare_html
 from filiform.aftercare.models import AftercareSheet, CheckIn, Delivery, RedFlagAlert
 from filiform.aftercare.triage import REASON_TEXT, TriageReason
+from filiform.patient_text import patient_text_plain
+from filiform.patients.models import Patient
 from filiform.portal.links import link_url
 from filiform.portal.models import LinkPurpose, PortalLink
 
@@ -28,6 +35,12 @@ def _compose(template: str, context: dict[str, Any], to: list[str]) -> EmailMult
         render_to_string(f"aftercare/email/{template}.html", context), "text/html"
     )
     return message
+
+
+def initials(patient: Patient) -> str:
+    """ "J. M. Q." for Jane Mary Quill: enough for the clinician who knows the patient."""
+    words = [*patient.given_names.split(), *patient.family_name.split()]
+    return " ".join(f"{w[0].upper()}." for w in words if w[:1].isalpha())
 
 
 def _live_link(purpose: LinkPurpose, target_id: int) -> PortalLink | None:
@@ -51,6 +64,11 @@ def sheet_context(sheet: AftercareSheet) -> dict[str, Any]:
         "patient": sheet.patient,
         "title": template.get("title", ""),
         "body_html": aftercare_html(template.get("body", "")),
+        # the e-mail's text part: the same Markdown as plain text, never its source
+        "body_text": patient_text_plain(template.get("body", "")),
+        "thorax_text": patient_text_plain(template.get("thorax_warning", ""))
+        if content.get("thorax_needled")
+        else "",
         "thorax_html": aftercare_html(template.get("thorax_warning", ""))
         if content.get("thorax_needled")
         else "",
@@ -98,6 +116,9 @@ def red_flag_message(delivery: Delivery) -> EmailMultiAlternatives:
             "clinic": alert.clinic,
             "patient": alert.patient,
             "phone": alert.patient.phone or alert.patient.phone_home,
+            # the subject is seen in inboxes, on lock screens and in mail logs: initials only,
+            # the name is in the body, the record behind the link
+            "initials": initials(alert.patient),
             "reasons": [str(REASON_TEXT.get(TriageReason(r), r)) for r in alert.reasons],
             "practitioner": alert.practitioner.user.display_name,
             "raised_at": timezone.localtime(alert.raised_at),
