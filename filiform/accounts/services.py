@@ -73,6 +73,34 @@ def api_token_revoke(
     return token
 
 
+@transaction.atomic
+def api_tokens_revoke_all(
+    *, user: User, reason: str, ip: str | None = None, user_agent: str = ""
+) -> int:
+    """Revoke every active token of ``user``; how many were active.
+
+    A new password revokes them (``reason`` "password reset" or "password changed"): whoever
+    had the old password could have made a token, and a token would outlive the reset that was
+    meant to shut them out (OWASP Forgot Password Cheat Sheet: invalidate existing sessions).
+    """
+    now = timezone.now()
+    tokens = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    for token in tokens:
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        audit_user_event(
+            user,
+            action=AuditAction.TOKEN_REVOKED,
+            clinic_id=token.clinic_id,
+            object_type="api_token",
+            object_id=token.pk,
+            ip=ip,
+            user_agent=user_agent,
+            detail={"reason": reason},
+        )
+    return len(tokens)
+
+
 def totp_pending_device(*, user: User) -> TOTPDevice:
     """The unconfirmed authenticator being set up, created on first use."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()

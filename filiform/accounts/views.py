@@ -9,11 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
@@ -241,15 +243,33 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("accounts:password_reset_complete")
 
     def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
         user = form.user
-        audit_user_event(
-            user,
-            action=AuditAction.PASSWORD_CHANGED,
-            ip=client_ip(self.request),
-            user_agent=user_agent(self.request),
-            detail={"how": "reset link"},
-        )
+        ip, agent = client_ip(self.request), user_agent(self.request)
+        with transaction.atomic():
+            # Revoked here, with the request's address, before the new password's save would.
+            revoked = services.api_tokens_revoke_all(
+                user=user, reason="password reset", ip=ip, user_agent=agent
+            )
+            response = super().form_valid(form)
+            audit_user_event(
+                user,
+                action=AuditAction.PASSWORD_CHANGED,
+                ip=ip,
+                user_agent=agent,
+                detail={"how": "reset link", "tokens_revoked": revoked},
+            )
+        if revoked:
+            messages.warning(
+                self.request,
+                ngettext(
+                    "Your API token was revoked with the old password: programs using it are "
+                    "refused until you create a new one on your Security page.",
+                    "Your %(count)d API tokens were revoked with the old password: programs "
+                    "using them are refused until you create new ones on your Security page.",
+                    revoked,
+                )
+                % {"count": revoked},
+            )
         return response
 
 

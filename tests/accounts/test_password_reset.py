@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from filiform.accounts.services import api_token_create
 from filiform.audit.models import AuditAction, AuditEntry
 from tests.conftest import World
 
@@ -105,3 +106,37 @@ def test_reset_requests_from_one_client_are_limited_per_hour(
     assert [m["To"] for m in smtp_server.messages] == ["alice@clinic.test", "bob@clinic.test"]
     _ask_for_reset("fran@clinic.test", source="203.0.113.6")
     assert smtp_server.messages[-1]["To"] == "fran@clinic.test"
+
+
+def test_a_reset_revokes_the_persons_api_tokens_and_says_so(world: World, smtp_server) -> None:
+    keys = [
+        api_token_create(user=world.bob, clinic_slug=world.clinic.slug, name=name).key
+        for name in ("laptop", "script")
+    ]
+    alices = api_token_create(user=world.alice, clinic_slug=world.clinic.slug, name="hers").key
+    client = Client()
+    client.post(reverse("accounts:password_reset"), {"email": "bob@clinic.test"})
+    text = smtp_server.messages[0].get_payload()[0].get_payload(decode=True).decode()
+    found = re.search(r"https?://[^/\s]+(/accounts/password-reset/\S+/)", text)
+    assert found
+    form = client.get(found.group(1), follow=True)
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {
+            "new_password1": "a-brand-new-passphrase-77",
+            "new_password2": "a-brand-new-passphrase-77",
+        },
+        REMOTE_ADDR="198.51.100.7",
+        follow=True,
+    )
+    page = done.content.decode()
+    assert "Password changed" in page
+    assert "Your 2 API tokens were revoked" in page
+    for key in keys:
+        refused = Client().get("/api/v1/me", headers={"Authorization": f"Bearer {key}"})
+        assert refused.status_code == 401
+    assert (
+        Client().get("/api/v1/me", headers={"Authorization": f"Bearer {alices}"}).status_code == 200
+    )
+    revoked = AuditEntry.objects.filter(action=AuditAction.TOKEN_REVOKED, actor_id=world.bob.pk)
+    assert [(e.detail["reason"], e.ip) for e in revoked] == [("password reset", "198.51.100.7")] * 2

@@ -3,9 +3,11 @@ from django.test import Client
 from django.urls import reverse
 
 from filiform.accounts.models import ApiToken
+from filiform.accounts.services import api_token_create
 from filiform.audit.models import AuditAction, AuditEntry
 from filiform.clinics.models import Membership
 from tests.conftest import World, client_for
+from tests.factories import TEST_PASSWORD
 
 
 def _cli_token(email: str, slug: str, capsys) -> str:
@@ -76,3 +78,24 @@ def test_token_of_a_deactivated_user_or_membership_is_refused(world: World, caps
     world.bob.save()
     Membership.objects.filter(user=world.bob).update(is_active=False)
     assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 401
+
+
+def test_a_new_password_revokes_tokens_but_a_hash_upgrade_does_not(world: World, settings) -> None:
+    key = api_token_create(user=world.bob, clinic_slug=world.clinic.slug, name="laptop").key
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    # Signing in upgrades the MD5 hash to PBKDF2 and saves it: the same password, tokens stay.
+    assert world.bob.check_password(TEST_PASSWORD)
+    world.bob.refresh_from_db()
+    assert world.bob.password.startswith("pbkdf2_")
+    assert Client().get("/api/v1/me", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+
+    world.bob.set_password("another-long-passphrase-31")  # as manage.py changepassword does
+    world.bob.save()
+    refused = Client().get("/api/v1/me", headers={"Authorization": f"Bearer {key}"})
+    assert refused.status_code == 401
+    assert AuditEntry.objects.filter(
+        action=AuditAction.TOKEN_REVOKED, actor_id=world.bob.pk, detail__reason="password changed"
+    ).exists()
