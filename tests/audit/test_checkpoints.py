@@ -18,6 +18,7 @@ from filiform.audit.services import AuditCheckpointRefused, audit_checkpoint_wri
 from filiform.audit.tasks import PURPOSE, audit_checkpoint_daily
 from filiform.audit.verify import audit_chain_verify
 from filiform.notices.models import OutboxMessage
+from filiform.operations.models import ScheduledJob
 from tests.audit.test_tamper import tail_rewrite, tampering
 from tests.conftest import World
 
@@ -145,3 +146,14 @@ def test_deploy_check_warns_without_an_audit_key_from_outside() -> None:
         assert [w.id for w in audit_key_check()] == ["filiform.W001"]
     with override_settings(FILIFORM_AUDIT_KEY_FROM_ENVIRONMENT=True):
         assert audit_key_check() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_emails_the_checkpoint_once_a_day(world: World, smtp_server) -> None:
+    ScheduledJob.objects.filter(name="audit-checkpoint").delete()  # tests/conftest.py holds it
+    _write(1)
+    call_command("worker", "--batch", "--verbosity", "0")
+    call_command("worker", "--batch", "--verbosity", "0")
+    (sent,) = [m for m in smtp_server.messages if "Audit log checkpoint" in m["Subject"]]
+    assert sent["To"] == world.alice.email
+    assert checkpoint_parse(_lines()[-1]).line() in sent.get_payload(decode=True).decode()
