@@ -13,6 +13,7 @@ is not 0.3 in binary floating point.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -23,6 +24,7 @@ CURRENCY = "CAD"
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("100000.00")  # no single fee, payment or adjustment is larger
+PLAIN_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 MAX_TAX_RATE = Decimal("30")  # percent; the highest Canadian combined sales tax is under 16%
 
 
@@ -76,11 +78,13 @@ def _decimal_from_input(value: Any, field: str, message: str) -> Decimal:
         text = value.strip().replace(",", "").replace(" ", "")
         if text.startswith("$"):
             text = text[1:]
-        if not text:
+        # Digits with an optional point only: Decimal() also reads "1e1", "NaN", "Infinity",
+        # "١٢" (other scripts' digits) and "1_000", none of which a person means as dollars.
+        if not PLAIN_NUMBER.fullmatch(text):
             raise ValidationError({field: message})
         try:
             number = Decimal(text)
-        except InvalidOperation:
+        except InvalidOperation:  # pragma: no cover  (the pattern admits only valid numbers)
             raise ValidationError({field: message}) from None
     else:
         raise ValidationError({field: message})

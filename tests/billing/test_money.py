@@ -56,6 +56,14 @@ def test_parse_amount_accepts(given: object, expected: str) -> None:
         ("twelve", "dollars and cents"),
         ("NaN", "dollars and cents"),
         ("Infinity", "dollars and cents"),
+        # issue 17: Decimal() reads these too; no one types them as an amount.
+        ("1e1", "dollars and cents"),
+        ("1E2", "dollars and cents"),
+        ("-inf", "dollars and cents"),
+        ("sNaN", "dollars and cents"),
+        ("1_000", "dollars and cents"),
+        ("\u0661\u0662", "dollars and cents"),  # Arabic-Indic digits
+        ("+5", "dollars and cents"),
         ("-5", "cannot be negative"),
         ("0", "more than $0.00"),
         ("0.00", "more than $0.00"),
@@ -76,7 +84,7 @@ def test_parse_amount_zero_where_allowed() -> None:
 
 def test_parse_tax_rate() -> None:
     assert parse_tax_rate("14.975") == Decimal("14.975")
-    for bad in ("31", "-1", "13.0001", 13.0):
+    for bad in ("31", "-1", "13.0001", 13.0, "1e1", "NaN"):
         with pytest.raises(ValidationError) as refused:
             parse_tax_rate(bad)
         assert "tax_rate" in refused.value.message_dict
