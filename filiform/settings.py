@@ -127,7 +127,6 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Accounts and security ---------------------------------------------------------------------
 # PostgreSQL: migrations run as the role that owns the tables; the application's role (in
 # DATABASE_URL) owns nothing, so it cannot disable the audit log's triggers (docs/deployment.md).
 FILIFORM_MIGRATION_DATABASE_URL = envstr("FILIFORM_MIGRATION_DATABASE_URL")
@@ -143,6 +142,7 @@ FILIFORM_AUDIT_CHECKPOINTS = Path(
     envstr("FILIFORM_AUDIT_CHECKPOINTS", str(DATA_DIR / "audit-checkpoints.jsonl"))
 )
 
+# --- Accounts and security ---------------------------------------------------------------------
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -239,6 +239,11 @@ FILIFORM_ALLOW_PRIVATE_ENDPOINTS = envbool("FILIFORM_ALLOW_PRIVATE_ENDPOINTS", F
 # --- Background work ----------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 FILIFORM_WORKER_HEARTBEAT_SECONDS = envint("FILIFORM_WORKER_HEARTBEAT_SECONDS", 15, minimum=1)
+# A task claimed by a worker that has not beaten for this long is run again (operations/leases.py):
+# eight missed beats, so a busy worker is never taken for a dead one.
+FILIFORM_TASK_LEASE_SECONDS = envint(
+    "FILIFORM_TASK_LEASE_SECONDS", 8 * FILIFORM_WORKER_HEARTBEAT_SECONDS, minimum=2
+)
 
 # --- E-mail ---------------------------------------------------------------------------------------
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -269,11 +274,6 @@ STATICFILES_DIRS = [
     BASE_DIR / "filiform" / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
-# A task claimed by a worker that has not beaten for this long is run again (operations/leases.py):
-# eight missed beats, so a busy worker is never taken for a dead one.
-FILIFORM_TASK_LEASE_SECONDS = envint(
-    "FILIFORM_TASK_LEASE_SECONDS", 8 * FILIFORM_WORKER_HEARTBEAT_SECONDS, minimum=2
-)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
