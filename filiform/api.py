@@ -21,7 +21,7 @@ from filiform.api_auth import (
     unauthenticated_detail,
     unauthenticated_headers,
 )
-from filiform.api_errors import Error
+from filiform.api_errors import Error, uri_too_long_declared
 from filiform.api_idempotency import answered_once, in_one_transaction
 from filiform.billing.api import router as billing_router
 from filiform.billing.api_reports import router as billing_reports_router
@@ -49,7 +49,8 @@ class JsonObjectParser(Parser):
     """Every body this API reads is a JSON object (where a body is optional, send none or
     ``{}``). django-ninja reads null, an array, a number or a string as an object without
     fields, which a body whose fields are all optional (a PATCH) accepts: the API fuzz had
-    ``[null, null]`` and ``null`` answered 200 by PATCH /policies/{id}. Refused instead (400)."""
+    ``[null, null]`` and ``null`` answered 200 by PATCH /policies/{id}. Refused instead (422,
+    like any other body that does not fit the operation's schema)."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         data = super().parse_body(request)
@@ -75,6 +76,7 @@ api = NinjaAPI(
 # whole request, then the key's check once the caller is known and the body is read.
 api.add_decorator(in_one_transaction, mode="view")
 api.add_decorator(answered_once, mode="operation")
+api.add_decorator(uri_too_long_declared, mode="view")
 
 
 class MeOut(Schema):
@@ -96,8 +98,9 @@ def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # django-ninja answers "Cannot parse request body" for any body it cannot read; say why.
-    detail = str(exc.__cause__) if isinstance(exc.__cause__, NotAJsonObject) else str(exc)
-    return api.create_response(request, {"detail": detail}, status=exc.status_code)
+    if isinstance(exc.__cause__, NotAJsonObject):  # well-formed JSON of the wrong shape
+        return api.create_response(request, {"detail": str(exc.__cause__)}, status=422)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(PermissionDenied)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import inspect
 import json
 import re
 from collections.abc import Callable
@@ -103,7 +104,7 @@ def _documented(operation: Any, own_key: bool) -> None:
 def in_one_transaction(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """ninja "view" decorator (around authentication, parsing and the endpoint): a POST with
     an ``Idempotency-Key`` runs in one transaction that also files its answer."""
-    operation = getattr(run, "__self__", None)
+    operation = getattr(inspect.unwrap(run), "__self__", None)  # the bound Operation.run
     if operation is None or "POST" not in operation.methods:
         return run
     own_key = bool(getattr(operation.view_func, _OWN_KEY, False))

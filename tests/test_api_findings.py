@@ -51,10 +51,45 @@ def test_every_api_schema_has_its_own_name_in_the_openapi_document() -> None:
 def test_a_body_that_is_not_a_json_object_is_refused(world: World, body: str) -> None:
     """A body whose fields are all optional (a PATCH) read any JSON as an object with no
     fields: the fuzz as the owner had PATCH /policies/{id} with ``[null, null]``, then with
-    ``null``, answer 200."""
+    ``null``, answer 200. Well-formed JSON of the wrong shape is a 422, like any body that does
+    not fit the schema (issue 17), on PATCH and PUT alike."""
     policy = claim_fixtures.policy(world)
     owner = bearer(world.alice, world.clinic)
-    for path in (f"/api/v1/policies/{policy.pk}", f"/api/v1/patients/{world.patient.pk}"):
-        response = Client().patch(path, body, content_type="application/json", **owner)
-        assert response.status_code == 400, (path, response.content)
+    for method, path in (
+        ("PATCH", f"/api/v1/policies/{policy.pk}"),
+        ("PATCH", f"/api/v1/patients/{world.patient.pk}"),
+        ("PUT", "/api/v1/screening-rules/needle_phobia"),
+    ):
+        response = Client().generic(method, path, body, content_type="application/json", **owner)
+        assert response.status_code == 422, (path, response.content)
         assert "JSON object" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("fee", ["1e1", "1E2", "NaN", "Infinity", "1_000"])
+def test_an_amount_in_exponent_or_special_form_is_refused(world: World, fee: str) -> None:
+    """issue 17: amounts accepted "1e1" (read by Decimal as 10)."""
+    body = {"code": "x1", "name": "X", "kind": "other", "duration_minutes": 30, "fee": fee}
+    response = Client().post(
+        "/api/v1/fees", body, content_type="application/json", **bearer(world.alice, world.clinic)
+    )
+    assert response.status_code == 422, response.content
+    assert "fee" in json.dumps(response.json())
+
+
+def test_every_operation_declares_414() -> None:
+    """issue 17: gunicorn answers a request line over 4094 bytes with 414, before the
+    application: the schema did not list it."""
+    schema = Client().get("/api/v1/openapi.json").json()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            assert "414" in operation["responses"], (method, path)
+
+
+def test_api_answers_are_not_stored_by_caches(world: World) -> None:
+    """issue 17: answers carrying health information had no Cache-Control."""
+    response = Client().get(
+        f"/api/v1/patients/{world.patient.pk}", **bearer(world.bob, world.clinic)
+    )
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    assert response["Pragma"] == "no-cache"
