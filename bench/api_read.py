@@ -531,7 +531,7 @@ class Server:
     def effective(self) -> dict[str, Any]:
         """What the server really runs: --workers and --threads as the product passed them to
         gunicorn (read from the master's command line), the live worker processes, and
-        gunicorn's worker class (from its log: `sync` for one thread, `gthread` for more)."""
+        gunicorn's worker class (from its log)."""
         master, workers, others = self.processes()
         words = cmdline(master).split() if master else []
         worker_class = re.search(r"Using worker: (\S+)", self.log_head())
