@@ -4,8 +4,8 @@
     filiform serve           production server (gunicorn) [+ --with-worker]
     filiform worker          background worker with heartbeat
     filiform audit verify    check the audit log's hash chain
-    filiform backup FILE     online backup (SQLite) or pg_dump (PostgreSQL)
-    filiform restore FILE    restore a backup and check row counts
+    filiform backup FILE     database (SQLite online backup or pg_dump) and uploaded files
+    filiform restore FILE    restore a backup, check row counts and every uploaded file
     filiform token create    issue an API token
 Anything else goes to Django (migrate, createsuperuser, check, …).
 """
