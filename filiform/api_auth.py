@@ -94,7 +94,10 @@ class BearerToken(HttpBearer):
         if found is None:
             self._refuse(request, token, key_hash)
             raise TokenRefused(
-                _("This API token is unknown or revoked, or its account is switched off.")
+                _(
+                    "This API token is unknown or revoked, or its account is switched off: send "
+                    "a valid token as 'Authorization: Bearer <token>'."
+                )
             )
         if found.two_factor_required and not user_has_device(found.user, confirmed=True):
             self._refuse(request, token, key_hash, reason="two-factor enrolment required")
