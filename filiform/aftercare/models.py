@@ -157,6 +157,13 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()})"
 
+    @property
+    def reason(self) -> str:
+        """Why it has not gone (yet), in plain words (as an outbox message says it)."""
+        from filiform.notices.models import delivery_reason
+
+        return delivery_reason(self.last_error)
+
 
 class CheckInStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")

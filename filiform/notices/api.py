@@ -1,6 +1,6 @@
-"""The safety-alert API: the clinic's alerts with the status of their e-mails, one alert, and
-acknowledging it (clinicians and owners of the clinic; another clinic's alert is 404; an alert
-already acknowledged is 409, naming who did it)."""
+"""The safety-alert API: the clinic's alerts with the status of their e-mails, one alert,
+acknowledging it, and e-mailing it again (clinicians and owners of the clinic; another clinic's
+alert is 404; an alert already acknowledged, or an e-mail still on its way, is 409)."""
 
 # No ``from __future__ import annotations`` here: django-ninja reads the query parameters'
 # annotations at import time.
@@ -13,6 +13,7 @@ from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
 from filiform.api_pagination import ClinicPages
 from filiform.clinics.access import Access
 from filiform.notices import safety
+from filiform.notices.outbox import StillOnItsWay
 from filiform.notices.schemas import AcknowledgeIn, SafetyAlertOut
 
 router = Router(tags=["safety alerts"])
@@ -62,3 +63,18 @@ def acknowledge(request: HttpRequest, alert_id: int, payload: AcknowledgeIn) -> 
     except safety.AlreadyAcknowledged as refused:
         return Status(409, Error(detail=refused.messages[0]))
     return Status(200, SafetyAlertOut.of(alert))
+
+
+@router.post(
+    "/safety-alerts/{alert_id}/send-again",
+    response={200: SafetyAlertOut, 409: Error, **WRITE_ERRORS, 404: Error},
+    summary="E-mail the alert to the owners again (its last e-mail failed or never arrived); "
+    "409 while its last e-mail is still on its way",
+)
+def send_again(request: HttpRequest, alert_id: int) -> Status:
+    access = _access(request)
+    try:
+        safety.safety_alert_send_again(access=access, alert_id=alert_id)
+    except StillOnItsWay as refused:
+        return Status(409, Error(detail=refused.messages[0]))
+    return Status(200, SafetyAlertOut.of(safety.safety_alert_get(access=access, alert_id=alert_id)))

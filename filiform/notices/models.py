@@ -13,12 +13,15 @@ and queue messages through it."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 class AlertKind(models.TextChoices):
@@ -117,3 +120,54 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.get_status_display()})"
+
+    @property
+    def reason(self) -> str:
+        """Why it did not go (yet), in plain words for staff: ``last_error`` holds the mail
+        server's own words, which may be long, technical or carry other addresses."""
+        return delivery_reason(self.last_error)
+
+
+# The start of a recorded error (its exception's name, or the outbox's own sentence) → what
+# staff are told. Anything unknown is a fault of ours, not the mail server's weather.
+REASONS: tuple[tuple[tuple[str, ...], _StrPromise], ...] = (
+    (
+        ("No one to send to",),
+        _("No one to send to: no active owner or clinician has an e-mail address."),
+    ),
+    (
+        ("The worker stopped while sending",),
+        _("Sending was interrupted: it may not have arrived, so it was not sent again on its own."),
+    ),
+    (("SMTPRecipientsRefused",), _("The mail server refused the recipient's address.")),
+    (("SMTPSenderRefused",), _("The mail server refused the clinic's sending address.")),
+    (("SMTPAuthenticationError",), _("The mail server refused Filiform's sign-in.")),
+    (("SMTPDataError",), _("The mail server refused the message.")),
+    (
+        (
+            "SMTPConnectError",
+            "SMTPServerDisconnected",
+            "ConnectionRefusedError",
+            "ConnectionResetError",
+            "TimeoutError",
+            "gaierror",
+            "OSError",
+            "socket",
+        ),
+        _("The mail server could not be reached."),
+    ),
+)
+
+
+def delivery_reason(last_error: str) -> str:
+    """``last_error`` in plain words (see :attr:`OutboxMessage.reason`); empty when none."""
+    if not last_error:
+        return ""
+    for starts, words in REASONS:
+        if last_error.startswith(starts):
+            return str(words)
+    if last_error.startswith("SMTP"):
+        return str(_("The mail server did not accept the message."))
+    return str(
+        _("It could not be sent because of a fault in Filiform (the worker's log says which).")
+    )

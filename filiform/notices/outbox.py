@@ -35,10 +35,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from filiform.notices.models import MessageStatus, OutboxMessage, SafetyAlert
 
@@ -230,6 +232,11 @@ def message_attempt(message_id: int) -> str:
 IN_FLIGHT = (MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.RETRYING)
 
 
+class StillOnItsWay(ValidationError):
+    """ "Send again" refused: an e-mail of the same thing is still queued, being sent or waiting
+    for its next attempt, and a second one could arrive twice (the API answers 409)."""
+
+
 def messages_about(object_type: str, object_ids: Sequence[object]) -> dict[str, OutboxMessage]:
     """The latest message about each object (by id as text): its delivery status."""
     latest: dict[str, OutboxMessage] = {}
@@ -241,13 +248,20 @@ def messages_about(object_type: str, object_ids: Sequence[object]) -> dict[str, 
 
 
 @transaction.atomic
-def message_send_again(message: OutboxMessage) -> OutboxMessage:
-    """A new message like ``message`` (failed, or sent but not received), queued now; the old
-    one stays as it was, with its attempts. The caller checks permission and audits."""
+def message_send_again(message: OutboxMessage, *, to: Sequence[str] | None = None) -> OutboxMessage:
+    """A new message like ``message`` (failed, or sent but not received), queued now, to the
+    same addresses or to ``to``; the old one stays as it was, with its attempts. Refused
+    (:class:`StillOnItsWay`) while ``message`` is on its way. The caller checks permission and
+    audits."""
+    if message.status in IN_FLIGHT:
+        raise StillOnItsWay(
+            _("The e-mail is still on its way: %(status)s.")
+            % {"status": message.get_status_display().lower()}
+        )
     return message_queue(
         clinic_id=message.clinic_id,
         purpose=message.purpose,
-        to=message.to,
+        to=message.to if to is None else to,
         subject=message.subject,
         body=message.body,
         alert=message.alert,

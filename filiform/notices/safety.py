@@ -29,7 +29,7 @@ from filiform.audit.services import AuditAction, audit_access, audit_record
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.models import Membership, Role
 from filiform.notices.models import AlertKind, OutboxMessage, SafetyAlert
-from filiform.notices.outbox import message_queue
+from filiform.notices.outbox import message_queue, message_send_again
 
 NOTE_MIN = 5  # characters: "Seen." is not a note of what was done, but "Called" + a word is
 NOTE_MAX = 2000
@@ -205,3 +205,24 @@ def safety_alert_acknowledge(*, access: Access, alert_id: int, note: str) -> Saf
         detail={"acknowledged": True, "kind": alert.kind},
     )
     return alert
+
+
+@transaction.atomic
+def safety_alert_send_again(*, access: Access, alert_id: int) -> OutboxMessage:
+    """A clinician or owner e-mails the alert again (its last e-mail failed, or never arrived),
+    to the clinic's owners as they are now: an owner added since, or an address corrected, is
+    reached. Not while its last e-mail is still on its way (StillOnItsWay); audited."""
+    alert = safety_alert_of_clinic(access=access, alert_id=alert_id, for_update=True)
+    last = alert.messages.order_by("created_at", "id").last()
+    if last is None:  # raised before alerts had e-mails: nothing to copy
+        raise ValidationError(_("This alert has no e-mail to send again."))
+    message = message_send_again(last, to=staff_addresses(alert.clinic_id))
+    audit_access(
+        access,
+        action=AuditAction.UPDATE,
+        object_type="safety_alert",
+        object_id=alert.pk,
+        patient_id=alert.patient_id,
+        detail={"sent_again": True, "message": message.pk, "previous": last.pk},
+    )
+    return message

@@ -11,14 +11,38 @@ from filiform.notices.models import OutboxMessage, SafetyAlert
 from filiform.notices.safety import NOTE_MAX, NOTE_MIN
 
 
+class EmailDeliveryOut(Schema):
+    """Where an e-mail is: its status, and why it has not gone when it has not."""
+
+    status: str = Field(description="queued, sending, retrying, sent, failed or cancelled")
+    status_label: str
+    attempts: int
+    last_error: str = Field(
+        description="Why it has not gone (yet), in plain words; empty when nothing went wrong"
+    )
+    sent_at: dt.datetime | None
+    next_attempt_at: dt.datetime | None = Field(description="When it is tried again (retrying)")
+
+    @staticmethod
+    def of(message: OutboxMessage) -> EmailDeliveryOut:
+        return EmailDeliveryOut(
+            status=message.status,
+            status_label=str(message.get_status_display()),
+            attempts=message.attempts,
+            last_error=message.reason,
+            sent_at=message.sent_at,
+            next_attempt_at=message.next_attempt_at,
+        )
+
+
 class MessageOut(Schema):
     id: int
     to: list[str]
     subject: str
-    status: str = Field(description="queued, retrying, sent or failed")
+    status: str = Field(description="queued, sending, retrying, sent, failed or cancelled")
     status_label: str
     attempts: int
-    last_error: str
+    last_error: str = Field(description="Why it has not gone (yet), in plain words")
     next_attempt_at: dt.datetime | None
     created_at: dt.datetime
     sent_at: dt.datetime | None
@@ -32,7 +56,7 @@ class MessageOut(Schema):
             status=message.status,
             status_label=str(message.get_status_display()),
             attempts=message.attempts,
-            last_error=message.last_error,
+            last_error=message.reason,
             next_attempt_at=message.next_attempt_at,
             created_at=message.created_at,
             sent_at=message.sent_at,

@@ -1,5 +1,5 @@
 """Safety-alert pages: the dashboard's panel (open alerts, each with its e-mail's status and a
-note to acknowledge it), one alert, and the list of all of them."""
+note to acknowledge it), one alert (with "Send again" for its e-mail), and the list of all."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
@@ -19,6 +19,7 @@ from filiform.notices.safety import (
     AlreadyAcknowledged,
     safety_alert_acknowledge,
     safety_alert_get,
+    safety_alert_send_again,
     safety_alerts_audit,
     safety_alerts_of_clinic,
 )
@@ -84,3 +85,22 @@ def alerts_page(request: HttpRequest, access: Access) -> HttpResponse:
     alerts = list(safety_alerts_of_clinic(access=access, open_only=False)[:LIST_LIMIT])
     safety_alerts_audit(access, alerts)
     return render(request, "notices/alerts.html", {"alerts": alerts})
+
+
+@clinic_page(Permission.CLINICAL_RECORD)
+@require_POST
+def alert_send_again(request: HttpRequest, access: Access, alert_id: int) -> HttpResponse:
+    """E-mail the alert to the owners again (its last e-mail failed or never arrived)."""
+    try:
+        message = safety_alert_send_again(access=access, alert_id=alert_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if message.to:
+            messages.success(
+                request,
+                _("The alert is being e-mailed again to %(to)s.") % {"to": ", ".join(message.to)},
+            )
+        else:
+            messages.error(request, message.reason)
+    return redirect("notices:alert", clinic_slug=access.clinic.slug, alert_id=alert_id)
