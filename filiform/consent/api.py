@@ -16,7 +16,12 @@ from filiform.consent.content import consent_canonical, consent_content_sha256
 from filiform.consent.models import ConsentRecord, ConsentSigningRequest, ConsentTemplate
 from filiform.consent.pdf import consent_pdf, consent_pdf_filename
 from filiform.consent.records import consent_record, consent_status, consent_withdraw
-from filiform.consent.remote import signing_request_cancel, signing_request_create
+from filiform.consent.remote import (
+    signing_link_delivery,
+    signing_request_cancel,
+    signing_request_create,
+    signing_request_send_again,
+)
 from filiform.consent.schemas import (
     ConsentIn,
     ConsentOut,
@@ -39,6 +44,9 @@ from filiform.consent.templates_service import (
     consent_template_current,
     consent_template_new_version,
 )
+from filiform.notices.models import OutboxMessage
+from filiform.notices.outbox import StillOnItsWay
+from filiform.notices.schemas import EmailDeliveryOut
 from filiform.patients.selectors import patient_get, patient_of_clinic
 
 router = Router(tags=["consent"])
@@ -95,7 +103,11 @@ def _full(record: ConsentRecord) -> ConsentOut:
     )
 
 
-def _request_out(link: ConsentSigningRequest) -> SigningRequestOut:
+def _request_out(
+    link: ConsentSigningRequest, delivery: OutboxMessage | None = None
+) -> SigningRequestOut:
+    if delivery is None:
+        delivery = signing_link_delivery([link.pk]).get(link.pk)
     return SigningRequestOut(
         id=link.pk,
         patient_id=link.patient_id,
@@ -111,6 +123,7 @@ def _request_out(link: ConsentSigningRequest) -> SigningRequestOut:
         cancelled_at=link.cancelled_at,
         status=link.status,
         record_id=link.record_id,
+        delivery=EmailDeliveryOut.of(delivery) if delivery else None,
     )
 
 
@@ -172,8 +185,9 @@ def record_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) ->
     summary="Signing links sent to a patient (pending, used, expired or cancelled)",
 )
 def list_signing_requests(request: HttpRequest, patient_id: int) -> list[SigningRequestOut]:
-    links = consent_requests_of_patient(access=_access(request), patient_id=patient_id)
-    return [_request_out(link) for link in links[:200]]
+    links = list(consent_requests_of_patient(access=_access(request), patient_id=patient_id)[:200])
+    deliveries = signing_link_delivery([link.pk for link in links])
+    return [_request_out(link, deliveries.get(link.pk)) for link in links]
 
 
 @router.post(
@@ -186,6 +200,22 @@ def create_signing_request(
 ) -> Status:
     link = signing_request_create(access=_access(request), patient_id=patient_id, **payload.dict())
     return Status(201, _request_out(link))
+
+
+@router.post(
+    "/patients/{patient_id}/signing-requests/{request_id}/send-again",
+    response={200: SigningRequestOut, 409: Error, **ONE_WRITE_ERRORS},
+    summary="E-mail a fresh signing link (its last e-mail failed or never arrived); the old "
+    "link stops working. 409 while an e-mail of it is still on its way",
+)
+def send_signing_request_again(request: HttpRequest, patient_id: int, request_id: int) -> Status:
+    try:
+        link = signing_request_send_again(
+            access=_access(request), request_id=request_id, patient_id=patient_id
+        )
+    except StillOnItsWay as refused:
+        return Status(409, Error(detail=refused.messages[0]))
+    return Status(200, _request_out(link))
 
 
 @router.post(

@@ -34,7 +34,7 @@ from filiform.consent.models import (
 from filiform.consent.records import Discussion, consent_save
 from filiform.consent.templates_service import consent_template_current
 from filiform.notices.models import OutboxMessage
-from filiform.notices.outbox import IN_FLIGHT, message_queue, messages_about
+from filiform.notices.outbox import IN_FLIGHT, StillOnItsWay, message_queue, messages_about
 from filiform.patients.selectors import patient_of_clinic
 
 SIGNING_LINK_HOURS = 72  # how long an e-mailed signing link works
@@ -176,7 +176,7 @@ def signing_request_send_again(
         )
     last = signing_link_delivery([request.pk]).get(request.pk)
     if last is not None and last.status in IN_FLIGHT:
-        raise ValidationError(
+        raise StillOnItsWay(
             _("This link's e-mail is still on its way: %(status)s.")
             % {"status": last.get_status_display().lower()}
         )

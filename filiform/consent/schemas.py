@@ -7,6 +7,7 @@ import datetime as dt
 from ninja import Field, Schema
 
 from filiform.api_types import Text
+from filiform.notices.schemas import EmailDeliveryOut
 
 
 class ConsentStatusOut(Schema):
@@ -111,6 +112,9 @@ class SigningRequestOut(Schema):
     cancelled_at: dt.datetime | None
     status: str
     record_id: int | None
+    delivery: EmailDeliveryOut | None = Field(
+        None, description="The latest e-mail of the link: whether it went, and if not, why"
+    )
 
 
 class ConsentTemplateOut(Schema):

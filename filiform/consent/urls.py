@@ -34,5 +34,10 @@ urlpatterns = [
         views_remote.cancel_link,
         name="cancel_link",
     ),
+    path(
+        "c/<slug:clinic_slug>/patients/<int:patient_id>/consent/link/<int:request_id>/again/",
+        views_remote.send_link_again,
+        name="send_link_again",
+    ),
     path("consent/sign/<str:token>/", views_remote.sign, name="sign"),
 ]

@@ -18,7 +18,7 @@ from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
 from filiform.consent.models import ConsentDecision, ConsentRecord, ConsentSigningRequest
 from filiform.consent.records import consent_record, consent_status, consent_withdraw
-from filiform.consent.remote import SIGNING_LINK_HOURS
+from filiform.consent.remote import SIGNING_LINK_HOURS, signing_link_delivery
 from filiform.consent.signatures import CANVAS_HEIGHT, CANVAS_WIDTH, signature_data_uri
 from filiform.consent.templates_service import consent_template_current, consent_text_html
 from filiform.consent.views_remote import SendLinkForm
@@ -90,9 +90,14 @@ def patient_consent(request: HttpRequest, access: Access, patient_id: int) -> Ht
         for r in records
     ]
 
-    requests = ConsentSigningRequest.objects.filter(patient=patient).select_related(
-        "template", "created_by", "cancelled_by"
+    requests = list(
+        ConsentSigningRequest.objects.filter(patient=patient).select_related(
+            "template", "created_by", "cancelled_by"
+        )
     )
+    deliveries = signing_link_delivery([link.pk for link in requests])
+    for link in requests:  # its latest e-mail: whether it went, and if not, why
+        link.delivery = deliveries.get(link.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "consent/patient_consent.html",

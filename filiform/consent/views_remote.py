@@ -27,6 +27,7 @@ from filiform.consent.remote import (
     signing_link_sign,
     signing_request_cancel,
     signing_request_create,
+    signing_request_send_again,
 )
 from filiform.consent.signatures import CANVAS_HEIGHT, CANVAS_WIDTH
 from filiform.consent.templates_service import consent_text_html
@@ -114,6 +115,33 @@ def cancel_link(
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The signing link was cancelled; it no longer works."))
+    return redirect("consent:patient", clinic_slug=access.clinic.slug, patient_id=patient_id)
+
+
+@clinic_page(Permission.CLINICAL_RECORD)
+@require_POST
+def send_link_again(
+    request: HttpRequest, access: Access, patient_id: int, request_id: int
+) -> HttpResponse:
+    """A fresh link by e-mail, when the last one failed or never arrived (the service refuses
+    while an e-mail of it is still on its way, saying so)."""
+    try:
+        link = signing_request_send_again(
+            access=access, request_id=request_id, patient_id=patient_id
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "A fresh signing link is being e-mailed to %(email)s; the earlier link no longer works. It expires on %(when)s."
+            )
+            % {
+                "email": link.email,
+                "when": timezone.localtime(link.expires_at).strftime("%Y-%m-%d %H:%M"),
+            },
+        )
     return redirect("consent:patient", clinic_slug=access.clinic.slug, patient_id=patient_id)
 
 
