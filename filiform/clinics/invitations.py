@@ -22,7 +22,13 @@ from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.models import Membership
 from filiform.notices.models import OutboxMessage
-from filiform.notices.outbox import IN_FLIGHT, Outgoing, message_queue, messages_about
+from filiform.notices.outbox import (
+    IN_FLIGHT,
+    Outgoing,
+    StillOnItsWay,
+    message_queue,
+    messages_about,
+)
 
 PURPOSE = "staff_invitation"
 ABOUT = "membership"
@@ -94,7 +100,7 @@ def invitation_send_again(*, access: Access, membership_id: int) -> OutboxMessag
         raise ValidationError(_("That person is not on this clinic's staff list."))
     last = invitations_of([membership]).get(membership.pk)
     if last is not None and last.status in IN_FLIGHT:
-        raise ValidationError(
+        raise StillOnItsWay(
             _("The invitation is still on its way: %(status)s.")
             % {"status": last.get_status_display().lower()}
         )

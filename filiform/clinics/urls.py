@@ -18,4 +18,9 @@ urlpatterns = [
     path(
         "c/<slug:clinic_slug>/staff/<int:membership_id>/", views.staff_update, name="staff_update"
     ),
+    path(
+        "c/<slug:clinic_slug>/staff/<int:membership_id>/invitation/",
+        views.staff_invitation_again,
+        name="staff_invitation_again",
+    ),
 ]

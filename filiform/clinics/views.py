@@ -13,6 +13,7 @@ from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission, access_for_request, memberships_of
 from filiform.clinics.decorators import clinic_page
 from filiform.clinics.forms import ClinicPolicyForm, LocationForm, StaffInviteForm
+from filiform.clinics.invitations import invitation_send_again, invitations_of
 from filiform.clinics.models import Clinic, Membership, Role
 from filiform.clinics.services import clinic_update, location_add, location_set_active
 from filiform.clinics.staff import staff_change_role, staff_invite, staff_set_active
@@ -123,13 +124,20 @@ def staff_page(request: HttpRequest, access: Access) -> HttpResponse:
                 % {"name": membership.user.display_name, "role": membership.get_role_display()},
             )
             return redirect("clinics:staff", clinic_slug=access.clinic.slug)
-    staff = Membership.objects.filter(clinic_id=access.membership.clinic_id).select_related("user")
+    staff = list(
+        Membership.objects.filter(clinic_id=access.membership.clinic_id)
+        .select_related("user")
+        .order_by("-is_active", "user__last_name")
+    )
+    invitations = invitations_of(staff)
+    for membership in staff:  # its latest invitation e-mail: whether it went, and if not, why
+        membership.invitation = invitations.get(membership.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "clinics/staff.html",
         {
             "form": form,
-            "staff": staff.order_by("-is_active", "user__last_name"),
+            "staff": staff,
             "roles": Role.choices,
         },
     )
@@ -150,4 +158,24 @@ def staff_update(request: HttpRequest, access: Access, membership_id: int) -> Ht
             messages.error(request, problem)
     else:
         messages.success(request, _("Staff list updated."))
+    return redirect("clinics:staff", clinic_slug=access.clinic.slug)
+
+
+@clinic_page(Permission.CLINIC_MANAGE)
+@require_POST
+def staff_invitation_again(
+    request: HttpRequest, access: Access, membership_id: int
+) -> HttpResponse:
+    """E-mail a person's invitation again (its last e-mail failed or never arrived)."""
+    try:
+        message = invitation_send_again(access=access, membership_id=membership_id)
+    except ValidationError as error:
+        for problem in error.messages:
+            messages.error(request, problem)
+    else:
+        messages.success(
+            request,
+            _("The invitation is being e-mailed again to %(email)s.")
+            % {"email": ", ".join(message.to)},
+        )
     return redirect("clinics:staff", clinic_slug=access.clinic.slug)
