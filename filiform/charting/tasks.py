@@ -81,14 +81,34 @@ def owners_alert(
 @task()
 def alert_owners(*, kind: str, object_id: int) -> int:
     """Kept for tasks queued before safety alerts were durable: raises the alert (and queues
-    its e-mail through the outbox) instead of sending once and forgetting."""
+    its e-mail through the outbox) instead of sending once and forgetting.
+
+    Safe to run again: a task whose worker died is run again once its lease expires
+    (operations/leases.py), and the event may have raised its alert already. The alert is keyed
+    by the event (its type and id): when one exists, it is returned and nothing is raised or
+    e-mailed twice. The event's row is locked first, so two runs at once wait for each other."""
     with transaction.atomic():
         if kind == "adverse_event":
-            event = AdverseEvent.objects.select_related("visit__clinic", "recorded_by").get(
-                pk=object_id
+            event = (
+                AdverseEvent.objects.select_for_update(of=("self",))
+                .select_related("visit__clinic", "recorded_by")
+                .get(pk=object_id)
             )
-            return owners_alert(access=None, event=event).pk
-        incident = NeedleIncident.objects.select_related(
-            "session__visit__clinic", "recorded_by"
-        ).get(pk=object_id)
-        return owners_alert(access=None, incident=incident).pk
+            raised = _raised("adverse_event", event.pk)
+            return raised if raised is not None else owners_alert(access=None, event=event).pk
+        incident = (
+            NeedleIncident.objects.select_for_update(of=("self",))
+            .select_related("session__visit__clinic", "recorded_by")
+            .get(pk=object_id)
+        )
+        raised = _raised("needle_incident", incident.pk)
+        return raised if raised is not None else owners_alert(access=None, incident=incident).pk
+
+
+def _raised(object_type: str, object_id: int) -> int | None:
+    """The alert already raised for this event, if any."""
+    return (
+        SafetyAlert.objects.filter(object_type=object_type, object_id=str(object_id))
+        .values_list("pk", flat=True)
+        .first()
+    )

@@ -333,6 +333,26 @@ def test_an_alert_task_queued_before_the_upgrade_raises_the_durable_alert(ready:
     assert alert.messages.get().status == MessageStatus.QUEUED
 
 
+def test_the_old_alert_task_run_again_raises_no_second_alert(ready: World) -> None:
+    """A worker killed after the task raised its alert has it run again once its lease
+    expires (operations/leases.py): the second run finds the alert and stops there."""
+    from filiform.charting.tasks import alert_owners
+
+    adverse_event_add(
+        access=access_for(ready.bob, ready.clinic), visit_id=_visit(ready).pk, **SIGNIFICANT
+    )
+    event = AdverseEvent.objects.get()
+    first = alert_owners.call(kind="adverse_event", object_id=event.pk)
+    again = alert_owners.call(kind="adverse_event", object_id=event.pk)
+    assert first == again == SafetyAlert.objects.get().pk
+    assert OutboxMessage.objects.count() == 1
+    incident = _incident(ready)
+    ids = {alert_owners.call(kind="needle_incident", object_id=incident.pk) for _ in range(2)}
+    assert len(ids) == 1
+    assert SafetyAlert.objects.filter(object_type="needle_incident").count() == 1
+    assert OutboxMessage.objects.count() == 2
+
+
 def test_the_dashboard_query_count_does_not_grow_with_alerts(ready: World) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
