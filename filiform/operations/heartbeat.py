@@ -28,7 +28,20 @@ def heartbeat_beat(*, worker_id: str, started_at: dt.datetime) -> None:
     )
 
 
+def heartbeat_round(*, worker_id: str, started_at: dt.datetime) -> None:
+    """One beat: the heartbeat row, then the expired leases released, then the day's jobs."""
+    heartbeat_beat(worker_id=worker_id, started_at=started_at)
+    from filiform.operations.leases import leases_expired_release
+    from filiform.operations.schedule import schedule_due_jobs
+
+    leases_expired_release()
+    schedule_due_jobs()
+
+
 class HeartbeatThread(threading.Thread):
+    """The beat of a long-running worker, on its own connection, every
+    FILIFORM_WORKER_HEARTBEAT_SECONDS."""
+
     def __init__(self, worker_id: str) -> None:
         super().__init__(name="filiform-heartbeat", daemon=True)
         self.worker_id = worker_id
@@ -39,13 +52,7 @@ class HeartbeatThread(threading.Thread):
         while not self.stopping.is_set():
             try:
                 close_old_connections()
-                heartbeat_beat(worker_id=self.worker_id, started_at=self.started_at)
-                from filiform.operations.leases import leases_expired_release
-
-                leases_expired_release()
-                from filiform.operations.schedule import schedule_due_jobs
-
-                schedule_due_jobs()
+                heartbeat_round(worker_id=self.worker_id, started_at=self.started_at)
             except Exception:  # a missed beat is reported by /healthz; keep trying
                 import logging
 

@@ -23,6 +23,7 @@ def _claimed(by: str) -> DBTaskResult:
     return task
 
 
+@pytest.mark.django_db(transaction=True)  # the worker checks its connection as it starts
 def test_a_dead_workers_task_is_released_after_the_lease_and_run_again(settings) -> None:
     settings.FILIFORM_TASK_LEASE_SECONDS = 60
     start = timezone.now()
