@@ -8,6 +8,7 @@ tests tell apart is "answers / goes away" from "never does", not fast from slow.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +19,8 @@ from contextlib import ExitStack, closing
 from pathlib import Path
 
 import pytest
+
+from tests.db_cache import cache_file
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads processes from /proc"
@@ -44,12 +47,16 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "FILIFORM_DATA_DIR": str(tmp_path_factory.mktemp("serve")),
         "DJANGO_SETTINGS_MODULE": "filiform.settings",
     }
-    subprocess.run(
-        [sys.executable, "-m", "filiform.cli", "migrate", "--verbosity", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    migrated = cache_file()
+    if migrated is not None:  # the gate's migrated database (tests/db_cache.py): 10 s saved
+        shutil.copyfile(migrated, Path(env["FILIFORM_DATA_DIR"]) / "filiform.sqlite3")
+    else:
+        subprocess.run(
+            [sys.executable, "-m", "filiform.cli", "migrate", "--verbosity", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
     return env
 
 
