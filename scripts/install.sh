@@ -38,7 +38,17 @@ stamp=".venv/.filiform-installed${want_test:+-test}"
 fingerprint=$(cat pyproject.toml requirements.lock | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$fingerprint" ]; then
   echo "==> installing Python packages (pinned by requirements.lock)"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e "$extras"
+  pip_install() { .venv/bin/python -m pip install -q --disable-pip-version-check --no-compile "$@"; }
+  if [ -n "$want_test" ]; then
+    # The lock names every package of the test install: no resolver needed, and `pip check`
+    # fails the install if pyproject.toml wants something the lock does not hold. Modules are
+    # compiled as they are first imported (half the install time saved on a fresh clone).
+    pip_install --no-deps -r requirements.lock
+    pip_install --no-deps -e "$extras"
+    .venv/bin/python -m pip check
+  else
+    pip_install -c requirements.lock -e "$extras"
+  fi
   echo "$fingerprint" > "$stamp"
 fi
 
