@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filiform.clinics.door import ClinicScopedQuerySet
+
 
 class AftercareTemplate(models.Model):
     """A version of the clinic's aftercare text (Markdown). Versions are never changed: a sheet
@@ -30,6 +32,8 @@ class AftercareTemplate(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-version"]
@@ -71,6 +75,8 @@ class AftercareSheet(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-issued_at", "-id"]
@@ -151,6 +157,8 @@ class Delivery(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
 
+    objects = ClinicScopedQuerySet.as_manager()
+
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
 
@@ -206,6 +214,8 @@ class CheckIn(models.Model):
     triage_reasons = models.JSONField(default=list)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = ClinicScopedQuerySet.as_manager()
+
     class Meta:
         ordering: ClassVar[list[str]] = ["-due_at", "-id"]
         indexes: ClassVar[list[models.Index]] = [
@@ -241,6 +251,8 @@ class RedFlagAlert(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     action_taken = models.TextField(_("what was done"), blank=True)
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-raised_at", "-id"]

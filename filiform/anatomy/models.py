@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filiform.clinics.door import ClinicScopedQuerySet
+
 
 class ClinicMuscle(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
@@ -23,6 +25,8 @@ class ClinicMuscle(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [
@@ -46,6 +50,8 @@ class ClinicTriggerPoint(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = ClinicScopedQuerySet.as_manager()
+
     class Meta:
         ordering: ClassVar[list[str]] = ["id"]
 
@@ -67,6 +73,8 @@ class MuscleSafetyChoice(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [

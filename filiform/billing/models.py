@@ -19,6 +19,7 @@ from django.db.models import F, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filiform.clinics.door import ClinicScopedQuerySet
 from filiform.clinics.models import Province
 
 
@@ -82,6 +83,8 @@ class Service(_Kept):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["code", "province", "-effective_from"]
@@ -163,6 +166,8 @@ class Invoice(_Kept):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     void_reason = models.CharField(max_length=300, blank=True)
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
@@ -290,6 +295,8 @@ class Payment(_Kept):
     )
     idempotency_key = models.CharField(max_length=64)
 
+    objects = ClinicScopedQuerySet.as_manager()
+
     class Meta:
         ordering: ClassVar[list[str]] = ["received_at", "id"]
         constraints: ClassVar[list[models.BaseConstraint]] = [
@@ -325,6 +332,8 @@ class CreditNote(_Kept):
     )
     idempotency_key = models.CharField(max_length=64)
 
+    objects = ClinicScopedQuerySet.as_manager()
+
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(fields=["clinic", "idempotency_key"], name="credit_key"),
@@ -347,6 +356,8 @@ class WriteOff(_Kept):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     idempotency_key = models.CharField(max_length=64)
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [
@@ -381,6 +392,8 @@ class DailyClose(_Kept):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-business_date", "id"]

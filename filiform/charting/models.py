@@ -29,6 +29,7 @@ from filiform.charting.codes import (
     Twitch,
     VisitStatus,
 )
+from filiform.clinics.door import ClinicScopedQuerySet
 
 
 class SignedRecordChanged(Exception):
@@ -51,6 +52,8 @@ class TreatmentPlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = ClinicScopedQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"Plan for {self.episode}"
 
@@ -67,6 +70,8 @@ class NoteTemplate(models.Model):
     objective = models.TextField(blank=True)
     assessment = models.TextField(blank=True)
     plan = models.TextField(blank=True)
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["name"]
@@ -131,6 +136,8 @@ class Visit(models.Model):
     signed_content = models.JSONField(null=True, blank=True)  # the exact content hashed
     error_reason = models.CharField(max_length=300, blank=True)
 
+    objects = ClinicScopedQuerySet.as_manager()
+
     class Meta:
         ordering: ClassVar[list[str]] = ["-started_at", "-id"]
         indexes: ClassVar[list[models.Index]] = [
@@ -187,6 +194,9 @@ class NeedlingSession(_Locked):
         _("needles removed and disposed of"), default=0
     )
 
+    clinic_field = "visit__clinic"  # scoped through visit
+    objects = ClinicScopedQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"Needling {self.started_at:%Y-%m-%d}"
 
@@ -239,6 +249,9 @@ class Insertion(_Locked):
     clearance_reasons = models.JSONField(default=list)  # what the clearance said for this muscle
     created_at = models.DateTimeField(default=timezone.now)
 
+    clinic_field = "session__visit__clinic"  # scoped through session
+    objects = ClinicScopedQuerySet.as_manager()
+
     class Meta:
         ordering: ClassVar[list[str]] = ["order", "id"]
         constraints: ClassVar[list[models.BaseConstraint]] = [
@@ -272,6 +285,9 @@ class AdverseEvent(_Locked):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
+    clinic_field = "visit__clinic"  # scoped through visit
+    objects = ClinicScopedQuerySet.as_manager()
+
     class Meta:
         ordering: ClassVar[list[str]] = ["recorded_at", "id"]
 
@@ -296,6 +312,9 @@ class NeedleIncident(_Locked):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
 
+    clinic_field = "session__visit__clinic"  # scoped through session
+    objects = ClinicScopedQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"{self.needles_unaccounted} needle(s) unaccounted for"
 
@@ -315,6 +334,9 @@ class Addendum(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(_("reason"), max_length=200)
     text = models.TextField(_("addendum"))
+
+    clinic_field = "visit__clinic"  # scoped through visit
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["created_at", "id"]
@@ -339,6 +361,9 @@ class InsertionFavourite(models.Model):
     name = models.CharField(_("name"), max_length=80)
     data = models.JSONField(default=dict)  # insertion fields, as the entry form cleans them
     created_at = models.DateTimeField(default=timezone.now)
+
+    clinic_field = "owner__clinic"  # scoped through owner
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["name", "id"]

@@ -10,6 +10,11 @@ what was asked for: a read or write of one patient's record first finds the reco
 acting clinic (another clinic's id is 404 whatever the role), then asks
 ``access.require(permission, object_type=..., object_id=..., patient_id=...)``, so the audit
 entry names the record, its patient and, in its detail, the permission that was missing.
+
+Both steps are one call, :func:`clinic_get` (``clinics/door.py``, re-exported here): scope,
+fetch (404) and check (403, audited) — after Zulip's ``access_stream_by_id``. Lists are
+``Model.objects.of(access)``: every clinic-scoped model's default manager is a
+:class:`ClinicScopedQuerySet`.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from filiform.client_address import client_ip
+from filiform.clinics.door import ClinicScopedQuerySet as ClinicScopedQuerySet
+from filiform.clinics.door import clinic_get as clinic_get
 from filiform.clinics.models import Clinic, Membership, Role
 
 if TYPE_CHECKING:

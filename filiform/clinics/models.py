@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filiform.clinics.door import ClinicScopedQuerySet
+
 
 class Province(models.TextChoices):
     AB = "AB", _("Alberta")
@@ -135,6 +137,8 @@ class Location(models.Model):
     )
     is_active = models.BooleanField(default=True)
 
+    objects = ClinicScopedQuerySet.as_manager()
+
     class Meta:
         ordering: ClassVar[list[str]] = ["name"]
         constraints: ClassVar[list[models.BaseConstraint]] = [
@@ -157,6 +161,8 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
     joined_at = models.DateTimeField(default=timezone.now)
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["clinic__name"]

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from filiform.clinics.door import ClinicScopedQuerySet
+
 
 class IdempotentRequest(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.CASCADE, related_name="+")
@@ -22,6 +24,8 @@ class IdempotentRequest(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     body = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         constraints = [

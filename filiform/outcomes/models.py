@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filiform.clinics.door import ClinicScopedQuerySet
 from filiform.outcomes.instruments import Instrument
 
 
@@ -67,6 +68,8 @@ class Measurement(models.Model):
     error_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = ClinicScopedQuerySet.as_manager()
+
     class Meta:
         ordering: ClassVar[list[str]] = ["taken_at", "id"]
         indexes: ClassVar[list[models.Index]] = [
@@ -93,6 +96,8 @@ class MeasureRequest(models.Model):
     )
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ClinicScopedQuerySet.as_manager()
+
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
 
@@ -112,6 +117,8 @@ class InstrumentText(models.Model):
     loaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["instrument", "item"]

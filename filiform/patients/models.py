@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filiform.clinics.door import ClinicScopedQuerySet
 from filiform.clinics.models import Province, postal_code_validator
 
 
@@ -29,7 +30,7 @@ class PreferredLanguage(models.TextChoices):
     OTHER = "other", _("Other (see note)")
 
 
-class PatientQuerySet(models.QuerySet["Patient"]):
+class PatientQuerySet(ClinicScopedQuerySet["Patient"]):
     def bulk_create(self, objs: Iterable[Patient], *args: Any, **kwargs: Any) -> list[Patient]:
         objs = list(objs)
         for patient in objs:
@@ -153,6 +154,8 @@ class EpisodeOfCare(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-started_on", "-id"]

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filiform.clinics.door import ClinicScopedQuerySet
+
 
 class LinkPurpose(models.TextChoices):
     AFTERCARE = "aftercare", _("Aftercare sheet")
@@ -44,6 +46,8 @@ class PortalLink(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]

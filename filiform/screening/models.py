@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filiform.clinics.door import ClinicScopedQuerySet
+
 
 class ScreeningStatus(models.TextChoices):
     DRAFT = "draft", _("Draft (not complete: clears no one)")
@@ -44,6 +46,8 @@ class Screening(models.Model):
     )
     error_reason = models.CharField(max_length=300, blank=True)
     predates_explicit_answers = models.BooleanField(default=False)
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-screened_at", "-id"]
@@ -89,6 +93,8 @@ class RuleChoice(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filiform.clinics.door import ClinicScopedQuerySet
+
 
 class Handle(models.TextChoices):
     METAL = "metal", _("Metal (conducts: electrical stimulation possible)")
@@ -25,6 +27,8 @@ class NeedleProduct(models.Model):
     handle = models.CharField(_("handle"), max_length=8, choices=Handle.choices)
     per_box = models.PositiveSmallIntegerField(_("needles per box"), default=100)
     active = models.BooleanField(default=True)
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["brand", "diameter_mm", "length_mm"]
@@ -51,6 +55,8 @@ class NeedleLot(models.Model):
     recalled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["expires_on", "id"]
@@ -147,6 +153,8 @@ class SharpsContainer(models.Model):
     hauler = models.CharField(_("hauler"), max_length=120, blank=True)
     manifest_number = models.CharField(_("manifest number"), max_length=60, blank=True)
 
+    objects = ClinicScopedQuerySet.as_manager()
+
     class Meta:
         ordering: ClassVar[list[str]] = ["location__name", "room", "opened_on"]
 
@@ -179,6 +187,8 @@ class NeedleStickInjury(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-occurred_at", "-id"]
