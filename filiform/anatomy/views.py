@@ -20,7 +20,7 @@ from filiform.anatomy.search import (
     parse_pain_areas,
     parse_root_levels,
 )
-from filiform.clearance.decision import parse_targets
+from filiform.anatomy.targets import parse_targets
 from filiform.clinics.access import Access
 from filiform.clinics.decorators import clinic_page
 

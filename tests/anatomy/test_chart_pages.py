@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from filiform.anatomy.chart import chart_view
 from filiform.anatomy.regions import Side
 from filiform.anatomy.render import body_chart_svg
-from filiform.clearance.decision import parse_targets
+from filiform.anatomy.targets import parse_targets
 from tests.conftest import World, bearer, client_for
 
 
