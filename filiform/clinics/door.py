@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from filiform.clinics.access import Access, Permission
 
 _M = TypeVar("_M", bound=models.Model)
+# Covariant like Django's own QuerySet, so that querysets of different models join.
+_M_co = TypeVar("_M_co", bound=models.Model, covariant=True)
 
 # "The patient this record belongs to" is named by the record itself (``patient_id``), or is
 # the record (a patient); ``clinic_get(patient=...)`` overrides it for other shapes.
@@ -43,7 +45,7 @@ def clinic_lookup(model: type[models.Model], access: Access) -> dict[str, int]:
     return {f"{clinic_path(model)}_id": access.membership.clinic_id}
 
 
-class ClinicScopedQuerySet(models.QuerySet[_M]):
+class ClinicScopedQuerySet(models.QuerySet[_M_co]):
     """The default manager's queryset of every clinic-scoped model."""
 
     def of(self, access: Access) -> Self:
