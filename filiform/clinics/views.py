@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from filiform.accounts.middleware import ACTIVE_CLINIC
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission, access_for_request, memberships_of
+from filiform.clinics.cards import cards_context
 from filiform.clinics.decorators import clinic_page
 from filiform.clinics.forms import ClinicPolicyForm, LocationForm, StaffInviteForm
 from filiform.clinics.invitations import invitation_send_again, invitations_of
@@ -46,20 +47,12 @@ def switch(request: HttpRequest) -> HttpResponse:
 
 @clinic_page()
 def dashboard(request: HttpRequest, access: Access) -> HttpResponse:
-    from filiform.aftercare.views import dashboard_context
-    from filiform.charting.timeline import safety_events, unsigned_notes
-    from filiform.notices.views import dashboard_context as safety_alerts_context
-
+    # The other apps' cards (charting, aftercare, notices) come from the registry: clinics is
+    # the platform layer and imports none of them (clinics/cards.py).
     return render(
         request,
         "clinics/dashboard.html",
-        {
-            "clinic": access.clinic,
-            "unsigned": unsigned_notes(access=access),
-            "safety": safety_events(access=access),
-            **dashboard_context(access),
-            **safety_alerts_context(access),
-        },
+        {"clinic": access.clinic, **cards_context("dashboard", access=access)},
     )
 
 

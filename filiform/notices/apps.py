@@ -8,3 +8,9 @@ class NoticesConfig(AppConfig):
     name = "filiform.notices"
     label = "notices"
     verbose_name = "Notices: safety alerts and the outbox"
+
+    def ready(self) -> None:
+        from filiform.clinics.cards import register_card
+        from filiform.notices.views import dashboard_context
+
+        register_card(page="dashboard", name="notices", order=30, context=dashboard_context)

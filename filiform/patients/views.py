@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from filiform.clinics.access import Access, Permission
+from filiform.clinics.cards import cards_context
 from filiform.clinics.decorators import clinic_page
 from filiform.patients.forms import PatientForm
 from filiform.patients.selectors import patient_get, patient_search
@@ -80,18 +81,11 @@ def patient_edit(request: HttpRequest, access: Access, patient_id: int) -> HttpR
 
 @clinic_page(Permission.PATIENT_VIEW)
 def patient_detail(request: HttpRequest, access: Access, patient_id: int) -> HttpResponse:
-    from filiform.charting.timeline import patient_timeline, patient_visit_dates
-    from filiform.clearance.views import clearance_panel
-
     patient = patient_get(access=access, patient_id=patient_id)
-    # Clinicians see the clinical timeline; front desk and billing only when visits were.
-    visits: dict[str, object] = (
-        {"timeline": patient_timeline(access=access, patient_id=patient.pk)}
-        if access.can(Permission.CLINICAL_RECORD)
-        else {"visit_dates": patient_visit_dates(access=access, patient_id=patient.pk)}
-    )
+    # The timeline (charting) and the clearance panel come from the card registry: patients is
+    # in the registry layer and imports neither app (clinics/cards.py).
     return render(
         request,
         "patients/detail.html",
-        {"patient": patient, **clearance_panel(access=access, patient=patient), **visits},
+        {"patient": patient, **cards_context("patient", access=access, patient=patient)},
     )
