@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from filiform.audit.models import AuditAction
 from filiform.audit.selectors import audit_entries
+from filiform.audit.subjects import patient_names
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
 from filiform.clinics.models import Membership
-from filiform.patients.models import Patient
 
 
 class ActivityFilterForm(forms.Form):
@@ -55,14 +55,10 @@ def user_activity(request: HttpRequest, access: Access) -> HttpResponse:
         date_to=filters.get("date_to"),
     )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    patient_names = dict(
-        Patient.objects.filter(
-            clinic_id=access.membership.clinic_id,
-            pk__in={e.patient_id for e in page.object_list if e.patient_id},
-        ).values_list("pk", "family_name")
-    )
+    # The names come from the patients app (audit/subjects.py): audit does not import it.
+    names = patient_names(access, {e.patient_id for e in page.object_list if e.patient_id})
     for entry in page.object_list:
-        entry.patient_name = patient_names.get(entry.patient_id, "")
+        entry.patient_name = names.get(entry.patient_id, "")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
