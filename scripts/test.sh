@@ -29,6 +29,8 @@ trap cleanup EXIT
 echo "==> ruff (lint and format)"
 ruff check .
 ruff format --check .
+echo "==> lint-imports (the layers of docs/architecture.md)"
+lint-imports
 
 # mypy runs alongside the SQLite pass, at a lower priority, in the time the tests leave a core
 # idle (on a fresh clone its cache is empty and it takes about 100 s of one core); its verdict
