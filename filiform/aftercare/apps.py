@@ -22,7 +22,8 @@ class AftercareConfig(AppConfig):
         # corrected default as a new version (default_text.aftercare_default_upgrade).
         post_migrate.connect(_default_text_current, sender=self, dispatch_uid="aftercare_default")
 
-        from filiform.aftercare.views import dashboard_context
+        from filiform.aftercare.views import dashboard_context, visit_card_context
         from filiform.clinics.cards import register_card
 
         register_card(page="dashboard", name="aftercare", order=20, context=dashboard_context)
+        register_card(page="visit", name="aftercare", order=10, context=visit_card_context)

@@ -49,6 +49,7 @@ from filiform.charting.models import (
 )
 from filiform.charting.needling import count_problem, last_session_insertions
 from filiform.clinics.access import Access
+from filiform.clinics.cards import cards_context
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -120,12 +121,8 @@ def visit_context(access: Access, visit: Visit, **overrides: Any) -> dict[str, A
         context |= {"addendum_form": AddendumForm(), "entered_in_error_form": EnteredInErrorForm()}
     context["addenda"] = list(visit.addenda.select_related("author"))
     context |= session_context(access, visit, full=True, points=True, **overrides)
-    from filiform.aftercare.views import visit_card_context  # the aftercare card
-
-    context |= visit_card_context(access, visit)
-    from filiform.outcomes.views_capture import capture_card_context  # the measures card
-
-    context |= capture_card_context(access, visit)
+    # The aftercare and outcome-measures cards come from the card registry (clinics/cards.py).
+    context |= cards_context("visit", access=access, visit=visit)
     context |= overrides
     return context
 

@@ -1,16 +1,18 @@
-"""The card registry: what other apps show on the dashboard and the patient page.
+"""The card registry: what other apps show on the dashboard, the patient page and the visit page.
 
 A page of a lower layer (docs/architecture.md, layers) must not import the apps above it, yet
 the dashboard (clinics) shows charting's unsigned notes and aftercare's alerts, and the patient
-page (patients) shows charting's timeline and the clearance panel. So each of those apps
-registers a *card* here in its ``AppConfig.ready``, and the page asks the registry for its
-cards: the page depends on this module only, and the import-linter layers contract
-(pyproject.toml) keeps it that way.
+page (patients) shows charting's timeline and the clearance panel. The visit page (charting)
+shows aftercare's and outcomes' cards: the same layer, but both of those import charting, so
+importing them back would be a cycle. So each of those apps registers a *card* here in its
+``AppConfig.ready``, and the page asks the registry for its cards: the page depends on this
+module only, and the import-linter layers contract (pyproject.toml) keeps it that way.
 
 A card is a function ``context(access=..., **subject) -> dict`` (the patient page passes
-``patient=``) whose keys the page's template reads; it checks its own permission and audits
-what it shows, as it did when the page called it. Cards run in ``order`` (then name), so the
-page's content and the order of its audit entries do not depend on the order apps load in.
+``patient=``, the visit page ``visit=``) whose keys the page's template reads; it checks its own
+permission and audits what it shows, as it did when the page called it. Cards run in ``order``
+(then name), so the page's content and the order of its audit entries do not depend on the order
+apps load in.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any, Literal
 
 from filiform.clinics.access import Access
 
-Page = Literal["dashboard", "patient"]
+Page = Literal["dashboard", "patient", "visit"]
 CardContext = Callable[..., Mapping[str, Any]]
 
 

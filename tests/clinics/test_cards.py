@@ -1,5 +1,5 @@
-"""The card registry (filiform/clinics/cards.py): the dashboard and the patient page get the
-other apps' cards from it, in a stable order."""
+"""The card registry (filiform/clinics/cards.py): the dashboard, the patient page and the visit
+page get the other apps' cards from it, in a stable order."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from filiform.clinics.cards import cards_context, cards_of, register_card
 def test_the_apps_register_their_cards_in_the_pages_order() -> None:
     assert [c.name for c in cards_of("dashboard")] == ["charting", "aftercare", "notices"]
     assert [c.name for c in cards_of("patient")] == ["charting", "clearance"]
+    assert [c.name for c in cards_of("visit")] == ["aftercare", "outcomes"]
 
 
 def test_cards_run_by_order_then_name_and_later_keys_win(monkeypatch: pytest.MonkeyPatch) -> None:
