@@ -14,7 +14,7 @@ the delivery says "deliver in person" from the start."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
@@ -100,6 +100,18 @@ def delivery_enqueue(delivery: Delivery, *, run_after: dt.datetime | None = None
     task.enqueue(delivery_id=delivery.pk)  # in the caller's transaction, with the delivery
 
 
+# The messages of deliveries that other apps queue (outcomes: the questionnaires before a visit),
+# by kind, registered in their AppConfig.ready: outcomes imports aftercare, so aftercare must not
+# import it back (docs/architecture.md, layers).
+_composers: dict[str, Callable[[Delivery], EmailMultiAlternatives]] = {}
+
+
+def register_message(
+    kind: MessageKind, compose: Callable[[Delivery], EmailMultiAlternatives]
+) -> None:
+    _composers[kind] = compose
+
+
 def _message(delivery: Delivery) -> EmailMultiAlternatives:
     from filiform.aftercare import messages
 
@@ -108,11 +120,9 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
         return messages.sheet_message(delivery)
     if delivery.kind == MessageKind.CHECK_IN:
         return messages.check_in_message(delivery)
-    if delivery.kind == MessageKind.MEASURES:
-        from filiform.outcomes.messages import measures_message
-
-        return measures_message(delivery)
-    return messages.red_flag_message(delivery)
+    if delivery.kind == MessageKind.RED_FLAG:
+        return messages.red_flag_message(delivery)
+    return _composers[delivery.kind](delivery)
 
 
 def delivery_attempt(delivery_id: int) -> str:
