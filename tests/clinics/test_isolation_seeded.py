@@ -19,6 +19,7 @@ see docs/testing.md, "Clinic isolation".
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 import re
@@ -65,6 +66,7 @@ def _clinic_path(model: type[models.Model], depth: int = 0) -> str | None:
     return min(found, key=lambda path: path.count("__"), default=None)
 
 
+@functools.cache
 def clinic_scoped() -> dict[type[models.Model], str]:
     """Every Filiform model with a foreign key chain to a clinic, and that chain."""
     scoped = {}
