@@ -41,7 +41,7 @@ from filiform.clearance.decision import (
     Verdict,
     clearance_decide,
 )
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.clinics.models import Location
 from filiform.screening.rules import Level
 
@@ -611,20 +611,42 @@ def adverse_event_add(*, access: Access, visit_id: int, **data: Any) -> AdverseE
     return event
 
 
-def last_session_insertions(*, access: Access, patient_id: int) -> list[dict[str, Any]]:
-    """The insertions of the patient's last signed session, as data to chart again ("repeat
-    last session"): each one still goes through :func:`insertion_add` and its clearance."""
-    session = (
-        NeedlingSession.objects.filter(
-            visit__patient_id=patient_id,
-            visit__clinic_id=access.membership.clinic_id,
-            visit__status="signed",
-        )
+def _last_signed_session(access: Access, patient_id: int) -> NeedlingSession | None:
+    """The patient's last signed session, through the door: the patient is found in the acting
+    clinic (404 otherwise) and the role must keep clinical records (403, audited)."""
+    from filiform.patients.models import Patient
+
+    patient = clinic_get(access, Patient, patient_id, permission=Permission.CLINICAL_RECORD)
+    return (
+        NeedlingSession.objects.of(access)
+        .filter(visit__patient_id=patient.pk, visit__status="signed")
         .order_by("-started_at", "-id")
         .first()
     )
+
+
+def last_session_insertion_count(*, access: Access, patient_id: int) -> int:
+    """How many insertions "repeat last session" would chart, for the visit page's button. Not
+    audited: it reveals a number, and the visit page that shows it records its own read."""
+    session = _last_signed_session(access, patient_id)
+    return 0 if session is None else session.insertions.count()
+
+
+def last_session_insertions(*, access: Access, patient_id: int) -> list[dict[str, Any]]:
+    """The insertions of the patient's last signed session, as data to chart again ("repeat
+    last session"): each one still goes through :func:`insertion_add` and its clearance.
+    Reading a signed record: audited."""
+    session = _last_signed_session(access, patient_id)
     if session is None:
         return []
+    audit_access(
+        access,
+        action=AuditAction.READ,
+        object_type="needling_session",
+        object_id=session.pk,
+        patient_id=patient_id,
+        detail={"purpose": "repeat_last_session"},
+    )
     keep = INSERTION_FIELDS - {"justification"}
     return [
         {

@@ -47,7 +47,7 @@ from filiform.charting.models import (
     TreatmentPlan,
     Visit,
 )
-from filiform.charting.needling import count_problem, last_session_insertions
+from filiform.charting.needling import count_problem, last_session_insertion_count
 from filiform.clinics.access import Access
 from filiform.clinics.cards import cards_context
 
@@ -284,7 +284,7 @@ def session_context(
             "incident_form": IncidentForm(),
             "repeat_count": 0
             if insertions
-            else len(last_session_insertions(access=access, patient_id=visit.patient_id)),
+            else last_session_insertion_count(access=access, patient_id=visit.patient_id),
         }
         if full:
             context["chart_views"] = [

@@ -369,3 +369,30 @@ def test_response_fields_are_not_recorded_unless_the_clinician_says(ready: World
     assert (insertion.twitch, insertion.tolerance) == ("not_recorded", "not_recorded")
     told = _insert(ready, session, "gluteus_medius:right", tolerance="good")
     assert (told.twitch, told.tolerance) == ("few", "good")
+
+
+def test_repeat_last_session_goes_through_the_door(ready: World) -> None:
+    """Reading a signed session to chart it again needs clinical records and is audited; another
+    clinic's patient is not found."""
+    from django.http import Http404
+
+    from filiform.audit.models import AuditAction, AuditEntry
+    from filiform.clinics.access import AccessDenied
+
+    visit, session = _session(ready)
+    _insert(ready, session, "upper_trapezius:right", approach="pincer")
+    bob = access_for(ready.bob, ready.clinic)
+    needles_count(access=bob, session_id=session.pk, opened=1, removed=1)
+    visit_sign(access=bob, visit_id=visit.pk)
+
+    with pytest.raises(AccessDenied):
+        last_session_insertions(
+            access=access_for(ready.fran, ready.clinic), patient_id=ready.patient.pk
+        )
+    with pytest.raises(Http404):
+        last_session_insertions(access=bob, patient_id=ready.other_patient.pk)
+    assert last_session_insertions(access=bob, patient_id=ready.patient.pk)
+    read = AuditEntry.objects.filter(
+        action=AuditAction.READ, object_type="needling_session", object_id=str(session.pk)
+    ).get()
+    assert (read.actor_id, read.patient_id) == (ready.bob.pk, ready.patient.pk)
