@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from filiform.aftercare.deliveries import delivery_to_staff
 from filiform.aftercare.models import AlertLevel, CheckIn, Delivery, MessageKind, RedFlagAlert
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import Access, Permission
-from filiform.clinics.models import Membership, Role
+from filiform.clinics.access import OWNER_ROLES, Access, Permission
+from filiform.clinics.models import Membership
 
 
 def alert_raise(*, check_in: CheckIn, level: str, reasons: list[str]) -> RedFlagAlert:
@@ -35,7 +35,7 @@ def alert_raise(*, check_in: CheckIn, level: str, reasons: list[str]) -> RedFlag
     )
     if level == AlertLevel.RED:
         recipients = Membership.objects.filter(clinic_id=check_in.clinic_id, is_active=True).filter(
-            Q(role=Role.OWNER) | Q(pk=check_in.practitioner_id)
+            Q(role__in=OWNER_ROLES) | Q(pk=check_in.practitioner_id)
         )
         delivery_to_staff(
             patient=check_in.patient,
@@ -62,7 +62,7 @@ def alerts_open(*, access: Access) -> QuerySet[RedFlagAlert]:
         .select_related("patient", "practitioner__user", "check_in")
         .prefetch_related(_EMAILS)
     )
-    if access.role != Role.OWNER:
+    if not access.is_owner:
         alerts = alerts.filter(practitioner=access.membership)
     return alerts.order_by("-level", "raised_at")  # "red" > "amber"
 

@@ -36,17 +36,13 @@ from filiform.aftercare.schemas import (
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
 from filiform.api_pagination import ClinicPages
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Permission, api_access
 
 router = Router(tags=["aftercare"])
 
 WRITE_ONE = {**WRITE_ERRORS, 404: Error}
 MAX_ID = 2**62
 PATIENT_FILTER = Query(None, ge=1, le=MAX_ID, description="Only this patient's")
-
-
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
 
 
 # --- instructions --------------------------------------------------------------------------
@@ -58,7 +54,7 @@ def _access(request: HttpRequest) -> Access:
     summary="The clinic's aftercare text versions, newest (current) first",
 )
 def list_templates(request: HttpRequest) -> list[TemplateOut]:
-    templates = instructions.aftercare_templates(access=_access(request))
+    templates = instructions.aftercare_templates(access=api_access(request))
     current = templates[0].version if templates else 0
     return [TemplateOut.of(t, current=current) for t in templates[:200]]
 
@@ -69,7 +65,7 @@ def list_templates(request: HttpRequest) -> list[TemplateOut]:
     summary="The aftercare text the next signed visit will use",
 )
 def current_template(request: HttpRequest) -> TemplateOut:
-    template = instructions.aftercare_template_current(access=_access(request))
+    template = instructions.aftercare_template_current(access=api_access(request))
     return TemplateOut.of(template, current=template.version)
 
 
@@ -80,7 +76,7 @@ def current_template(request: HttpRequest) -> TemplateOut:
 )
 def publish_template(request: HttpRequest, payload: TemplateIn) -> Status:
     template = instructions.aftercare_template_new_version(
-        access=_access(request), **payload.dict()
+        access=api_access(request), **payload.dict()
     )
     return Status(201, TemplateOut.of(template, current=template.version))
 
@@ -94,7 +90,7 @@ def publish_template(request: HttpRequest, payload: TemplateIn) -> Status:
     summary="A visit's aftercare: sheet, deliveries, check-in (answers and alerts: clinicians)",
 )
 def get_visit_aftercare(request: HttpRequest, visit_id: int) -> VisitAftercareOut:
-    access = _access(request)
+    access = api_access(request)
     found = selectors.aftercare_of_visit(access=access, visit_id=visit_id)
     return VisitAftercareOut.of(
         found,
@@ -110,7 +106,7 @@ def get_visit_aftercare(request: HttpRequest, visit_id: int) -> VisitAftercareOu
 )
 def save_advice(request: HttpRequest, visit_id: int, payload: AdviceIn) -> SheetOut:
     sheet = instructions.aftercare_advice_save(
-        access=_access(request),
+        access=api_access(request),
         visit_id=visit_id,
         advice=payload.advice,
         home_exercises=payload.home_exercises,
@@ -124,7 +120,7 @@ def save_advice(request: HttpRequest, visit_id: int, payload: AdviceIn) -> Sheet
     summary="A patient's issued aftercare sheets, newest first",
 )
 def list_sheets(request: HttpRequest, patient_id: int) -> list[SheetOut]:
-    access = _access(request)
+    access = api_access(request)
     sheets = selectors.sheets_of_patient(access=access, patient_id=patient_id)
     return [SheetOut.of(s) for s in sheets[:200]]
 
@@ -143,7 +139,7 @@ def list_deliveries(
     patient_id: int | None = PATIENT_FILTER,
     status: DeliveryStatus | None = None,
 ) -> list[DeliveryOut]:
-    access = _access(request)
+    access = api_access(request)
     found = selectors.deliveries_of_clinic(
         access=access, patient_id=patient_id, status=status.value if status else None
     )
@@ -159,7 +155,7 @@ def list_deliveries(
     summary="The printed sheet was given to the patient (no e-mail, or the e-mail failed)",
 )
 def hand_over(request: HttpRequest, delivery_id: int) -> DeliveryOut:
-    delivery = deliveries.delivery_handed_over(access=_access(request), delivery_id=delivery_id)
+    delivery = deliveries.delivery_handed_over(access=api_access(request), delivery_id=delivery_id)
     return DeliveryOut.of(delivery)
 
 
@@ -173,7 +169,7 @@ def hand_over(request: HttpRequest, delivery_id: int) -> DeliveryOut:
 )
 @paginate(ClinicPages)
 def list_follow_up(request: HttpRequest) -> list[FollowUpOut]:
-    return [FollowUpOut.of(item) for item in follow_up.follow_up_queue(access=_access(request))]
+    return [FollowUpOut.of(item) for item in follow_up.follow_up_queue(access=api_access(request))]
 
 
 @router.get(
@@ -188,7 +184,7 @@ def list_check_ins(
     status: CheckInStatus | None = None,
 ) -> list[CheckInSummaryOut]:
     found = selectors.check_ins_of_clinic(
-        access=_access(request), patient_id=patient_id, status=status.value if status else None
+        access=api_access(request), patient_id=patient_id, status=status.value if status else None
     )
     return [CheckInSummaryOut.of(c) for c in found]
 
@@ -199,7 +195,9 @@ def list_check_ins(
     summary="One check-in: answers (QuestionnaireResponse), triage and reasons, calls (clinicians)",
 )
 def get_check_in(request: HttpRequest, check_in_id: int) -> CheckInOut:
-    return CheckInOut.of(selectors.check_in_get(access=_access(request), check_in_id=check_in_id))
+    return CheckInOut.of(
+        selectors.check_in_get(access=api_access(request), check_in_id=check_in_id)
+    )
 
 
 @router.post(
@@ -209,7 +207,7 @@ def get_check_in(request: HttpRequest, check_in_id: int) -> CheckInOut:
 )
 def record_phone_answers(request: HttpRequest, check_in_id: int, payload: PhoneAnswersIn) -> Status:
     check_in, result = check_ins.check_in_record_by_phone(
-        access=_access(request), check_in_id=check_in_id, answers=payload.answers()
+        access=api_access(request), check_in_id=check_in_id, answers=payload.answers()
     )
     return Status(
         201,
@@ -232,7 +230,7 @@ def record_phone_answers(request: HttpRequest, check_in_id: int, payload: PhoneA
 )
 def record_call(request: HttpRequest, check_in_id: int, payload: CallIn) -> Status:
     call = follow_up.follow_up_call_record(
-        access=_access(request),
+        access=api_access(request),
         check_in_id=check_in_id,
         outcome=payload.outcome.value,
         note=payload.note,
@@ -250,7 +248,7 @@ def record_call(request: HttpRequest, check_in_id: int, payload: CallIn) -> Stat
 )
 @paginate(ClinicPages)
 def list_alerts(request: HttpRequest) -> list[AlertOut]:
-    access = _access(request)
+    access = api_access(request)
     found = list(alerts.alerts_open(access=access)[:500])
     audit_access(
         access,
@@ -268,7 +266,7 @@ def list_alerts(request: HttpRequest) -> list[AlertOut]:
     summary="One alert, open or resolved (clinicians)",
 )
 def get_alert(request: HttpRequest, alert_id: int) -> AlertOut:
-    return AlertOut.of(alerts.alert_get(access=_access(request), alert_id=alert_id))
+    return AlertOut.of(alerts.alert_get(access=api_access(request), alert_id=alert_id))
 
 
 @router.post(
@@ -278,6 +276,6 @@ def get_alert(request: HttpRequest, alert_id: int) -> AlertOut:
 )
 def resolve_alert(request: HttpRequest, alert_id: int, payload: ResolveIn) -> AlertOut:
     alert = alerts.alert_resolve(
-        access=_access(request), alert_id=alert_id, action_taken=payload.action_taken
+        access=api_access(request), alert_id=alert_id, action_taken=payload.action_taken
     )
     return AlertOut.of(alert)

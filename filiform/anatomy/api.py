@@ -14,13 +14,9 @@ from filiform.anatomy.search import muscle_find, muscles_for_pain, parse_pain_ar
 from filiform.anatomy.services import clinic_muscle_add, clinic_trigger_point_add
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
 from filiform.api_types import Text
-from filiform.clinics.access import Access
+from filiform.clinics.access import api_access
 
 router = Router(tags=["anatomy"])
-
-
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
 
 
 class MuscleOut(Schema):
@@ -100,7 +96,7 @@ def list_muscles(
     root: Text = "",
     caution: Text = "",
 ) -> list[dict[str, Any]]:
-    access = _access(request)
+    access = api_access(request)
     clinic_id = access.membership.clinic_id
     muscles = (
         muscle_find(q[:60], clinic_id=clinic_id, limit=500)
@@ -122,7 +118,7 @@ def list_muscles(
     summary="One muscle, with its chart data",
 )
 def get_muscle(request: HttpRequest, slug: str) -> dict[str, Any]:
-    clinic_id = _access(request).membership.clinic_id
+    clinic_id = api_access(request).membership.clinic_id
     muscle = clinic_catalogue(clinic_id).get(slug)
     if muscle is None:
         raise Http404("No such muscle in the catalogue.")
@@ -167,7 +163,7 @@ ZONES = Query(
 )
 def referral_search(request: HttpRequest, zones: list[Text] = ZONES) -> list[dict[str, Any]]:
     areas = parse_pain_areas(zones)
-    matches = muscles_for_pain(areas, clinic_id=_access(request).membership.clinic_id)
+    matches = muscles_for_pain(areas, clinic_id=api_access(request).membership.clinic_id)
     return [
         {
             "muscle": m.muscle.slug,
@@ -187,7 +183,7 @@ def referral_search(request: HttpRequest, zones: list[Text] = ZONES) -> list[dic
 )
 def add_muscle(request: HttpRequest, payload: MuscleIn) -> Status:
     own = clinic_muscle_add(
-        access=_access(request),
+        access=api_access(request),
         muscle=payload.muscle,
         view=payload.view,
         shape=payload.shape,
@@ -203,7 +199,7 @@ def add_muscle(request: HttpRequest, payload: MuscleIn) -> Status:
 )
 def add_trigger_point(request: HttpRequest, slug: str, payload: TriggerPointIn) -> Status:
     tp = clinic_trigger_point_add(
-        access=_access(request),
+        access=api_access(request),
         muscle_slug=slug,
         view=payload.view,
         at=[payload.x, payload.y],

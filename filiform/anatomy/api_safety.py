@@ -12,13 +12,9 @@ from filiform.anatomy.depth_limits import mm_text
 from filiform.anatomy.safety_settings import SafetyRow, muscle_safety_set, muscle_safety_table
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
 from filiform.api_types import Text
-from filiform.clinics.access import Access
+from filiform.clinics.access import api_access
 
 router = Router(tags=["anatomy"])
-
-
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
 
 
 def _mm(value: Decimal | None) -> str | None:
@@ -85,7 +81,7 @@ class DepthLimitIn(Schema):
     summary="Depth limits and caution levels, with the clinic's own choices",
 )
 def depth_limits(request: HttpRequest) -> list[DepthLimitOut]:
-    return [DepthLimitOut.of(row) for row in muscle_safety_table(access=_access(request))]
+    return [DepthLimitOut.of(row) for row in muscle_safety_table(access=api_access(request))]
 
 
 @router.put(
@@ -94,7 +90,7 @@ def depth_limits(request: HttpRequest) -> list[DepthLimitOut]:
     summary="Set the clinic's limit, permission or caution level for a muscle (owners)",
 )
 def depth_limit_set(request: HttpRequest, muscle: str, payload: DepthLimitIn) -> DepthLimitOut:
-    access = _access(request)
+    access = api_access(request)
     muscle_safety_set(access=access, muscle=muscle, **payload.model_dump())
     row = next(r for r in muscle_safety_table(access=access) if r.muscle.slug == muscle)
     return DepthLimitOut.of(row)

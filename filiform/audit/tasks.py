@@ -14,7 +14,8 @@ from django_tasks import task
 
 from filiform.audit.checkpoints import Checkpoint
 from filiform.audit.services import AuditCheckpointRefused, audit_checkpoint_write
-from filiform.clinics.models import Clinic, Membership, Role
+from filiform.clinics.access import OWNER_ROLES
+from filiform.clinics.models import Clinic, Membership
 from filiform.notices.outbox import message_queue
 
 PURPOSE = "audit_checkpoint"
@@ -62,7 +63,7 @@ def audit_owners_tell(*, subject: str, body: str) -> None:
     """One outbox message per clinic to its active owners, all queued in one transaction."""
     for clinic_id in Clinic.objects.order_by("pk").values_list("pk", flat=True):
         owners = Membership.objects.filter(
-            clinic_id=clinic_id, role=Role.OWNER, is_active=True, user__is_active=True
+            clinic_id=clinic_id, role__in=OWNER_ROLES, is_active=True, user__is_active=True
         ).values_list("user__email", flat=True)
         message_queue(
             clinic_id=clinic_id, purpose=PURPOSE, to=list(owners), subject=subject, body=body

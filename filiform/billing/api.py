@@ -50,7 +50,7 @@ from filiform.billing.schemas import (
     TakingsOut,
     VoidIn,
 )
-from filiform.clinics.access import Access
+from filiform.clinics.access import Access, api_access
 
 router = Router(tags=["billing"])
 
@@ -65,10 +65,6 @@ PDF_RESPONSE = {
         }
     }
 }
-
-
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
 
 
 def _id(description: str) -> Any:
@@ -108,7 +104,7 @@ def _created(replayed: bool, body: Any) -> Status:
     summary="The fee schedule in force on a day (today by default): one version per service",
 )
 def list_fees(request: HttpRequest, on: IsoDate | None = None) -> list[FeeOut]:
-    return [FeeOut.of(s) for s in selectors.fee_schedule(access=_access(request), on=on)]
+    return [FeeOut.of(s) for s in selectors.fee_schedule(access=api_access(request), on=on)]
 
 
 @router.post(
@@ -117,7 +113,7 @@ def list_fees(request: HttpRequest, on: IsoDate | None = None) -> list[FeeOut]:
     summary="Add a version of a fee schedule entry, in force from a date (owners, billing)",
 )
 def add_fee(request: HttpRequest, payload: FeeIn) -> Status:
-    service = fees.fee_set(access=_access(request), **payload.dict())
+    service = fees.fee_set(access=api_access(request), **payload.dict())
     return Status(201, FeeOut.of(service))
 
 
@@ -135,7 +131,7 @@ def list_invoices(
     status: InvoiceStatus | None = None,
     patient_id: int | None = Query(None, ge=1, le=MAX_ID, description="Only this patient's"),
 ) -> list[InvoiceSummaryOut]:
-    access = _access(request)
+    access = api_access(request)
     selectors.require_desk(access)
     found = Invoice.objects.filter(clinic_id=access.membership.clinic_id)
     if status is not None:
@@ -161,7 +157,7 @@ def invoice_visit(
     request: HttpRequest, payload: InvoiceVisitIn, visit_id: int = _id("The signed visit")
 ) -> Status:
     invoice = invoices.invoice_from_visit(
-        access=_access(request),
+        access=api_access(request),
         visit_id=visit_id,
         service_codes=payload.service_codes or None,
         issue=payload.issue,
@@ -175,7 +171,7 @@ def invoice_visit(
     summary="One invoice with its lines, payments, refunds, credits and write-offs",
 )
 def get_invoice(request: HttpRequest, invoice_id: int = _id("The invoice")) -> InvoiceOut:
-    return InvoiceOut.full(selectors.invoice_get(access=_access(request), invoice_id=invoice_id))
+    return InvoiceOut.full(selectors.invoice_get(access=api_access(request), invoice_id=invoice_id))
 
 
 @router.post(
@@ -184,7 +180,9 @@ def get_invoice(request: HttpRequest, invoice_id: int = _id("The invoice")) -> I
     summary="Issue a draft invoice: it takes the clinic's next number",
 )
 def issue_invoice(request: HttpRequest, invoice_id: int = _id("The invoice")) -> InvoiceOut:
-    return InvoiceOut.full(invoices.invoice_issue(access=_access(request), invoice_id=invoice_id))
+    return InvoiceOut.full(
+        invoices.invoice_issue(access=api_access(request), invoice_id=invoice_id)
+    )
 
 
 @router.post(
@@ -196,7 +194,7 @@ def void_invoice(
     request: HttpRequest, payload: VoidIn, invoice_id: int = _id("The invoice")
 ) -> InvoiceOut:
     invoice = invoices.invoice_void(
-        access=_access(request), invoice_id=invoice_id, reason=payload.reason
+        access=api_access(request), invoice_id=invoice_id, reason=payload.reason
     )
     return InvoiceOut.full(invoice)
 
@@ -208,7 +206,7 @@ def void_invoice(
     openapi_extra=PDF_RESPONSE,
 )
 def receipt_pdf(request: HttpRequest, invoice_id: int = _id("The invoice")) -> HttpResponse:
-    invoice, pdf = receipts.receipt_pdf(access=_access(request), invoice_id=invoice_id)
+    invoice, pdf = receipts.receipt_pdf(access=api_access(request), invoice_id=invoice_id)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{receipts.receipt_filename(invoice)}"'
     response["Cache-Control"] = "no-store"
@@ -227,7 +225,7 @@ def receipt_pdf(request: HttpRequest, invoice_id: int = _id("The invoice")) -> H
 def record_payment(
     request: HttpRequest, payload: PaymentIn, invoice_id: int = _id("The invoice")
 ) -> Status:
-    access = _access(request)
+    access = api_access(request)
     selectors.require_desk(access)
     selectors.invoice_of_clinic(access=access, invoice_id=invoice_id)  # 404 before the body
     key = _key(request, payload.idempotency_key)
@@ -252,7 +250,7 @@ def record_payment(
 def record_refund(
     request: HttpRequest, payload: RefundIn, payment_id: int = _id("The payment")
 ) -> Status:
-    access = _access(request)
+    access = api_access(request)
     selectors.require_billing(access)
     if not Payment.objects.filter(
         clinic_id=access.membership.clinic_id, pk=payment_id, kind=PaymentKind.PAYMENT
@@ -304,7 +302,7 @@ def _adjustment(
 ) -> Status:
     """A credit or a write-off (billing): the invoice is found first (another clinic's: 404),
     then the one-time key says whether this is the first time (201) or a replay (200)."""
-    access = _access(request)
+    access = api_access(request)
     selectors.require_billing(access)
     selectors.invoice_of_clinic(access=access, invoice_id=invoice_id)
     key = _key(request, payload.idempotency_key)
@@ -332,7 +330,7 @@ def get_takings(
     date: IsoDate | None = None,
     location_id: int | None = Query(None, ge=1, le=MAX_ID),
 ) -> TakingsOut:
-    access = _access(request)
+    access = api_access(request)
     day = date or selectors.clinic_today(access.clinic)
     takings = selectors.daily_takings(access=access, business_date=day, location_id=location_id)
     closed = selectors.day_is_closed(
@@ -348,7 +346,7 @@ def get_takings(
 )
 def close_day(request: HttpRequest, payload: CloseIn) -> Status:
     done = close.daily_close(
-        access=_access(request),
+        access=api_access(request),
         business_date=payload.business_date,
         counted_cash=payload.counted_cash,
         location_id=payload.location_id,

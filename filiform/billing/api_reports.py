@@ -15,7 +15,7 @@ from ninja import Query, Router, Schema
 from filiform.api_errors import READ_ERRORS
 from filiform.api_types import IsoDate
 from filiform.billing import reports
-from filiform.clinics.access import Access
+from filiform.clinics.access import api_access
 
 router = Router(tags=["billing reports"])
 
@@ -26,10 +26,6 @@ START = Query(
     "months before the end",
 )
 END = Query(None, description="Last date of service, YYYY-MM-DD; default today")
-
-
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
 
 
 def _m(value: Decimal) -> str:
@@ -152,7 +148,7 @@ def _group(g: reports.RevenueGroup) -> RevenueGroupOut:
     "service (owners, billing)",
 )
 def get_receivables(request: HttpRequest, as_of: IsoDate | None = AS_OF) -> ReceivablesOut:
-    r = reports.receivables_aging(access=_access(request), as_of=as_of)
+    r = reports.receivables_aging(access=api_access(request), as_of=as_of)
     return ReceivablesOut(
         as_of=r.as_of,
         buckets=[
@@ -183,7 +179,7 @@ def get_receivables(request: HttpRequest, as_of: IsoDate | None = AS_OF) -> Rece
 def get_claims_outstanding(
     request: HttpRequest, as_of: IsoDate | None = AS_OF
 ) -> ClaimsOutstandingOut:
-    r = reports.claims_outstanding(access=_access(request), as_of=as_of)
+    r = reports.claims_outstanding(access=api_access(request), as_of=as_of)
     return ClaimsOutstandingOut(
         as_of=r.as_of,
         drafts=r.drafts,
@@ -233,7 +229,7 @@ def get_claims_outstanding(
 def get_revenue(
     request: HttpRequest, start: IsoDate | None = START, end: IsoDate | None = END
 ) -> RevenueOut:
-    r = reports.revenue(access=_access(request), start=start, end=end)
+    r = reports.revenue(access=api_access(request), start=start, end=end)
     return RevenueOut(
         start=r.start,
         end=r.end,

@@ -41,15 +41,11 @@ from filiform.charting.schemas import (
     VisitSummary,
 )
 from filiform.charting.selectors import visit_get, visit_list
-from filiform.clinics.access import Access
+from filiform.clinics.access import api_access
 
 router = Router(tags=["charting"])
 
 WRITE_ONE = {**WRITE_ERRORS, 404: Error}
-
-
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
 
 
 # --- visits --------------------------------------------------------------------------------
@@ -62,7 +58,7 @@ def _access(request: HttpRequest) -> Access:
 )
 @paginate(ClinicPages)
 def list_visits(request: HttpRequest, patient_id: int) -> QuerySet[Visit]:
-    return visit_list(access=_access(request), patient_id=patient_id)
+    return visit_list(access=api_access(request), patient_id=patient_id)
 
 
 @router.post(
@@ -74,7 +70,7 @@ def create_visit(request: HttpRequest, patient_id: int, payload: VisitIn) -> Sta
     note = payload.dict(exclude_unset=True)
     episode_id = note.pop("episode_id")
     visit = visits.visit_start(
-        access=_access(request), patient_id=patient_id, episode_id=episode_id, **note
+        access=api_access(request), patient_id=patient_id, episode_id=episode_id, **note
     )
     return Status(201, VisitOut.of(visit))
 
@@ -85,7 +81,7 @@ def create_visit(request: HttpRequest, patient_id: int, payload: VisitIn) -> Sta
     summary="One visit: note, status, session with its insertions and counts, events, addenda",
 )
 def get_visit(request: HttpRequest, visit_id: int) -> VisitOut:
-    return VisitOut.of(visit_get(access=_access(request), visit_id=visit_id))
+    return VisitOut.of(visit_get(access=api_access(request), visit_id=visit_id))
 
 
 @router.patch(
@@ -94,7 +90,7 @@ def get_visit(request: HttpRequest, visit_id: int) -> VisitOut:
     summary="Save the SOAP note of a draft (send the version you read; 409 if someone saved since)",
 )
 def update_visit(request: HttpRequest, visit_id: int, payload: VisitPatch) -> Status:
-    access = _access(request)
+    access = api_access(request)
     note = payload.dict(exclude_unset=True)
     version = note.pop("version")
     try:
@@ -122,7 +118,9 @@ def update_visit(request: HttpRequest, visit_id: int, payload: VisitPatch) -> St
 def sign_visit(request: HttpRequest, visit_id: int, payload: SignIn | None = None) -> VisitOut:
     reason = payload.no_assessment_reason if payload is not None else ""
     return VisitOut.of(
-        visits.visit_sign(access=_access(request), visit_id=visit_id, no_assessment_reason=reason)
+        visits.visit_sign(
+            access=api_access(request), visit_id=visit_id, no_assessment_reason=reason
+        )
     )
 
 
@@ -133,7 +131,7 @@ def sign_visit(request: HttpRequest, visit_id: int, payload: SignIn | None = Non
 )
 def add_addendum(request: HttpRequest, visit_id: int, payload: AddendumIn) -> Status:
     addendum = visits.addendum_add(
-        access=_access(request), visit_id=visit_id, reason=payload.reason, text=payload.text
+        access=api_access(request), visit_id=visit_id, reason=payload.reason, text=payload.text
     )
     return Status(201, AddendumOut.of(addendum))
 
@@ -145,7 +143,7 @@ def add_addendum(request: HttpRequest, visit_id: int, payload: AddendumIn) -> St
 )
 def enter_in_error(request: HttpRequest, visit_id: int, payload: ErrorIn) -> VisitOut:
     visit = visits.visit_enter_in_error(
-        access=_access(request), visit_id=visit_id, reason=payload.reason
+        access=api_access(request), visit_id=visit_id, reason=payload.reason
     )
     return VisitOut.of(visit)
 
@@ -160,7 +158,7 @@ def enter_in_error(request: HttpRequest, visit_id: int, payload: ErrorIn) -> Vis
 )
 def start_session(request: HttpRequest, visit_id: int, payload: SessionIn) -> Status:
     session = needling.session_start(
-        access=_access(request),
+        access=api_access(request),
         visit_id=visit_id,
         position=payload.position.value,
         mode=payload.mode.value,
@@ -176,7 +174,7 @@ def start_session(request: HttpRequest, visit_id: int, payload: SessionIn) -> St
 )
 def add_insertion(request: HttpRequest, session_id: int, payload: InsertionIn) -> Status:
     data = payload.model_dump(mode="json", exclude_unset=True)
-    insertion = needling.insertion_add(access=_access(request), session_id=session_id, **data)
+    insertion = needling.insertion_add(access=api_access(request), session_id=session_id, **data)
     return Status(201, InsertionOut.of(insertion))
 
 
@@ -187,7 +185,7 @@ def add_insertion(request: HttpRequest, session_id: int, payload: InsertionIn) -
 )
 def set_counts(request: HttpRequest, session_id: int, payload: CountsIn) -> SessionOut:
     session = needling.needles_count(
-        access=_access(request),
+        access=api_access(request),
         session_id=session_id,
         opened=payload.opened,
         removed=payload.removed,
@@ -202,7 +200,7 @@ def set_counts(request: HttpRequest, session_id: int, payload: CountsIn) -> Sess
 )
 def raise_incident(request: HttpRequest, session_id: int, payload: IncidentIn) -> Status:
     incident = needling.needle_incident_raise(
-        access=_access(request),
+        access=api_access(request),
         session_id=session_id,
         description=payload.description,
         action_taken=payload.action_taken,
@@ -217,7 +215,7 @@ def raise_incident(request: HttpRequest, session_id: int, payload: IncidentIn) -
 )
 def add_adverse_event(request: HttpRequest, visit_id: int, payload: AdverseEventIn) -> Status:
     event = needling.adverse_event_add(
-        access=_access(request), visit_id=visit_id, **payload.model_dump(mode="json")
+        access=api_access(request), visit_id=visit_id, **payload.model_dump(mode="json")
     )
     return Status(201, AdverseEventOut.of(event))
 
@@ -229,7 +227,7 @@ def add_adverse_event(request: HttpRequest, visit_id: int, payload: AdverseEvent
 )
 def set_plan(request: HttpRequest, episode_id: int, payload: PlanIn) -> PlanOut:
     plan = visits.plan_set(
-        access=_access(request),
+        access=api_access(request),
         episode_id=episode_id,
         goals=payload.goals,
         components=[c.value for c in payload.components],

@@ -35,7 +35,6 @@ from filiform.charting.models import (
     Visit,
 )
 from filiform.clinics.access import Access, Permission
-from filiform.clinics.models import Role
 from filiform.patients.selectors import patient_of_clinic
 
 if TYPE_CHECKING:
@@ -326,7 +325,7 @@ def unsigned_notes(*, access: Access, now: dt.datetime | None = None) -> list[Vi
         status=VisitStatus.DRAFT,
         started_at__lt=cutoff,
     ).select_related("patient", "practitioner__user")
-    if access.role != Role.OWNER:
+    if not access.is_owner:
         visits = visits.filter(practitioner=access.membership)
     rows = list(visits.order_by("started_at", "id")[:50])
     if rows:
@@ -351,7 +350,7 @@ class SafetyEvents:
 def safety_events(*, access: Access, limit: int = SAFETY_LIMIT) -> SafetyEvents:
     """For owners: the latest significant or serious adverse events and needles unaccounted
     for (the events that alerted them by e-mail), to follow up from the dashboard."""
-    if access.role != Role.OWNER:
+    if not access.is_owner:
         return SafetyEvents([], [])
     access.require(Permission.CLINICAL_RECORD)
     clinic_id = access.membership.clinic_id

@@ -16,7 +16,6 @@ from filiform.charting.models import InsertionFavourite, NoteTemplate
 from filiform.charting.views_context import note_templates
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
-from filiform.clinics.models import Role
 
 
 def _page_url(access: Access) -> str:
@@ -25,7 +24,7 @@ def _page_url(access: Access) -> str:
 
 @clinic_page(Permission.CLINICAL_RECORD)
 def templates(request: HttpRequest, access: Access) -> HttpResponse:
-    may_share = access.role == Role.OWNER
+    may_share = access.is_owner
     form = NoteTemplateForm(request.POST or None, may_share=may_share)
     if request.method == "POST" and form.is_valid():
         template: NoteTemplate = form.save(commit=False)
@@ -50,7 +49,7 @@ def templates(request: HttpRequest, access: Access) -> HttpResponse:
 @require_POST
 def template_delete(request: HttpRequest, access: Access, template_id: int) -> HttpResponse:
     template = next((t for t in note_templates(access) if t.pk == template_id), None)
-    if template is None or (template.owner_id is None and access.role != Role.OWNER):
+    if template is None or (template.owner_id is None and not access.is_owner):
         raise Http404("No such template of yours.")
     NoteTemplate.objects.filter(pk=template.pk).delete()
     messages.success(request, _("Template “%(n)s” removed.") % {"n": template.name})

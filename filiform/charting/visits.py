@@ -18,7 +18,6 @@ from filiform.charting.codes import PlanComponent, VisitStatus
 from filiform.charting.models import Addendum, NeedlingSession, TreatmentPlan, Visit
 from filiform.charting.signals import visit_entered_in_error, visit_signed
 from filiform.clinics.access import Access, Permission
-from filiform.clinics.models import Role
 from filiform.patients.models import EpisodeOfCare
 from filiform.patients.selectors import patient_of_clinic
 
@@ -59,7 +58,7 @@ def _audit(access: Access, action: AuditAction, visit: Visit, **detail: Any) -> 
 def visit_start(*, access: Access, patient_id: int, episode_id: int, **note: str) -> Visit:
     """A new draft visit for one of the patient's open episodes, by the acting clinician."""
     access.require(Permission.CLINICAL_RECORD)
-    if access.role not in (Role.OWNER, Role.PHYSIOTHERAPIST):
+    if not access.is_clinician:
         raise ValidationError(_("Only physiotherapists chart visits."))
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     episode = EpisodeOfCare.objects.filter(pk=episode_id, patient=patient).first()

@@ -41,8 +41,8 @@ from filiform.anatomy.safety_settings import clinic_cautions
 from filiform.anatomy.segments import caution_at
 from filiform.anatomy.targets import Target, parse_targets
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import Access, Permission
-from filiform.clinics.models import Clinic, Membership, Role
+from filiform.clinics.access import Access, Permission, is_clinician
+from filiform.clinics.models import Clinic, Membership
 from filiform.consent.records import consent_status
 from filiform.patients.models import Patient
 from filiform.patients.selectors import patient_of_clinic
@@ -221,7 +221,7 @@ def clearance_evaluate(
             for limit in limits
             for r in limit.reasons
         ]
-    if practitioner.role not in (Role.OWNER, Role.PHYSIOTHERAPIST) or not practitioner.is_active:
+    if not is_clinician(practitioner.role) or not practitioner.is_active:
         general.append(
             Reason(
                 Source.PRACTITIONER,

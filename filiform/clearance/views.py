@@ -27,15 +27,13 @@ from filiform.clearance.decision import (
     clearance_evaluate,
 )
 from filiform.clearance.headline import clearance_headline, readiness_headline, region_rows
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import CLINICIAN_ROLES, Access, Permission
 from filiform.clinics.decorators import clinic_page
-from filiform.clinics.models import Membership, Role
+from filiform.clinics.models import Membership
 from filiform.consent.records import consent_status
 from filiform.patients.models import Patient
 from filiform.patients.selectors import patient_get
 from filiform.screening.selectors import screening_state
-
-CLINICIAN_ROLES = (Role.OWNER, Role.PHYSIOTHERAPIST)
 
 
 def _every_muscle(access: Access, patient: Patient, clearance: Clearance) -> Clearance:

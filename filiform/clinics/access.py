@@ -15,6 +15,10 @@ Both steps are one call, :func:`clinic_get` (``clinics/door.py``, re-exported he
 fetch (404) and check (403, audited) — after Zulip's ``access_stream_by_id``. Lists are
 ``Model.objects.of(access)``: every clinic-scoped model's default manager is a
 :class:`ClinicScopedQuerySet`.
+
+The role rules live here and nowhere else: which permissions a role holds
+(``ROLE_PERMISSIONS``), who counts as a clinician and who oversees the clinic
+(``CLINICIAN_ROLES``/``is_clinician``, ``OWNER_ROLES``/``is_owner``).
 """
 
 from __future__ import annotations
@@ -52,6 +56,21 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.FRONT_DESK: frozenset({Permission.PATIENT_VIEW, Permission.PATIENT_EDIT}),
     Role.BILLING: frozenset({Permission.PATIENT_VIEW, Permission.BILLING}),
 }
+
+
+# The role rules, each defined here once. A clinician charts visits, may be cleared to needle
+# and is listed with credentials; an owner sees the whole clinic's clinical follow-up (every
+# unsigned note, every alert), shares note templates and receives the clinic's safety e-mails.
+CLINICIAN_ROLES: frozenset[str] = frozenset({Role.OWNER, Role.PHYSIOTHERAPIST})
+OWNER_ROLES: frozenset[str] = frozenset({Role.OWNER})
+
+
+def is_clinician(role: str) -> bool:
+    return role in CLINICIAN_ROLES
+
+
+def is_owner(role: str) -> bool:
+    return role in OWNER_ROLES
 
 
 class ClinicNotFound(Http404):
@@ -132,6 +151,14 @@ class Access:
     def role(self) -> str:
         return self.membership.role
 
+    @property
+    def is_clinician(self) -> bool:
+        return is_clinician(self.membership.role)
+
+    @property
+    def is_owner(self) -> bool:
+        return is_owner(self.membership.role)
+
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS.get(self.membership.role, frozenset())
 
@@ -151,6 +178,14 @@ class Access:
             refusal = AccessDenied(permission, self, asked)
             refusal.audit_entry_id = _audit_refusal(self, permission, asked)
             raise refusal
+
+
+def api_access(request: HttpRequest) -> Access:
+    """The acting :class:`Access` of an API request: the API's authentication
+    (``filiform/api_auth.py``) resolves it from the token or the active clinic and puts it on
+    ``request.auth`` before any endpoint runs."""
+    access: Access = request.auth  # type: ignore[attr-defined]
+    return access
 
 
 def user_agent(request: HttpRequest) -> str:

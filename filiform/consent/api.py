@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Permission, api_access
 from filiform.consent.content import consent_canonical, consent_content_sha256
 from filiform.consent.models import ConsentRecord, ConsentSigningRequest, ConsentTemplate
 from filiform.consent.pdf import consent_pdf, consent_pdf_filename
@@ -61,10 +61,6 @@ PDF_RESPONSE = {
         }
     }
 }
-
-
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
 
 
 def _summary(record: ConsentRecord) -> ConsentSummaryOut:
@@ -133,7 +129,7 @@ def _request_out(
     summary="A patient's consent history (decisions and dates), newest first",
 )
 def list_consents(request: HttpRequest, patient_id: int) -> list[ConsentSummaryOut]:
-    records = consent_records_of_patient(access=_access(request), patient_id=patient_id)
+    records = consent_records_of_patient(access=api_access(request), patient_id=patient_id)
     return [_summary(r) for r in records[:200]]
 
 
@@ -143,7 +139,7 @@ def list_consents(request: HttpRequest, patient_id: int) -> list[ConsentSummaryO
     summary="Is consent to needling in force for this patient today?",
 )
 def get_status(request: HttpRequest, patient_id: int) -> ConsentStatusOut:
-    access = _access(request)
+    access = api_access(request)
     patient = patient_get(access=access, patient_id=patient_id)
     with timezone.override(access.clinic.time_zone):
         status = consent_status(patient=patient, on=timezone.localdate())
@@ -166,7 +162,7 @@ def get_status(request: HttpRequest, patient_id: int) -> ConsentStatusOut:
     summary="Record consent given in the clinic (drawn strokes or a PNG signature)",
 )
 def record_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) -> Status:
-    access = _access(request)
+    access = api_access(request)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     access.require(Permission.CLINICAL_RECORD, object_type="consent", patient_id=patient.pk)
     data = payload.dict()
@@ -185,7 +181,9 @@ def record_consent(request: HttpRequest, patient_id: int, payload: ConsentIn) ->
     summary="Signing links sent to a patient (pending, used, expired or cancelled)",
 )
 def list_signing_requests(request: HttpRequest, patient_id: int) -> list[SigningRequestOut]:
-    links = list(consent_requests_of_patient(access=_access(request), patient_id=patient_id)[:200])
+    links = list(
+        consent_requests_of_patient(access=api_access(request), patient_id=patient_id)[:200]
+    )
     deliveries = signing_link_delivery([link.pk for link in links])
     return [_request_out(link, deliveries.get(link.pk)) for link in links]
 
@@ -198,7 +196,9 @@ def list_signing_requests(request: HttpRequest, patient_id: int) -> list[Signing
 def create_signing_request(
     request: HttpRequest, patient_id: int, payload: SigningRequestIn
 ) -> Status:
-    link = signing_request_create(access=_access(request), patient_id=patient_id, **payload.dict())
+    link = signing_request_create(
+        access=api_access(request), patient_id=patient_id, **payload.dict()
+    )
     return Status(201, _request_out(link))
 
 
@@ -211,7 +211,7 @@ def create_signing_request(
 def send_signing_request_again(request: HttpRequest, patient_id: int, request_id: int) -> Status:
     try:
         link = signing_request_send_again(
-            access=_access(request), request_id=request_id, patient_id=patient_id
+            access=api_access(request), request_id=request_id, patient_id=patient_id
         )
     except StillOnItsWay as refused:
         return Status(409, Error(detail=refused.messages[0]))
@@ -224,7 +224,7 @@ def send_signing_request_again(request: HttpRequest, patient_id: int, request_id
     summary="Cancel a pending signing link",
 )
 def cancel_signing_request(request: HttpRequest, request_id: int) -> SigningRequestOut:
-    return _request_out(signing_request_cancel(access=_access(request), request_id=request_id))
+    return _request_out(signing_request_cancel(access=api_access(request), request_id=request_id))
 
 
 @router.get(
@@ -233,7 +233,7 @@ def cancel_signing_request(request: HttpRequest, request_id: int) -> SigningRequ
     summary="One consent record with its text, signature and content hash",
 )
 def get_consent(request: HttpRequest, record_id: int) -> ConsentOut:
-    return _full(consent_record_get(access=_access(request), record_id=record_id))
+    return _full(consent_record_get(access=api_access(request), record_id=record_id))
 
 
 @router.post(
@@ -242,7 +242,7 @@ def get_consent(request: HttpRequest, record_id: int) -> ConsentOut:
     summary="Withdraw consent (effective at once)",
 )
 def withdraw_consent(request: HttpRequest, record_id: int, payload: WithdrawIn) -> ConsentOut:
-    access = _access(request)
+    access = api_access(request)
     record = consent_record_of_clinic(access=access, record_id=record_id)
     access.require(
         Permission.CLINICAL_RECORD,
@@ -263,7 +263,7 @@ def withdraw_consent(request: HttpRequest, record_id: int, payload: WithdrawIn) 
     openapi_extra=PDF_RESPONSE,
 )
 def consent_pdf_download(request: HttpRequest, record_id: int) -> HttpResponse:
-    record, pdf = consent_pdf(access=_access(request), record_id=record_id)
+    record, pdf = consent_pdf(access=api_access(request), record_id=record_id)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{consent_pdf_filename(record)}"'
     response["Cache-Control"] = "no-store"
@@ -288,7 +288,7 @@ def _template_out(template: ConsentTemplate, current: int) -> ConsentTemplateOut
     summary="One version of the clinic's consent text",
 )
 def get_template_version(request: HttpRequest, version: int) -> ConsentTemplateOut:
-    access = _access(request)
+    access = api_access(request)
     access.require(Permission.CLINICAL_RECORD)
     templates = ConsentTemplate.objects.filter(clinic_id=access.membership.clinic_id)
     template = templates.filter(version=version).first()
@@ -304,7 +304,7 @@ def get_template_version(request: HttpRequest, version: int) -> ConsentTemplateO
     summary="The clinic's consent text versions, newest (current) first",
 )
 def list_templates(request: HttpRequest) -> list[ConsentTemplateOut]:
-    access = _access(request)
+    access = api_access(request)
     access.require(Permission.CLINICAL_RECORD)
     current = consent_template_current(access=access)
     templates = ConsentTemplate.objects.filter(clinic_id=access.membership.clinic_id)
@@ -317,7 +317,7 @@ def list_templates(request: HttpRequest) -> list[ConsentTemplateOut]:
     summary="Publish a new version of the consent text (owners)",
 )
 def publish_template(request: HttpRequest, payload: ConsentTemplateIn) -> Status:
-    access = _access(request)
+    access = api_access(request)
     access.require(Permission.CLINIC_MANAGE)
     current = consent_template_current(access=access)
     if payload.body.strip() == current.body.strip() and payload.title.strip() == current.title:

@@ -13,7 +13,7 @@ from ninja import Path, Query, Router, Status
 
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
 from filiform.api_types import IsoDate
-from filiform.clinics.access import Access
+from filiform.clinics.access import api_access
 from filiform.insurance import coverage, policies, selectors
 from filiform.insurance.schemas import (
     EstimateOut,
@@ -42,10 +42,6 @@ NULLABLE = {
 }
 
 
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
-
-
 def _id(description: str) -> int:
     return Path(..., ge=1, le=MAX_ID, description=description)
 
@@ -56,7 +52,7 @@ def _id(description: str) -> int:
     summary="The insurers a policy can name (active ones)",
 )
 def list_insurers(request: HttpRequest) -> list[InsurerOut]:
-    _access(request)
+    api_access(request)
     return [InsurerOut.of(i) for i in selectors.insurers()]
 
 
@@ -66,7 +62,7 @@ def list_insurers(request: HttpRequest) -> list[InsurerOut]:
     summary="A patient's policies with this benefit year's usage, active first",
 )
 def list_policies(request: HttpRequest, patient_id: int = _id("The patient")) -> list[PolicyOut]:
-    found = selectors.policies_of_patient(access=_access(request), patient_id=patient_id)
+    found = selectors.policies_of_patient(access=api_access(request), patient_id=patient_id)
     return [PolicyOut.of(p) for p in found]
 
 
@@ -78,7 +74,7 @@ def list_policies(request: HttpRequest, patient_id: int = _id("The patient")) ->
 def add_policy(
     request: HttpRequest, payload: PolicyIn, patient_id: int = _id("The patient")
 ) -> Status:
-    access = _access(request)
+    access = api_access(request)
     policy = policies.policy_add(access=access, patient_id=patient_id, **payload.dict())
     return Status(201, PolicyOut.of(selectors.policy_get(access=access, policy_id=policy.pk)))
 
@@ -89,7 +85,7 @@ def add_policy(
     summary="One policy with its terms and this benefit year's usage",
 )
 def get_policy(request: HttpRequest, policy_id: int = _id("The policy")) -> PolicyOut:
-    return PolicyOut.of(selectors.policy_get(access=_access(request), policy_id=policy_id))
+    return PolicyOut.of(selectors.policy_get(access=api_access(request), policy_id=policy_id))
 
 
 @router.patch(
@@ -100,7 +96,7 @@ def get_policy(request: HttpRequest, policy_id: int = _id("The policy")) -> Poli
 def change_policy(
     request: HttpRequest, payload: PolicyChangeIn, policy_id: int = _id("The policy")
 ) -> PolicyOut:
-    access = _access(request)
+    access = api_access(request)
     changes = {
         name: value
         for name, value in payload.dict(exclude_unset=True).items()
@@ -118,7 +114,7 @@ def change_policy(
 def end_policy(
     request: HttpRequest, payload: PolicyEndIn, policy_id: int = _id("The policy")
 ) -> PolicyOut:
-    access = _access(request)
+    access = api_access(request)
     policies.policy_end(access=access, policy_id=policy_id, reason=payload.reason)
     return PolicyOut.of(selectors.policy_get(access=access, policy_id=policy_id))
 
@@ -131,7 +127,7 @@ def end_policy(
 def report_usage(
     request: HttpRequest, payload: UsageIn, policy_id: int = _id("The policy")
 ) -> Status:
-    usage = policies.usage_report(access=_access(request), policy_id=policy_id, **payload.dict())
+    usage = policies.usage_report(access=api_access(request), policy_id=policy_id, **payload.dict())
     return Status(201, UsageOut.of(usage))
 
 
@@ -141,7 +137,7 @@ def report_usage(
     summary="What the plan has paid, claim by claim and reported, oldest first",
 )
 def list_usage(request: HttpRequest, policy_id: int = _id("The policy")) -> list[UsageOut]:
-    rows = selectors.usage_of_policy(access=_access(request), policy_id=policy_id)
+    rows = selectors.usage_of_policy(access=api_access(request), policy_id=policy_id)
     return [UsageOut.of(r) for r in rows]
 
 
@@ -159,7 +155,7 @@ def estimate_for_fee(
     """``on``: the date of service, YYYY-MM-DD (default: today in the clinic)."""
     day: dt.date | None = on
     estimate = coverage.coverage_estimate(
-        access=_access(request), patient_id=patient_id, fee=fee, on=day
+        access=api_access(request), patient_id=patient_id, fee=fee, on=day
     )
     return EstimateOut.of(estimate)
 
@@ -170,5 +166,5 @@ def estimate_for_fee(
     summary="What the patient's plans would pay toward an invoice (its insured services, its date)",
 )
 def estimate_for_invoice(request: HttpRequest, invoice_id: int = _id("The invoice")) -> EstimateOut:
-    estimate = coverage.coverage_estimate(access=_access(request), invoice_id=invoice_id)
+    estimate = coverage.coverage_estimate(access=api_access(request), invoice_id=invoice_id)
     return EstimateOut.of(estimate)

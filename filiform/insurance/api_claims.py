@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
 from filiform.api_pagination import ClinicPages
-from filiform.clinics.access import Access
+from filiform.clinics.access import api_access
 from filiform.insurance import claims, connections
 from filiform.insurance.models import ClaimStatus
 from filiform.insurance.schemas_claims import (
@@ -35,10 +35,6 @@ WRITE_ONE = {**WRITE_ERRORS, 404: Error}
 PATIENT_FILTER = Query(None, ge=1, le=MAX_ID, description="Only this patient's")
 
 
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
-
-
 @router.get(
     "/claims",
     response={200: list[ClaimOut], **READ_ERRORS},
@@ -51,7 +47,7 @@ def list_claims(
     patient_id: int | None = PATIENT_FILTER,
 ) -> list[ClaimOut]:
     found = claims.claims_of_clinic(
-        access=_access(request),
+        access=api_access(request),
         filters=claims.ClaimFilter(status=status.value if status else None, patient_id=patient_id),
     )
     return [ClaimOut.of(c) for c in found]
@@ -63,7 +59,7 @@ def list_claims(
     summary="One claim with its history, the FHIR Claim sent and the insurer's answer",
 )
 def get_claim(request: HttpRequest, claim_id: int) -> ClaimDetailOut:
-    return ClaimDetailOut.of(claims.claim_get(access=_access(request), claim_id=claim_id))
+    return ClaimDetailOut.of(claims.claim_get(access=api_access(request), claim_id=claim_id))
 
 
 @router.post(
@@ -73,7 +69,7 @@ def get_claim(request: HttpRequest, claim_id: int) -> ClaimDetailOut:
 )
 def draft_claim(request: HttpRequest, invoice_id: int, payload: ClaimDraftIn) -> Status:
     claim = claims.claim_draft(
-        access=_access(request), invoice_id=invoice_id, policy_id=payload.policy_id
+        access=api_access(request), invoice_id=invoice_id, policy_id=payload.policy_id
     )
     return Status(201, ClaimOut.of(claim))
 
@@ -84,7 +80,7 @@ def draft_claim(request: HttpRequest, invoice_id: int, payload: ClaimDraftIn) ->
     summary="Send a draft claim through its channel (adjudicated at once if the insurer answers)",
 )
 def submit_claim(request: HttpRequest, claim_id: int) -> ClaimOut:
-    return ClaimOut.of(claims.claim_submit(access=_access(request), claim_id=claim_id))
+    return ClaimOut.of(claims.claim_submit(access=api_access(request), claim_id=claim_id))
 
 
 @router.post(
@@ -94,7 +90,7 @@ def submit_claim(request: HttpRequest, claim_id: int) -> ClaimOut:
 )
 def adjudicate_claim(request: HttpRequest, claim_id: int, payload: AdjudicationIn) -> ClaimOut:
     claim = claims.claim_adjudicate(
-        access=_access(request),
+        access=api_access(request),
         claim_id=claim_id,
         paid_amount=payload.paid_amount,
         deductible_applied=payload.deductible_applied,
@@ -112,7 +108,7 @@ def adjudicate_claim(request: HttpRequest, claim_id: int, payload: AdjudicationI
 )
 def close_claim(request: HttpRequest, claim_id: int, payload: NoteIn) -> ClaimOut:
     return ClaimOut.of(
-        claims.claim_close(access=_access(request), claim_id=claim_id, note=payload.note)
+        claims.claim_close(access=api_access(request), claim_id=claim_id, note=payload.note)
     )
 
 
@@ -122,7 +118,7 @@ def close_claim(request: HttpRequest, claim_id: int, payload: NoteIn) -> ClaimOu
     summary="Close a denied or partly paid claim and draft it again (billing); returns the new draft",
 )
 def resubmit_claim(request: HttpRequest, claim_id: int, payload: NoteIn) -> Status:
-    claim = claims.claim_resubmit(access=_access(request), claim_id=claim_id, note=payload.note)
+    claim = claims.claim_resubmit(access=api_access(request), claim_id=claim_id, note=payload.note)
     return Status(201, ClaimOut.of(claim))
 
 
@@ -132,7 +128,7 @@ def resubmit_claim(request: HttpRequest, claim_id: int, payload: NoteIn) -> Stat
     summary="How the clinic sends claims to an insurer (billing); the portal unless set",
 )
 def get_connection(request: HttpRequest, insurer_id: int) -> ConnectionOut:
-    connection = connections.connection_get(access=_access(request), insurer_id=insurer_id)
+    connection = connections.connection_get(access=api_access(request), insurer_id=insurer_id)
     return ConnectionOut.of(connections.insurer_of(insurer_id), connection)
 
 
@@ -143,7 +139,7 @@ def get_connection(request: HttpRequest, insurer_id: int) -> ConnectionOut:
 )
 def set_connection(request: HttpRequest, insurer_id: int, payload: ConnectionIn) -> ConnectionOut:
     connection = connections.connection_set(
-        access=_access(request),
+        access=api_access(request),
         insurer_id=insurer_id,
         channel=payload.channel,
         endpoint=payload.endpoint,

@@ -11,16 +11,12 @@ from ninja.pagination import paginate
 
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
 from filiform.api_pagination import ClinicPages
-from filiform.clinics.access import Access
+from filiform.clinics.access import api_access
 from filiform.notices import safety
 from filiform.notices.outbox import StillOnItsWay
 from filiform.notices.schemas import AcknowledgeIn, SafetyAlertOut
 
 router = Router(tags=["safety alerts"])
-
-
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
 
 
 @router.get(
@@ -34,7 +30,7 @@ def list_alerts(
     request: HttpRequest,
     open: bool = Query(True, description="Only alerts not yet acknowledged"),
 ) -> list[SafetyAlertOut]:
-    access = _access(request)
+    access = api_access(request)
     found = list(safety.safety_alerts_of_clinic(access=access, open_only=open)[:500])
     safety.safety_alerts_audit(access, found)
     return [SafetyAlertOut.of(a) for a in found]
@@ -46,7 +42,7 @@ def list_alerts(
     summary="One safety alert, open or acknowledged, with its e-mails' status",
 )
 def get_alert(request: HttpRequest, alert_id: int) -> SafetyAlertOut:
-    return SafetyAlertOut.of(safety.safety_alert_get(access=_access(request), alert_id=alert_id))
+    return SafetyAlertOut.of(safety.safety_alert_get(access=api_access(request), alert_id=alert_id))
 
 
 @router.post(
@@ -58,7 +54,7 @@ def get_alert(request: HttpRequest, alert_id: int) -> SafetyAlertOut:
 def acknowledge(request: HttpRequest, alert_id: int, payload: AcknowledgeIn) -> Status:
     try:
         alert = safety.safety_alert_acknowledge(
-            access=_access(request), alert_id=alert_id, note=payload.note
+            access=api_access(request), alert_id=alert_id, note=payload.note
         )
     except safety.AlreadyAcknowledged as refused:
         return Status(409, Error(detail=refused.messages[0]))
@@ -72,7 +68,7 @@ def acknowledge(request: HttpRequest, alert_id: int, payload: AcknowledgeIn) -> 
     "409 while its last e-mail is still on its way",
 )
 def send_again(request: HttpRequest, alert_id: int) -> Status:
-    access = _access(request)
+    access = api_access(request)
     try:
         safety.safety_alert_send_again(access=access, alert_id=alert_id)
     except StillOnItsWay as refused:

@@ -15,7 +15,7 @@ happened and link to it, never the patient, since e-mail is not a place for heal
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -26,8 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access, audit_record
-from filiform.clinics.access import Access, Permission
-from filiform.clinics.models import Membership, Role
+from filiform.clinics.access import OWNER_ROLES, Access, Permission
+from filiform.clinics.models import Membership
 from filiform.notices.models import AlertKind, OutboxMessage, SafetyAlert
 from filiform.notices.outbox import message_queue, message_send_again
 
@@ -40,7 +40,7 @@ class AlreadyAcknowledged(ValidationError):
     """The alert was acknowledged before (the API answers 409)."""
 
 
-def staff_addresses(clinic_id: int, *, roles: Sequence[str] = (Role.OWNER,)) -> list[str]:
+def staff_addresses(clinic_id: int, *, roles: Collection[str] = OWNER_ROLES) -> list[str]:
     """The e-mail addresses of the clinic's active staff in these roles (owners by default)."""
     return sorted(
         {

@@ -18,7 +18,7 @@ from django.utils import timezone
 from ninja import Query, Router, Status
 
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, api_access
 from filiform.outcomes import clinic_outcomes, requests, selectors, services
 from filiform.outcomes.instruments import SPECS, Instrument
 from filiform.outcomes.schemas import (
@@ -42,10 +42,6 @@ SINCE = Query(None, description="From this day (clinic time), YYYY-MM-DD")
 UNTIL = Query(None, description="Up to and including this day, YYYY-MM-DD")
 
 
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
-
-
 def _labels(access: Access, instrument: Instrument) -> tuple[str, ...]:
     return services.item_labels(clinic_id=access.membership.clinic_id, instrument=instrument)
 
@@ -59,7 +55,7 @@ def _labels(access: Access, instrument: Instrument) -> tuple[str, ...]:
     summary="The measures: range, direction, items and their wording, MCID with its source",
 )
 def list_instruments(request: HttpRequest) -> list[InstrumentOut]:
-    access = _access(request)
+    access = api_access(request)
     access.require(Permission.PATIENT_VIEW)
     return [InstrumentOut.of(spec, _labels(access, code)) for code, spec in SPECS.items()]
 
@@ -75,7 +71,7 @@ def get_clinic_outcomes(
     since: Day | None = SINCE,
     until: Day | None = UNTIL,
 ) -> ClinicOutcomesOut:
-    report = clinic_outcomes.clinic_outcomes(access=_access(request), since=since, until=until)
+    report = clinic_outcomes.clinic_outcomes(access=api_access(request), since=since, until=until)
     return ClinicOutcomesOut.of(report)
 
 
@@ -85,7 +81,7 @@ def get_clinic_outcomes(
     summary="Load the clinic's licensed item wording of a questionnaire (owners)",
 )
 def load_texts(request: HttpRequest, code: str, payload: TextsIn) -> InstrumentOut:
-    access = _access(request)
+    access = api_access(request)
     services.instrument_texts_load(access=access, instrument=code, texts=payload.texts)
     instrument = Instrument(code)  # valid: the service refused any other
     return InstrumentOut.of(SPECS[instrument], _labels(access, instrument))
@@ -101,7 +97,7 @@ def load_texts(request: HttpRequest, code: str, payload: TextsIn) -> InstrumentO
     "not scorable with the reason",
 )
 def record_measurement(request: HttpRequest, patient_id: int, payload: MeasurementIn) -> Status:
-    access = _access(request)
+    access = api_access(request)
     taken_at = payload.taken_at
     if taken_at is not None and timezone.is_naive(taken_at):
         taken_at = timezone.make_aware(taken_at, ZoneInfo(access.clinic.time_zone))
@@ -126,7 +122,7 @@ def record_measurement(request: HttpRequest, patient_id: int, payload: Measureme
 def list_measurements(
     request: HttpRequest, patient_id: int, instrument: Instrument | None = None
 ) -> list[MeasurementOut]:
-    access = _access(request)
+    access = api_access(request)
     found = selectors.measurements_of_patient(
         access=access, patient_id=patient_id, instrument=instrument.value if instrument else None
     )
@@ -147,7 +143,7 @@ def get_progress(
     ),
 ) -> ProgressOut:
     progress = selectors.patient_progress(
-        access=_access(request), patient_id=patient_id, episode_id=episode_id
+        access=api_access(request), patient_id=patient_id, episode_id=episode_id
     )
     return ProgressOut.of(progress)
 
@@ -161,7 +157,7 @@ def send_measure_request(
     request: HttpRequest, patient_id: int, payload: MeasureRequestIn
 ) -> Status:
     sent, delivery = requests.measure_request_send(
-        access=_access(request),
+        access=api_access(request),
         patient_id=patient_id,
         instruments=payload.instruments,
         episode_id=payload.episode_id,
@@ -175,7 +171,7 @@ def send_measure_request(
     summary="One measurement with its score and FHIR shapes",
 )
 def get_measurement(request: HttpRequest, measurement_id: int) -> MeasurementOut:
-    access = _access(request)
+    access = api_access(request)
     measurement = selectors.measurement_get(access=access, measurement_id=measurement_id)
     return MeasurementOut.of(measurement, _labels(access, Instrument(measurement.instrument)))
 
@@ -188,7 +184,7 @@ def get_measurement(request: HttpRequest, measurement_id: int) -> MeasurementOut
 def enter_in_error(
     request: HttpRequest, measurement_id: int, payload: EnteredInErrorIn
 ) -> MeasurementOut:
-    access = _access(request)
+    access = api_access(request)
     measurement = services.measurement_enter_in_error(
         access=access, measurement_id=measurement_id, reason=payload.reason
     )

@@ -9,17 +9,13 @@ from ninja.pagination import paginate
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from filiform.api_pagination import ClinicPages
 from filiform.api_types import Text
-from filiform.clinics.access import Access
+from filiform.clinics.access import api_access
 from filiform.patients.models import Patient
 from filiform.patients.schemas import DuplicateOut, PatientIn, PatientOut, PatientPatch
 from filiform.patients.selectors import patient_get, patient_search
 from filiform.patients.services import PossibleDuplicate, patient_create, patient_update
 
 router = Router(tags=["patients"])
-
-
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
 
 
 @router.get(
@@ -29,7 +25,7 @@ def _access(request: HttpRequest) -> Access:
 )
 @paginate(ClinicPages)
 def list_patients(request: HttpRequest, q: Text = "") -> QuerySet[Patient]:
-    return patient_search(access=_access(request), query=q[:100])
+    return patient_search(access=api_access(request), query=q[:100])
 
 
 @router.get(
@@ -38,7 +34,7 @@ def list_patients(request: HttpRequest, q: Text = "") -> QuerySet[Patient]:
     summary="One patient",
 )
 def get_patient(request: HttpRequest, patient_id: int) -> Patient:
-    return patient_get(access=_access(request), patient_id=patient_id)
+    return patient_get(access=api_access(request), patient_id=patient_id)
 
 
 @router.post(
@@ -52,7 +48,7 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
     data["province"] = data["province"] or ""
     confirm = data.pop("confirm_duplicate")
     try:
-        patient = patient_create(access=_access(request), confirm_duplicate=confirm, **data)
+        patient = patient_create(access=api_access(request), confirm_duplicate=confirm, **data)
     except PossibleDuplicate as duplicate:
         return Status(
             409,
@@ -74,4 +70,4 @@ def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch)
     nulls = sorted(name for name, value in changes.items() if value is None)
     if nulls:
         raise HttpError(422, f"These fields cannot be empty: {', '.join(nulls)}")
-    return patient_update(access=_access(request), patient_id=patient_id, **changes)
+    return patient_update(access=api_access(request), patient_id=patient_id, **changes)

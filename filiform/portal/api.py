@@ -9,15 +9,11 @@ from django.http import HttpRequest
 from ninja import Router
 
 from filiform.api_errors import ONE_ERRORS, WRITE_ERRORS, Error
-from filiform.clinics.access import Access
+from filiform.clinics.access import api_access
 from filiform.portal.links import link_revoke, links_of_patient
 from filiform.portal.schemas import LinkOut
 
 router = Router(tags=["portal"])
-
-
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
 
 
 @router.get(
@@ -26,7 +22,7 @@ def _access(request: HttpRequest) -> Access:
     summary="The links a patient was sent, newest first, with their status (never the token)",
 )
 def list_links(request: HttpRequest, patient_id: int) -> list[LinkOut]:
-    links = links_of_patient(access=_access(request), patient_id=patient_id)
+    links = links_of_patient(access=api_access(request), patient_id=patient_id)
     return [LinkOut.of(link) for link in links]
 
 
@@ -36,4 +32,4 @@ def list_links(request: HttpRequest, patient_id: int) -> list[LinkOut]:
     summary="Stop a link at once (revoking twice is harmless)",
 )
 def revoke_link(request: HttpRequest, link_id: int) -> LinkOut:
-    return LinkOut.of(link_revoke(access=_access(request), link_id=link_id))
+    return LinkOut.of(link_revoke(access=api_access(request), link_id=link_id))

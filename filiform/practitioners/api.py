@@ -16,8 +16,8 @@ from ninja.files import UploadedFile
 
 from filiform import api_auth
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
-from filiform.clinics.access import Access, Permission
-from filiform.clinics.models import Membership, Role
+from filiform.clinics.access import CLINICIAN_ROLES, Access, Permission, api_access
+from filiform.clinics.models import Membership
 from filiform.practitioners.models import NeedlingAuthorization, NeedlingTraining, Registration
 from filiform.practitioners.schemas import (
     AuthorizationIn,
@@ -85,10 +85,6 @@ MEMBER_READ = [BearerToken(change=False), BrowserSession(change=False)]
 MEMBER_WRITE = [BearerToken(change=True), BrowserSession(change=True)]
 
 
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
-
-
 def _standing(membership: Membership) -> StandingOut:
     standing = practitioner_standing(membership=membership, on=timezone.localdate())
     return StandingOut(
@@ -139,11 +135,11 @@ def _training(record: NeedlingTraining) -> TrainingOut:
     "", response={200: list[StandingOut], **READ_ERRORS}, summary="Clinicians who may needle"
 )
 def list_standing(request: HttpRequest) -> list[StandingOut]:
-    access = _access(request)
+    access = api_access(request)
     members = Membership.objects.select_related("user").filter(
         clinic_id=access.membership.clinic_id,
         is_active=True,
-        role__in=[Role.OWNER, Role.PHYSIOTHERAPIST],
+        role__in=CLINICIAN_ROLES,
     )
     if not access.can(Permission.CLINIC_MANAGE):
         members = members.filter(pk=access.membership.pk)
@@ -156,7 +152,7 @@ def list_standing(request: HttpRequest) -> list[StandingOut]:
     summary="One clinician's standing",
 )
 def get_standing(request: HttpRequest, membership_id: int) -> StandingOut:
-    return _standing(credentials_member(access=_access(request), membership_id=membership_id))
+    return _standing(credentials_member(access=api_access(request), membership_id=membership_id))
 
 
 @router.get(
@@ -166,7 +162,7 @@ def get_standing(request: HttpRequest, membership_id: int) -> StandingOut:
     summary="One clinician's registrations, authorizations and courses on file",
 )
 def get_credentials(request: HttpRequest, membership_id: int) -> CredentialsOut:
-    found = credentials_get(access=_access(request), membership_id=membership_id)
+    found = credentials_get(access=api_access(request), membership_id=membership_id)
     return CredentialsOut(
         membership_id=found.member.pk,
         name=found.member.user.display_name,
@@ -184,7 +180,7 @@ def get_credentials(request: HttpRequest, membership_id: int) -> CredentialsOut:
 )
 def add_registration(request: HttpRequest, membership_id: int, payload: RegistrationIn) -> Status:
     record = registration_add(
-        access=_access(request), membership_id=membership_id, **payload.model_dump()
+        access=api_access(request), membership_id=membership_id, **payload.model_dump()
     )
     return Status(201, _registration(record))
 
@@ -197,7 +193,7 @@ def add_registration(request: HttpRequest, membership_id: int, payload: Registra
 )
 def add_authorization(request: HttpRequest, membership_id: int, payload: AuthorizationIn) -> Status:
     record = authorization_add(
-        access=_access(request), membership_id=membership_id, **payload.model_dump()
+        access=api_access(request), membership_id=membership_id, **payload.model_dump()
     )
     return Status(201, _authorization(record))
 
@@ -215,7 +211,7 @@ def add_training(
     certificate: File[UploadedFile] = None,  # type: ignore[assignment]
 ) -> Status:
     record = training_add(
-        access=_access(request),
+        access=api_access(request),
         membership_id=membership_id,
         certificate=certificate,
         **payload.model_dump(),
@@ -237,7 +233,7 @@ def enter_in_error(
     payload: CredentialEnteredInErrorIn,
 ) -> RegistrationOut | AuthorizationOut | TrainingOut:
     record = credential_enter_in_error(
-        access=_access(request),
+        access=api_access(request),
         membership_id=membership_id,
         kind=kind,
         credential_id=credential_id,
@@ -269,7 +265,7 @@ CERTIFICATE_CONTENT: dict[str, Any] = {
 def get_certificate(request: HttpRequest, membership_id: int, training_id: int) -> FileResponse:
     try:
         found = certificate_open(
-            access=_access(request), membership_id=membership_id, training_id=training_id
+            access=api_access(request), membership_id=membership_id, training_id=training_id
         )
     except CertificateFileMissing as missing:
         raise HttpError(404, str(missing)) from missing

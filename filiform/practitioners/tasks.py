@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from filiform.clinics.models import Membership, Role
+from filiform.clinics.access import CLINICIAN_ROLES, OWNER_ROLES
+from filiform.clinics.models import Membership
 from filiform.notices.outbox import message_queue
 from filiform.practitioners.models import CredentialReminder
 from filiform.practitioners.standing import REMINDER_DAYS, practitioner_standing
@@ -21,14 +22,14 @@ def credential_expiry_reminders() -> int:
     today = timezone.localdate()
     sent = 0
     clinicians = Membership.objects.select_related("user", "clinic").filter(
-        is_active=True, role__in=[Role.OWNER, Role.PHYSIOTHERAPIST]
+        is_active=True, role__in=CLINICIAN_ROLES
     )
     for membership in clinicians:
         for expiring in practitioner_standing(membership=membership, on=today).expiring:
             if expiring.days_left not in REMINDER_DAYS:
                 continue
             owners = Membership.objects.filter(
-                clinic_id=membership.clinic_id, role=Role.OWNER, is_active=True
+                clinic_id=membership.clinic_id, role__in=OWNER_ROLES, is_active=True
             ).values_list("user__email", flat=True)
             try:
                 with transaction.atomic():

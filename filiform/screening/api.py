@@ -16,7 +16,7 @@ from pydantic import create_model
 
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from filiform.api_types import IsoDate, Text
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, api_access
 from filiform.screening.answers import QUESTIONS, Answer, Epilepsy, ScreeningAnswers
 from filiform.screening.models import Screening
 from filiform.screening.selectors import clinic_rules, screening_get, screening_history
@@ -29,10 +29,6 @@ from filiform.screening.services import (
 )
 
 router = Router(tags=["screening"])
-
-
-def _access(request: HttpRequest) -> Access:
-    return request.auth  # type: ignore[attr-defined]
 
 
 def answer_codes(question: str) -> list[str]:
@@ -147,7 +143,7 @@ class RuleChoiceIn(Schema):
     summary="A patient's screenings, newest first (clinicians)",
 )
 def list_screenings(request: HttpRequest, patient_id: int) -> list[ScreeningOut]:
-    screenings = screening_history(access=_access(request), patient_id=patient_id)
+    screenings = screening_history(access=api_access(request), patient_id=patient_id)
     return [ScreeningOut.from_screening(s) for s in screenings.prefetch_related("checks")]
 
 
@@ -158,7 +154,7 @@ def list_screenings(request: HttpRequest, patient_id: int) -> list[ScreeningOut]
 )
 def save_draft(request: HttpRequest, patient_id: int, payload: ScreeningDraftIn) -> ScreeningOut:
     draft = screening_draft_save(
-        access=_access(request),
+        access=api_access(request),
         patient_id=patient_id,
         answers=payload.answers,
         episode_id=payload.episode_id,
@@ -175,7 +171,7 @@ def save_draft(request: HttpRequest, patient_id: int, payload: ScreeningDraftIn)
 )
 def create_screening(request: HttpRequest, patient_id: int, payload: ScreeningIn) -> Status:
     screening = screening_record(
-        access=_access(request),
+        access=api_access(request),
         patient_id=patient_id,
         answers=payload.answers,
         episode_id=payload.episode_id,
@@ -191,8 +187,8 @@ def create_screening(request: HttpRequest, patient_id: int, payload: ScreeningIn
     summary="The patient confirms today that their medications have not changed",
 )
 def confirm_medications(request: HttpRequest, patient_id: int) -> Status:
-    check = screening_confirm_medications(access=_access(request), patient_id=patient_id)
-    screening = screening_get(access=_access(request), screening_id=check.screening_id)
+    check = screening_confirm_medications(access=api_access(request), patient_id=patient_id)
+    screening = screening_get(access=api_access(request), screening_id=check.screening_id)
     return Status(201, ScreeningOut.from_screening(screening))
 
 
@@ -203,7 +199,7 @@ def confirm_medications(request: HttpRequest, patient_id: int) -> Status:
 )
 def get_screening(request: HttpRequest, screening_id: int) -> ScreeningOut:
     return ScreeningOut.from_screening(
-        screening_get(access=_access(request), screening_id=screening_id)
+        screening_get(access=api_access(request), screening_id=screening_id)
     )
 
 
@@ -213,7 +209,7 @@ def get_screening(request: HttpRequest, screening_id: int) -> ScreeningOut:
     summary="Mark a screening entered in error (it stays on file)",
 )
 def mark_error(request: HttpRequest, screening_id: int, payload: ErrorIn) -> ScreeningOut:
-    access = _access(request)
+    access = api_access(request)
     screening = screening_get(access=access, screening_id=screening_id)
     screening_mark_error(
         access=access,
@@ -243,7 +239,7 @@ def _rules(access: Access) -> list[dict[str, Any]]:
     summary="The clinic's screening rules (defaults with the clinic's choices)",
 )
 def list_rules(request: HttpRequest) -> list[dict[str, Any]]:
-    access = _access(request)
+    access = api_access(request)
     access.require(Permission.PATIENT_VIEW)
     return _rules(access)
 
@@ -254,7 +250,7 @@ def list_rules(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Set the clinic's effect for a rule (owners)",
 )
 def set_rule(request: HttpRequest, rule_id: Text, payload: RuleChoiceIn) -> dict[str, Any]:
-    access = _access(request)
+    access = api_access(request)
     rule_choice_set(access=access, rule_id=rule_id, effect=payload.effect, note=payload.note)
     return next(r for r in _rules(access) if r["id"] == rule_id)
 
@@ -280,4 +276,4 @@ class EpisodeOut(Schema):
 def end_episode(request: HttpRequest, episode_id: int, payload: EpisodeEndIn) -> Any:
     from filiform.patients.services import episode_end
 
-    return episode_end(access=_access(request), episode_id=episode_id, ended_on=payload.ended_on)
+    return episode_end(access=api_access(request), episode_id=episode_id, ended_on=payload.ended_on)

@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from filiform.api_types import IsoDate, Text
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, api_access
 from filiform.supplies.models import NeedleLot, NeedleProduct, NeedleStickInjury, SharpsContainer
 from filiform.supplies.needlestick import (
     needlestick_checklist,
@@ -38,8 +38,8 @@ router = Router(tags=["supplies"])
 WRITE_404 = {**WRITE_ERRORS, 404: ONE_ERRORS[404]}
 
 
-def _access(request: HttpRequest) -> Access:
-    access: Access = request.auth  # type: ignore[attr-defined]
+def _viewer(request: HttpRequest) -> Access:
+    access = api_access(request)
     access.require(Permission.PATIENT_VIEW)
     return access
 
@@ -227,7 +227,7 @@ def _injury_out(injury: NeedleStickInjury) -> dict[str, Any]:
 )
 def list_products(request: HttpRequest) -> Any:
     return NeedleProduct.objects.filter(
-        clinic_id=_access(request).membership.clinic_id, active=True
+        clinic_id=_viewer(request).membership.clinic_id, active=True
     )
 
 
@@ -237,7 +237,7 @@ def list_products(request: HttpRequest) -> Any:
     summary="Add a needle product (owners)",
 )
 def add_product(request: HttpRequest, payload: ProductIn) -> Status:
-    return Status(201, product_add(access=_access(request), **payload.dict()))
+    return Status(201, product_add(access=_viewer(request), **payload.dict()))
 
 
 @router.get(
@@ -247,7 +247,7 @@ def add_product(request: HttpRequest, payload: ProductIn) -> Status:
 )
 def list_lots(request: HttpRequest) -> list[dict[str, Any]]:
     lots = NeedleLot.objects.filter(
-        clinic_id=_access(request).membership.clinic_id
+        clinic_id=_viewer(request).membership.clinic_id
     ).prefetch_related("stock")
     return [_lot_out(lot) for lot in lots]
 
@@ -258,7 +258,7 @@ def list_lots(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Receive needles into a location's stock",
 )
 def receive_lot(request: HttpRequest, payload: LotIn) -> Status:
-    lot = lot_receive(access=_access(request), **payload.dict())
+    lot = lot_receive(access=_viewer(request), **payload.dict())
     return Status(201, _lot_out(lot))
 
 
@@ -268,7 +268,7 @@ def receive_lot(request: HttpRequest, payload: LotIn) -> Status:
     summary="Recall a lot (owners)",
 )
 def recall(request: HttpRequest, lot_id: int, payload: RecallIn) -> dict[str, Any]:
-    return _lot_out(lot_recall(access=_access(request), lot_id=lot_id, reason=payload.reason))
+    return _lot_out(lot_recall(access=_viewer(request), lot_id=lot_id, reason=payload.reason))
 
 
 @router.get(
@@ -277,7 +277,7 @@ def recall(request: HttpRequest, lot_id: int, payload: RecallIn) -> dict[str, An
     summary="Every patient a lot touched (owners)",
 )
 def report(request: HttpRequest, lot_id: int) -> list[Any]:
-    _lot, lines = recall_report(access=_access(request), lot_id=lot_id)
+    _lot, lines = recall_report(access=_viewer(request), lot_id=lot_id)
     return [line.__dict__ for line in lines]
 
 
@@ -287,7 +287,7 @@ def report(request: HttpRequest, lot_id: int) -> list[Any]:
     summary="Record a recall contact",
 )
 def contact(request: HttpRequest, lot_id: int, payload: ContactIn) -> Status:
-    made = recall_contact_record(access=_access(request), lot_id=lot_id, **payload.dict())
+    made = recall_contact_record(access=_viewer(request), lot_id=lot_id, **payload.dict())
     return Status(201, {"id": made.pk})
 
 
@@ -297,7 +297,7 @@ def contact(request: HttpRequest, lot_id: int, payload: ContactIn) -> Status:
     summary="Sharps containers",
 )
 def list_containers(request: HttpRequest) -> list[dict[str, Any]]:
-    containers = SharpsContainer.objects.filter(clinic_id=_access(request).membership.clinic_id)
+    containers = SharpsContainer.objects.filter(clinic_id=_viewer(request).membership.clinic_id)
     return [_container_out(c) for c in containers]
 
 
@@ -307,7 +307,7 @@ def list_containers(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Open a sharps container",
 )
 def open_container(request: HttpRequest, payload: ContainerIn) -> Status:
-    return Status(201, _container_out(container_open(access=_access(request), **payload.dict())))
+    return Status(201, _container_out(container_open(access=_viewer(request), **payload.dict())))
 
 
 @router.post(
@@ -317,7 +317,7 @@ def open_container(request: HttpRequest, payload: ContainerIn) -> Status:
 )
 def fill(request: HttpRequest, container_id: int, payload: FillIn) -> dict[str, Any]:
     return _container_out(
-        container_fill(access=_access(request), container_id=container_id, percent=payload.percent)
+        container_fill(access=_viewer(request), container_id=container_id, percent=payload.percent)
     )
 
 
@@ -327,7 +327,7 @@ def fill(request: HttpRequest, container_id: int, payload: FillIn) -> dict[str, 
     summary="Seal",
 )
 def seal(request: HttpRequest, container_id: int) -> dict[str, Any]:
-    return _container_out(container_seal(access=_access(request), container_id=container_id))
+    return _container_out(container_seal(access=_viewer(request), container_id=container_id))
 
 
 @router.post(
@@ -337,7 +337,7 @@ def seal(request: HttpRequest, container_id: int) -> dict[str, Any]:
 )
 def pickup(request: HttpRequest, container_id: int, payload: PickupIn) -> dict[str, Any]:
     return _container_out(
-        container_pickup(access=_access(request), container_id=container_id, **payload.dict())
+        container_pickup(access=_viewer(request), container_id=container_id, **payload.dict())
     )
 
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from filiform.clinics.models import Membership, Role
+from filiform.clinics.access import OWNER_ROLES
+from filiform.clinics.models import Membership
 from filiform.notices.outbox import message_queue
 from filiform.supplies.models import NeedleStickInjury
 
@@ -38,7 +39,7 @@ def needlestick_follow_up_reminders() -> int:
                 if days not in REMIND_DAYS_BEFORE or key in injury.reminders_sent:
                     continue
                 owners = Membership.objects.filter(
-                    clinic_id=injury.clinic_id, role=Role.OWNER, is_active=True
+                    clinic_id=injury.clinic_id, role__in=OWNER_ROLES, is_active=True
                 ).values_list("user__email", flat=True)
                 message_queue(
                     clinic_id=injury.clinic_id,
