@@ -155,7 +155,8 @@ def unscoped_queries(source: str, models: frozenset[str]) -> list[int]:
             and node.value.id in models
         ):
             continue
-        chain, current = [], node
+        chain: list[str] = []
+        current: ast.AST = node
         while True:
             parent = parents.get(current)
             if isinstance(parent, ast.Attribute) and parent.value is current:
