@@ -8,7 +8,6 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +27,7 @@ from filiform.aftercare.triage import (
     triage,
 )
 from filiform.audit.services import AuditAction, audit_access, audit_record
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.portal.links import (
     PATIENT_ACTOR,
     VIA_LINK,
@@ -169,13 +168,8 @@ def check_in_submit(
 
 
 def check_in_of_clinic(*, access: Access, check_in_id: int, for_update: bool = False) -> CheckIn:
-    check_ins = CheckIn.objects.filter(clinic_id=access.membership.clinic_id)
-    if for_update:
-        check_ins = check_ins.select_for_update(of=("self",))
-    check_in = check_ins.select_related("patient", "visit").filter(pk=check_in_id).first()
-    if check_in is None:
-        raise Http404("No such check-in in this clinic.")
-    return check_in
+    check_ins = CheckIn.objects.select_related("patient", "visit")
+    return clinic_get(access, check_ins, check_in_id, for_update=for_update)
 
 
 @transaction.atomic

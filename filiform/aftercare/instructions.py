@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +22,7 @@ from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.codes import VisitStatus
 from filiform.charting.models import NeedlingSession
 from filiform.charting.visits import visit_of_clinic
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.patient_text import patient_text_html
 
 DEFAULT_TITLE = "After your dry needling treatment"
@@ -215,18 +214,11 @@ def sheet_content(
 def sheet_of_clinic(*, access: Access, sheet_id: int) -> AftercareSheet:
     """An issued or draft sheet of the acting clinic, for a clinician or the front desk (who
     hand it over in person; billing has no need of it); audited, and so is a refusal."""
-    sheet = (
-        AftercareSheet.objects.select_related("visit", "patient", "clinic")
-        .filter(pk=sheet_id, clinic_id=access.membership.clinic_id)
-        .first()
-    )
-    if sheet is None:
-        raise Http404("No such aftercare sheet in this clinic.")
-    access.require(
-        Permission.PATIENT_EDIT,
-        object_type="aftercare_sheet",
-        object_id=sheet.pk,
-        patient_id=sheet.patient_id,
+    sheet = clinic_get(
+        access,
+        AftercareSheet.objects.select_related("visit", "patient", "clinic"),
+        sheet_id,
+        permission=Permission.PATIENT_EDIT,
     )
     audit_access(
         access,

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
-from django.http import Http404
 from django.utils import timezone
 
 from filiform.audit.services import AuditAction, audit_access
@@ -29,7 +28,7 @@ from filiform.billing.models import (
     WriteOff,
 )
 from filiform.billing.money import ZERO
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.clinics.models import Clinic
 
 
@@ -152,13 +151,7 @@ def invoice_check(invoice: Invoice) -> list[str]:
 
 def invoice_of_clinic(*, access: Access, invoice_id: int, for_update: bool = False) -> Invoice:
     """The acting clinic's invoice, or 404. Not audited: its caller records what it did."""
-    invoices = Invoice.objects.filter(clinic_id=access.membership.clinic_id)
-    if for_update:
-        invoices = invoices.select_for_update()
-    invoice = invoices.filter(pk=invoice_id).first()
-    if invoice is None:
-        raise Http404("No such invoice in this clinic.")
-    return invoice
+    return clinic_get(access, Invoice, invoice_id, for_update=for_update)
 
 
 def invoice_get(*, access: Access, invoice_id: int) -> Invoice:

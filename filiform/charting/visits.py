@@ -17,7 +17,7 @@ from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.codes import PlanComponent, VisitStatus
 from filiform.charting.models import Addendum, NeedlingSession, TreatmentPlan, Visit
 from filiform.charting.signals import visit_entered_in_error, visit_signed
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.patients.models import EpisodeOfCare
 from filiform.patients.selectors import patient_of_clinic
 
@@ -34,13 +34,7 @@ def _clean_text(value: Any, limit: int) -> str:
 
 
 def visit_of_clinic(*, access: Access, visit_id: int, for_update: bool = False) -> Visit:
-    visits = Visit.objects.filter(clinic_id=access.membership.clinic_id)
-    if for_update:
-        visits = visits.select_for_update()
-    visit = visits.filter(pk=visit_id).first()
-    if visit is None:
-        raise Http404("No such visit in this clinic.")
-    return visit
+    return clinic_get(access, Visit, visit_id, for_update=for_update)
 
 
 def _audit(access: Access, action: AuditAction, visit: Visit, **detail: Any) -> None:

@@ -87,7 +87,7 @@ def clinic_get(
     model = records.model
     records = records.filter(**clinic_lookup(model, access))
     if for_update:
-        records = records.select_for_update()
+        records = records.select_for_update(of=("self",))  # not the rows joined in
     try:
         record = records.get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError):

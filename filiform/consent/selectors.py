@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.consent.models import ConsentRecord, ConsentSigningRequest
 from filiform.patients.selectors import patient_of_clinic
 
 
 def consent_record_of_clinic(*, access: Access, record_id: int) -> ConsentRecord:
     """The acting clinic's consent record, or 404. Not audited: callers record what they did."""
-    record = (
-        ConsentRecord.objects.select_related(
-            "clinic", "patient", "template", "discussed_by", "withdrawn_by"
-        )
-        .filter(clinic_id=access.membership.clinic_id, pk=record_id)
-        .first()
+    records = ConsentRecord.objects.select_related(
+        "clinic", "patient", "template", "discussed_by", "withdrawn_by"
     )
-    if record is None:
-        raise Http404("No such consent record in this clinic.")
-    return record
+    return clinic_get(access, records, record_id)
 
 
 def consent_record_get(*, access: Access, record_id: int) -> ConsentRecord:

@@ -7,12 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.http import Http404
-
 from filiform.audit.services import AuditAction, audit_access
 from filiform.billing.money import ZERO
 from filiform.billing.selectors import clinic_today
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.insurance.coverage import Usage, usage_of
 from filiform.insurance.models import CoverageUsage, Insurer, Policy
 from filiform.patients.selectors import patient_of_clinic
@@ -25,15 +23,8 @@ def insurers() -> list[Insurer]:
 
 def policy_of_clinic(*, access: Access, policy_id: int, for_update: bool = False) -> Policy:
     """The acting clinic's policy, or 404. Not audited: its caller records what it did."""
-    policies = Policy.objects.select_related("insurer", "patient").filter(
-        clinic_id=access.membership.clinic_id
-    )
-    if for_update:
-        policies = policies.select_for_update(of=("self",))
-    policy = policies.filter(pk=policy_id).first()
-    if policy is None:
-        raise Http404("No such policy in this clinic.")
-    return policy
+    policies = Policy.objects.select_related("insurer", "patient")
+    return clinic_get(access, policies, policy_id, for_update=for_update)
 
 
 @dataclass(frozen=True)

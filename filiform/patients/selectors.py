@@ -7,10 +7,9 @@ import re
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
-from django.http import Http404
 
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.patients.models import Patient
 from filiform.patients.search_keys import name_key, phone_key, prefix_upper_bound
 
@@ -82,13 +81,7 @@ def patient_possible_duplicates(
 def patient_of_clinic(*, access: Access, patient_id: int, for_update: bool = False) -> Patient:
     """The acting clinic's patient, or 404: another clinic's patient is simply not found.
     Not audited: the service or selector that uses it records what it did with the patient."""
-    patients = Patient.objects.filter(clinic_id=access.membership.clinic_id)
-    if for_update:
-        patients = patients.select_for_update()
-    try:
-        return patients.get(pk=patient_id)
-    except Patient.DoesNotExist:
-        raise Http404("No such patient in this clinic.") from None
+    return clinic_get(access, Patient, patient_id, for_update=for_update)
 
 
 def patient_get(*, access: Access, patient_id: int) -> Patient:
