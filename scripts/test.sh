@@ -43,10 +43,11 @@ mypy_pid=$!
 export FILIFORM_TEST_DB_CACHE="$work/test-db.sqlite3"
 python -m tests.db_cache "$FILIFORM_TEST_DB_CACHE"
 # Two processes (one per core) for the unit and integration passes; browser tests run alone.
-# The API fuzz (the two test_api_fuzz.py modules) runs once, in the PostgreSQL pass: the
-# production database, and the fuzz's cost counted once (docs/testing.md).
+# The API fuzz (the two test_api_fuzz.py modules) and the clinic isolation walk run once, in the
+# PostgreSQL pass: the production database, and their cost counted once (docs/testing.md).
 pytest -m "not browser" -q -n auto \
-  --ignore=tests/test_api_fuzz.py --ignore=tests/practitioners/test_api_fuzz.py
+  --ignore=tests/test_api_fuzz.py --ignore=tests/practitioners/test_api_fuzz.py \
+  --ignore=tests/clinics/test_isolation_seeded.py
 took "SQLite"
 mypy_ok=0
 wait "$mypy_pid" || mypy_ok=$?
