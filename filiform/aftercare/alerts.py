@@ -11,14 +11,13 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiform.aftercare.deliveries import delivery_to_staff
 from filiform.aftercare.models import AlertLevel, CheckIn, Delivery, MessageKind, RedFlagAlert
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import OWNER_ROLES, Access, Permission
+from filiform.clinics.access import OWNER_ROLES, Access, Permission, clinic_get
 from filiform.clinics.models import Membership
 
 
@@ -69,24 +68,12 @@ def alerts_open(*, access: Access) -> QuerySet[RedFlagAlert]:
 
 def alert_of_clinic(*, access: Access, alert_id: int, for_update: bool = False) -> RedFlagAlert:
     """The clinic's alert (404 otherwise), for clinicians: a refusal names it and its patient."""
-    alerts = RedFlagAlert.objects.filter(clinic_id=access.membership.clinic_id)
-    if for_update:
-        alerts = alerts.select_for_update(of=("self",))
-    alert = (
-        alerts.select_related("patient", "practitioner__user", "check_in", "resolved_by")
-        .prefetch_related(_EMAILS)
-        .filter(pk=alert_id)
-        .first()
+    alerts = RedFlagAlert.objects.select_related(
+        "patient", "practitioner__user", "check_in", "resolved_by"
+    ).prefetch_related(_EMAILS)
+    return clinic_get(
+        access, alerts, alert_id, permission=Permission.CLINICAL_RECORD, for_update=for_update
     )
-    if alert is None:
-        raise Http404("No such alert in this clinic.")
-    access.require(
-        Permission.CLINICAL_RECORD,
-        object_type="red_flag_alert",
-        object_id=alert.pk,
-        patient_id=alert.patient_id,
-    )
-    return alert
 
 
 def alert_get(*, access: Access, alert_id: int) -> RedFlagAlert:
