@@ -18,7 +18,8 @@ fetch (404) and check (403, audited) — after Zulip's ``access_stream_by_id``. 
 
 The role rules live here and nowhere else: which permissions a role holds
 (``ROLE_PERMISSIONS``), who counts as a clinician and who oversees the clinic
-(``CLINICIAN_ROLES``/``is_clinician``, ``OWNER_ROLES``/``is_owner``).
+(``CLINICIAN_ROLES``/``is_clinician``, ``OWNER_ROLES``/``is_owner``), who may take a payment
+at the desk (``Access.may_take_payment``).
 """
 
 from __future__ import annotations
@@ -158,6 +159,14 @@ class Access:
     @property
     def is_owner(self) -> bool:
         return is_owner(self.membership.role)
+
+    @property
+    def may_take_payment(self) -> bool:
+        """The desk's money work: invoicing a visit, taking a payment, billing an insurer and
+        keeping a patient's policies. At the desk that is whoever edits patients (front desk,
+        clinicians in a small clinic) as well as billing staff; giving money back, voiding and
+        closing the till need ``BILLING`` itself."""
+        return self.can(Permission.PATIENT_EDIT) or self.can(Permission.BILLING)
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS.get(self.membership.role, frozenset())

@@ -22,6 +22,14 @@ def test_each_role_has_exactly_its_permissions(world: World, persona: str) -> No
     assert allowed == ROLE_MATRIX[persona]
 
 
+@pytest.mark.parametrize("persona", sorted(ROLE_MATRIX))
+def test_the_desk_takes_payment_whoever_edits_patients_or_bills(world: World, persona: str) -> None:
+    user = getattr(world, persona)
+    access = Access(user=user, membership=membership_for(user, world.clinic.slug))
+    expected = bool(ROLE_MATRIX[persona] & {Permission.PATIENT_EDIT, Permission.BILLING})
+    assert access.may_take_payment is expected
+
+
 def test_outsider_gets_not_found_not_forbidden(world: World) -> None:
     with pytest.raises(Http404):
         membership_for(world.olga, world.clinic.slug)
