@@ -9,6 +9,7 @@ fetches and checks a stream in one tested call.
 Every clinic-scoped model uses :class:`ClinicScopedQuerySet` as its default manager, so
 ``Model.objects.of(access)`` is the acting clinic's rows. A model scoped through a relation
 (an insertion belongs to its session's visit's clinic) names the path in ``clinic_field``.
+Work no one acts for (the worker's task, a patient's link) names its clinic: ``.of_clinic(id)``.
 This module imports no model at run time, so that every app's ``models.py`` can use it;
 ``clinics/access.py`` re-exports it.
 """
@@ -46,11 +47,38 @@ def clinic_lookup(model: type[models.Model], access: Access) -> dict[str, int]:
 
 
 class ClinicScopedQuerySet(models.QuerySet[_M_co]):
-    """The default manager's queryset of every clinic-scoped model."""
+    """The default manager's queryset of every clinic-scoped model.
+
+    Scoped (``of``/``of_clinic``), it also creates rows of that clinic only: ``create`` fills
+    in the clinic, and refuses a row of another, so a scoped create cannot land elsewhere."""
+
+    _clinic_id: int | None = None
 
     def of(self, access: Access) -> Self:
         """The rows of the acting clinic only."""
-        return self.filter(**clinic_lookup(self.model, access))
+        return self.of_clinic(access.membership.clinic_id)
+
+    def of_clinic(self, clinic_id: int) -> Self:
+        """The rows of one clinic, named by what the work is for rather than by a person acting:
+        the worker's task row, the record in hand (a delivery's sheet), the clinic a patient's
+        link belongs to, a clinic's own catalogue keyed by its id. A person acting: :meth:`of`."""
+        scoped = self.filter(**{f"{clinic_path(self.model)}_id": clinic_id})
+        scoped._clinic_id = clinic_id
+        return scoped
+
+    def _clone(self) -> Self:
+        clone: Self = super()._clone()  # type: ignore[misc]  # not in the stubs
+        clone._clinic_id = self._clinic_id
+        return clone
+
+    def create(self, **kwargs: Any) -> _M_co:
+        if self._clinic_id is not None and clinic_path(self.model) == "clinic":
+            given = kwargs["clinic"].pk if "clinic" in kwargs else kwargs.get("clinic_id")
+            if given is None:
+                kwargs["clinic_id"] = self._clinic_id
+            elif given != self._clinic_id:
+                raise ValueError(f"A {record_type(self.model)} of another clinic.")
+        return super().create(**kwargs)
 
 
 def record_type(model: type[models.Model]) -> str:

@@ -86,3 +86,27 @@ def test_of_follows_a_models_path_to_its_clinic(world: World) -> None:
     # An insertion has no clinic of its own: it is scoped through its session's visit.
     query = str(Insertion.objects.of(_access(world, "alice")).query)
     assert '"charting_visit"."clinic_id" = ' in query
+
+
+def test_of_clinic_keeps_the_named_clinics_rows(world: World) -> None:
+    # Work no one acts for (the worker's task, a patient's link) names its clinic by id.
+    assert set(Patient.objects.of_clinic(world.other_clinic.pk)) == {world.other_patient}
+
+
+def test_a_scoped_create_fills_in_the_clinic(world: World) -> None:
+    episode = EpisodeOfCare.objects.of(_access(world, "alice")).create(
+        patient=world.patient, condition="Neck pain", started_on=TODAY
+    )
+    assert episode.clinic_id == world.clinic.pk
+
+
+def test_a_scoped_create_refuses_a_row_of_another_clinic(world: World) -> None:
+    scoped = EpisodeOfCare.objects.of(_access(world, "alice")).filter(condition="Neck pain")
+    with pytest.raises(ValueError, match="episode_of_care of another clinic"):
+        scoped.create(
+            clinic=world.other_clinic,
+            patient=world.other_patient,
+            condition="Neck pain",
+            started_on=TODAY,
+        )
+    assert not EpisodeOfCare.objects.exists()
