@@ -24,8 +24,7 @@ from filiform.clinics.models import Membership
 def alert_raise(*, check_in: CheckIn, level: str, reasons: list[str]) -> RedFlagAlert:
     """Inside the caller's transaction: the alert is on the dashboards the moment the answer is
     stored; the e-mail to the clinicians (red only) goes through the worker."""
-    alert = RedFlagAlert.objects.create(
-        clinic_id=check_in.clinic_id,
+    alert = RedFlagAlert.objects.of_clinic(check_in.clinic_id).create(
         patient_id=check_in.patient_id,
         check_in=check_in,
         practitioner_id=check_in.practitioner_id,
@@ -33,8 +32,10 @@ def alert_raise(*, check_in: CheckIn, level: str, reasons: list[str]) -> RedFlag
         reasons=reasons,
     )
     if level == AlertLevel.RED:
-        recipients = Membership.objects.filter(clinic_id=check_in.clinic_id, is_active=True).filter(
-            Q(role__in=OWNER_ROLES) | Q(pk=check_in.practitioner_id)
+        recipients = (
+            Membership.objects.of_clinic(check_in.clinic_id)
+            .filter(is_active=True)
+            .filter(Q(role__in=OWNER_ROLES) | Q(pk=check_in.practitioner_id))
         )
         delivery_to_staff(
             patient=check_in.patient,
@@ -45,11 +46,14 @@ def alert_raise(*, check_in: CheckIn, level: str, reasons: list[str]) -> RedFlag
     return alert
 
 
-# The e-mails about an alert (with their status), oldest first.
-_EMAILS = Prefetch(
-    "deliveries",
-    queryset=Delivery.objects.select_related("handed_over_by").order_by("created_at", "id"),
-)
+def _emails(access: Access) -> Prefetch:
+    """The e-mails about an alert (with their status), oldest first."""
+    return Prefetch(
+        "deliveries",
+        queryset=Delivery.objects.of(access)
+        .select_related("handed_over_by")
+        .order_by("created_at", "id"),
+    )
 
 
 def alerts_open(*, access: Access) -> QuerySet[RedFlagAlert]:
@@ -57,9 +61,10 @@ def alerts_open(*, access: Access) -> QuerySet[RedFlagAlert]:
     an owner), red first, oldest first. Not audited here: pages that show them audit the read."""
     access.require(Permission.CLINICAL_RECORD)
     alerts = (
-        RedFlagAlert.objects.filter(clinic_id=access.membership.clinic_id, resolved_at__isnull=True)
+        RedFlagAlert.objects.of(access)
+        .filter(resolved_at__isnull=True)
         .select_related("patient", "practitioner__user", "check_in")
-        .prefetch_related(_EMAILS)
+        .prefetch_related(_emails(access))
     )
     if not access.is_owner:
         alerts = alerts.filter(practitioner=access.membership)
@@ -68,9 +73,11 @@ def alerts_open(*, access: Access) -> QuerySet[RedFlagAlert]:
 
 def alert_of_clinic(*, access: Access, alert_id: int, for_update: bool = False) -> RedFlagAlert:
     """The clinic's alert (404 otherwise), for clinicians: a refusal names it and its patient."""
-    alerts = RedFlagAlert.objects.select_related(
-        "patient", "practitioner__user", "check_in", "resolved_by"
-    ).prefetch_related(_EMAILS)
+    alerts = (
+        RedFlagAlert.objects.of(access)
+        .select_related("patient", "practitioner__user", "check_in", "resolved_by")
+        .prefetch_related(_emails(access))
+    )
     return clinic_get(
         access, alerts, alert_id, permission=Permission.CLINICAL_RECORD, for_update=for_update
     )

@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +31,7 @@ from filiform.aftercare.models import (
     MessageKind,
 )
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.notices.outbox import MAX_ATTEMPTS as MAX_ATTEMPTS  # one schedule for all
 from filiform.notices.outbox import RETRY_MINUTES as RETRY_MINUTES
 from filiform.notices.outbox import Outgoing, send_recorded
@@ -58,8 +57,7 @@ def delivery_to_patient(
 ) -> Delivery:
     """A message to the patient: queued for e-mail, or "deliver in person" with the reason."""
     address, why_not = patient_email_or_reason(patient)
-    delivery = Delivery.objects.create(
-        clinic_id=patient.clinic_id,
+    delivery = Delivery.objects.of_clinic(patient.clinic_id).create(
         patient=patient,
         kind=kind,
         channel=Channel.EMAIL if address else Channel.IN_PERSON,
@@ -81,8 +79,7 @@ def delivery_to_staff(
     addresses = sorted({a for a in to if a})
     if not addresses:
         return None
-    delivery = Delivery.objects.create(
-        clinic_id=patient.clinic_id,
+    delivery = Delivery.objects.of_clinic(patient.clinic_id).create(
         patient=patient,
         kind=kind,
         channel=Channel.EMAIL,
@@ -128,8 +125,10 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
 def delivery_attempt(delivery_id: int) -> str:
     """One attempt to send (the worker's task), safe to run again after a crash (the outbox's
     two-step record). Returns the status it leaves."""
+    from filiform.aftercare.tasks import deliveries_to_send
+
     return send_recorded(
-        Delivery.objects.select_related("clinic", "patient"),
+        deliveries_to_send().select_related("clinic", "patient"),
         delivery_id,
         compose=lambda delivery: Outgoing(_message(delivery)),
         retry=lambda delivery: delivery_enqueue(delivery, run_after=delivery.next_attempt_at),
@@ -140,26 +139,16 @@ def delivery_attempt(delivery_id: int) -> str:
 def _failed(delivery: Delivery) -> None:
     """An e-mail that never went: a check-in becomes a call for the front desk."""
     if delivery.kind == MessageKind.CHECK_IN and delivery.check_in_id:
-        CheckIn.objects.filter(pk=delivery.check_in_id, status=CheckInStatus.SENT).update(
-            status=CheckInStatus.CALL
-        )
+        CheckIn.objects.of_clinic(delivery.clinic_id).filter(
+            pk=delivery.check_in_id, status=CheckInStatus.SENT
+        ).update(status=CheckInStatus.CALL)
 
 
 @transaction.atomic
 def delivery_handed_over(*, access: Access, delivery_id: int) -> Delivery:
     """The front desk gave the printed sheet to the patient (no e-mail, or e-mail failed)."""
-    delivery = (
-        Delivery.objects.select_for_update()
-        .filter(pk=delivery_id, clinic_id=access.membership.clinic_id)
-        .first()
-    )
-    if delivery is None:
-        raise Http404("No such message in this clinic.")
-    access.require(
-        Permission.PATIENT_EDIT,
-        object_type="delivery",
-        object_id=delivery.pk,
-        patient_id=delivery.patient_id,
+    delivery = clinic_get(
+        access, Delivery, delivery_id, permission=Permission.PATIENT_EDIT, for_update=True
     )
     if delivery.kind != MessageKind.AFTERCARE or delivery.status not in (
         DeliveryStatus.IN_PERSON,

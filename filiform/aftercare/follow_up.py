@@ -45,7 +45,7 @@ def follow_up_queue(*, access: Access, now: dt.datetime | None = None) -> list[C
     clinic = access.clinic
     waited = now - dt.timedelta(hours=clinic.check_in_no_answer_hours)
     check_ins = (
-        CheckIn.objects.filter(clinic_id=clinic.pk)
+        CheckIn.objects.of(access)
         .filter(
             Q(status=CheckInStatus.CALL, due_at__lte=now)
             | Q(status__in=(CheckInStatus.SCHEDULED, CheckInStatus.SENT), due_at__lte=waited)

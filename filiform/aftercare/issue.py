@@ -40,7 +40,7 @@ def sheet_and_check_in_issue(
     _muscles, thorax = needled_muscles(session, clinic.pk)
     address, _why = patient_email_or_reason(visit.patient)
     performed = session.ended_at or issued_at
-    check_in = CheckIn.objects.create(
+    check_in = CheckIn.objects.of_clinic(clinic.pk).create(
         clinic=clinic,
         patient=visit.patient,
         visit=visit,
@@ -73,10 +73,15 @@ def sheet_and_check_in_issue(
 
 def aftercare_issue_for_visit(*, access: Access, visit: Visit) -> AftercareSheet | None:
     """Issue the visit's aftercare when it has a needling session with insertions."""
-    session = NeedlingSession.objects.filter(visit=visit).prefetch_related("insertions").first()
+    session = (
+        NeedlingSession.objects.of(access)
+        .filter(visit=visit)
+        .prefetch_related("insertions")
+        .first()
+    )
     if session is None or not session.insertions.all():
         return None
-    sheet = AftercareSheet.objects.select_for_update().filter(visit=visit).first()
+    sheet = AftercareSheet.objects.of(access).select_for_update().filter(visit=visit).first()
     if sheet is None:
         sheet = AftercareSheet(
             visit=visit, clinic=visit.clinic, patient=visit.patient, updated_by=access.user
@@ -111,15 +116,15 @@ def aftercare_issue_for_visit(*, access: Access, visit: Visit) -> AftercareSheet
 
 def aftercare_cancel_for_visit(*, access: Access, visit: Visit) -> None:
     """A visit entered in error: its check-in is cancelled and its patient links stop working."""
-    check_in = CheckIn.objects.filter(visit=visit).first()
+    check_in = CheckIn.objects.of(access).filter(visit=visit).first()
     if check_in is not None and check_in.status != CheckInStatus.ANSWERED:
         check_in.status = CheckInStatus.CANCELLED
         check_in.save(update_fields=["status"])
         links_revoke_for_target(purpose=LinkPurpose.CHECK_IN, target_id=check_in.pk)
-    sheet = AftercareSheet.objects.filter(visit=visit).first()
+    sheet = AftercareSheet.objects.of(access).filter(visit=visit).first()
     if sheet is not None:
         links_revoke_for_target(purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk)
-        Delivery.objects.filter(
+        Delivery.objects.of(access).filter(
             sheet=sheet, status__in=(DeliveryStatus.QUEUED, DeliveryStatus.RETRYING)
         ).update(status=DeliveryStatus.CANCELLED)
     if check_in is not None or sheet is not None:

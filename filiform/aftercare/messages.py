@@ -43,9 +43,10 @@ def initials(patient: Patient) -> str:
     return " ".join(f"{w[0].upper()}." for w in words if w[:1].isalpha())
 
 
-def _live_link(purpose: LinkPurpose, target_id: int) -> PortalLink | None:
+def _live_link(clinic_id: int, purpose: LinkPurpose, target_id: int) -> PortalLink | None:
     return (
-        PortalLink.objects.filter(purpose=purpose, target_id=target_id, revoked_at__isnull=True)
+        PortalLink.objects.of_clinic(clinic_id)
+        .filter(purpose=purpose, target_id=target_id, revoked_at__isnull=True)
         .order_by("-created_at")
         .first()
     )
@@ -55,7 +56,7 @@ def sheet_context(sheet: AftercareSheet) -> dict[str, Any]:
     """What every rendering of an issued sheet uses (e-mail, screen, PDF)."""
     content = sheet.content or {}
     template = content.get("template", {})
-    link = _live_link(LinkPurpose.AFTERCARE, sheet.pk)
+    link = _live_link(sheet.clinic_id, LinkPurpose.AFTERCARE, sheet.pk)
     check_in = content.get("check_in")
     return {
         "sheet": sheet,
@@ -82,18 +83,22 @@ def sheet_context(sheet: AftercareSheet) -> dict[str, Any]:
 
 
 def sheet_message(delivery: Delivery) -> EmailMultiAlternatives:
-    sheet = AftercareSheet.objects.select_related("clinic", "patient").get(
-        pk=delivery.sheet_id or 0
+    sheet = (
+        AftercareSheet.objects.of_clinic(delivery.clinic_id)
+        .select_related("clinic", "patient")
+        .get(pk=delivery.sheet_id or 0)
     )
     with timezone.override(sheet.clinic.time_zone):
         return _compose("sheet", sheet_context(sheet), list(delivery.to))
 
 
 def check_in_message(delivery: Delivery) -> EmailMultiAlternatives:
-    check_in = CheckIn.objects.select_related("clinic", "patient", "practitioner__user").get(
-        pk=delivery.check_in_id or 0
+    check_in = (
+        CheckIn.objects.of_clinic(delivery.clinic_id)
+        .select_related("clinic", "patient", "practitioner__user")
+        .get(pk=delivery.check_in_id or 0)
     )
-    link = _live_link(LinkPurpose.CHECK_IN, check_in.pk)
+    link = _live_link(check_in.clinic_id, LinkPurpose.CHECK_IN, check_in.pk)
     with timezone.override(check_in.clinic.time_zone):
         context = {
             "clinic": check_in.clinic,
@@ -107,8 +112,10 @@ def check_in_message(delivery: Delivery) -> EmailMultiAlternatives:
 
 
 def red_flag_message(delivery: Delivery) -> EmailMultiAlternatives:
-    alert = RedFlagAlert.objects.select_related("clinic", "patient", "practitioner__user").get(
-        pk=delivery.alert_id or 0
+    alert = (
+        RedFlagAlert.objects.of_clinic(delivery.clinic_id)
+        .select_related("clinic", "patient", "practitioner__user")
+        .get(pk=delivery.alert_id or 0)
     )
     with timezone.override(alert.clinic.time_zone):
         context = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q
-from django.http import Http404
 
 from filiform.aftercare.models import (
     AftercareSheet,
@@ -16,7 +15,7 @@ from filiform.aftercare.models import (
 )
 from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.models import Visit
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.patients.selectors import patient_of_clinic
 
 
@@ -36,30 +35,28 @@ def aftercare_of_visit(*, access: Access, visit_id: int) -> VisitAftercare:
     """For the visit page and the API. Clinicians see all of it; the front desk (who hand the
     sheet over and make the calls) see the sheet, deliveries and check-in status but not the
     answers or alerts. Billing has no need of any of it (a refusal names the visit)."""
-    visit = (
-        Visit.objects.filter(clinic_id=access.membership.clinic_id, pk=visit_id)
-        .select_related("patient", "clinic")
-        .first()
-    )
-    if visit is None:
-        raise Http404("No such visit in this clinic.")
-    access.require(
-        Permission.PATIENT_EDIT,
+    visit = clinic_get(
+        access,
+        Visit.objects.of(access).select_related("patient", "clinic"),
+        visit_id,
+        permission=Permission.PATIENT_EDIT,
         object_type="visit_aftercare",
-        object_id=visit.pk,
-        patient_id=visit.patient_id,
     )
-    sheet = AftercareSheet.objects.filter(visit=visit).first()
-    check_in = CheckIn.objects.filter(visit=visit).prefetch_related("calls__called_by").first()
+    sheet = AftercareSheet.objects.of(access).filter(visit=visit).first()
+    check_in = (
+        CheckIn.objects.of(access).filter(visit=visit).prefetch_related("calls__called_by").first()
+    )
     which = Q(pk__in=[])
     if sheet is not None:
         which |= Q(sheet=sheet)
     if check_in is not None:
         which |= Q(check_in=check_in)
-    deliveries = list(Delivery.objects.filter(which).order_by("created_at", "pk"))
+    deliveries = list(Delivery.objects.of(access).filter(which).order_by("created_at", "pk"))
     clinical = access.can(Permission.CLINICAL_RECORD)
     alerts = (
-        list(RedFlagAlert.objects.filter(check_in=check_in).select_related("resolved_by"))
+        list(
+            RedFlagAlert.objects.of(access).filter(check_in=check_in).select_related("resolved_by")
+        )
         if clinical and check_in is not None
         else []
     )
@@ -78,9 +75,7 @@ def check_ins_of_clinic(
 ) -> list[CheckIn]:
     """Check-ins, newest first (with answers and triage: clinicians only)."""
     access.require(Permission.CLINICAL_RECORD)
-    check_ins = CheckIn.objects.filter(clinic_id=access.membership.clinic_id).select_related(
-        "patient", "practitioner__user"
-    )
+    check_ins = CheckIn.objects.of(access).select_related("patient", "practitioner__user")
     if patient_id is not None:
         check_ins = check_ins.filter(patient_id=patient_id)
     if status:
@@ -99,19 +94,13 @@ def check_ins_of_clinic(
 
 def check_in_get(*, access: Access, check_in_id: int) -> CheckIn:
     """One check-in with its answers, for clinicians (a refusal names it and its patient)."""
-    check_in = (
-        CheckIn.objects.filter(clinic_id=access.membership.clinic_id, pk=check_in_id)
+    check_in = clinic_get(
+        access,
+        CheckIn.objects.of(access)
         .select_related("patient", "practitioner__user")
-        .prefetch_related("calls", "alerts")
-        .first()
-    )
-    if check_in is None:
-        raise Http404("No such check-in in this clinic.")
-    access.require(
-        Permission.CLINICAL_RECORD,
-        object_type="check_in",
-        object_id=check_in.pk,
-        patient_id=check_in.patient_id,
+        .prefetch_related("calls", "alerts"),
+        check_in_id,
+        permission=Permission.CLINICAL_RECORD,
     )
     audit_access(
         access,
@@ -128,9 +117,7 @@ def deliveries_of_clinic(
 ) -> list[Delivery]:
     """Messages and their status, newest first: the front desk sees what to hand over."""
     access.require(Permission.PATIENT_VIEW)
-    deliveries = Delivery.objects.filter(clinic_id=access.membership.clinic_id).select_related(
-        "patient"
-    )
+    deliveries = Delivery.objects.of(access).select_related("patient")
     if not access.can(Permission.CLINICAL_RECORD):
         # that a red-flag alert went to the clinicians is itself clinical information
         deliveries = deliveries.exclude(kind=MessageKind.RED_FLAG)
@@ -156,9 +143,7 @@ def sheets_of_patient(*, access: Access, patient_id: int) -> list[AftercareSheet
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     access.require(Permission.PATIENT_EDIT, object_type="aftercare_sheet", patient_id=patient.pk)
     sheets = list(
-        AftercareSheet.objects.filter(
-            clinic_id=access.membership.clinic_id, patient=patient, issued_at__isnull=False
-        )[:200]
+        AftercareSheet.objects.of(access).filter(patient=patient, issued_at__isnull=False)[:200]
     )
     audit_access(
         access,

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django_tasks import task
 
 from filiform.aftercare.check_ins import check_in_send
 from filiform.aftercare.deliveries import delivery_attempt
+from filiform.aftercare.models import Delivery
+
+
+def deliveries_to_send() -> QuerySet[Delivery]:
+    """Every clinic's deliveries: a task names its delivery by id, and the delivery names its
+    clinic, so the worker reads it before it knows the clinic (it acts for no one)."""
+    return Delivery.objects.all()
 
 
 @task()
