@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
 from ninja.pagination import paginate
@@ -31,7 +31,6 @@ from filiform.billing.models import (
     Invoice,
     InvoiceStatus,
     Payment,
-    PaymentKind,
     WriteOff,
 )
 from filiform.billing.schemas import (
@@ -88,7 +87,7 @@ def _key(request: HttpRequest, body_key: str | None) -> str:
 def _replay(
     model: type[Payment] | type[CreditNote] | type[WriteOff], access: Access, key: str
 ) -> bool:
-    return model.objects.filter(clinic_id=access.membership.clinic_id, idempotency_key=key).exists()
+    return model.objects.of(access).filter(idempotency_key=key).exists()
 
 
 def _created(replayed: bool, body: Any) -> Status:
@@ -133,7 +132,7 @@ def list_invoices(
 ) -> list[InvoiceSummaryOut]:
     access = api_access(request)
     selectors.require_desk(access)
-    found = Invoice.objects.filter(clinic_id=access.membership.clinic_id)
+    found = Invoice.objects.of(access)
     if status is not None:
         found = found.filter(status=status.value)
     if patient_id is not None:
@@ -252,10 +251,7 @@ def record_refund(
 ) -> Status:
     access = api_access(request)
     selectors.require_billing(access)
-    if not Payment.objects.filter(
-        clinic_id=access.membership.clinic_id, pk=payment_id, kind=PaymentKind.PAYMENT
-    ).exists():
-        raise Http404("No such payment in this clinic.")
+    selectors.payment_of_clinic(access=access, payment_id=payment_id)  # 404 before the body
     key = _key(request, payload.idempotency_key)
     replayed = _replay(Payment, access, key)
     refund = payments.refund_record(
@@ -333,9 +329,7 @@ def get_takings(
     access = api_access(request)
     day = date or selectors.clinic_today(access.clinic)
     takings = selectors.daily_takings(access=access, business_date=day, location_id=location_id)
-    closed = selectors.day_is_closed(
-        clinic_id=access.membership.clinic_id, location_id=location_id, day=day
-    )
+    closed = selectors.day_is_closed(access=access, location_id=location_id, day=day)
     return TakingsOut.of(takings, closed=closed)
 
 

@@ -41,15 +41,12 @@ def daily_close(
     if business_date > clinic_today(access.clinic):
         raise ValidationError({"business_date": _("A day cannot be closed before it starts.")})
     counted = parse_amount(counted_cash, field="counted_cash", allow_zero=True)
-    if (
-        location_id is not None
-        and not Location.objects.filter(pk=location_id, clinic_id=clinic_id).exists()
-    ):
+    if location_id is not None and not Location.objects.of(access).filter(pk=location_id).exists():
         raise ValidationError({"location_id": _("Choose one of the clinic's locations.")})
     # Serialise closes (and so the check below) per clinic on the invoice sequence row.
     InvoiceSequence.objects.get_or_create(clinic_id=clinic_id)
     InvoiceSequence.objects.select_for_update().get(clinic_id=clinic_id)
-    same_day = DailyClose.objects.filter(clinic_id=clinic_id, business_date=business_date)
+    same_day = DailyClose.objects.of(access).filter(business_date=business_date)
     if (
         same_day.filter(location__isnull=True)
         if location_id is None
@@ -72,10 +69,10 @@ def daily_close(
                 % {"d": business_date}
             }
         )
-    day = takings(clinic_id=clinic_id, business_date=business_date, location_id=location_id)
+    day = takings(access=access, business_date=business_date, location_id=location_id)
     try:
         with transaction.atomic():
-            close = DailyClose.objects.create(
+            close = DailyClose.objects.of(access).create(
                 clinic_id=clinic_id,
                 location_id=location_id,
                 business_date=business_date,

@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
-from filiform.billing.models import InvoiceLine, Service, ServiceKind
+from filiform.billing.models import Invoice, InvoiceLine, Service, ServiceKind
 from filiform.billing.money import ZERO, parse_amount, parse_tax_rate
 from filiform.billing.selectors import checked_write, clinic_today, require_billing
 from filiform.clinics.access import Access, Permission
@@ -84,7 +84,7 @@ def fee_set(
     if (
         effective_from < today
         and InvoiceLine.objects.filter(
-            invoice__clinic_id=access.membership.clinic_id,
+            invoice__in=Invoice.objects.of(access),
             service__code=code_clean,
             invoice__date_of_service__gte=effective_from,
         ).exists()
@@ -99,8 +99,8 @@ def fee_set(
         )
     try:
         with transaction.atomic():
-            service = Service.objects.create(
-                clinic_id=access.membership.clinic_id,
+            service = Service.objects.of(access).create(
+                clinic=access.clinic,
                 code=code_clean,
                 name=name,
                 kind=kind,
@@ -130,14 +130,13 @@ def fee_set(
     return service
 
 
-def fee_for(*, clinic_id: int, code: str, province: str, on: dt.date) -> Service | None:
+def fee_for(*, access: Access, code: str, province: str, on: dt.date) -> Service | None:
     """The version of a service in force on a day in a province (the province's own entry
     before the clinic-wide one), or None if there is none or it was retired."""
     for wanted in (province, ""):
         version = (
-            Service.objects.filter(
-                clinic_id=clinic_id, code=code, province=wanted, effective_from__lte=on
-            )
+            Service.objects.of(access)
+            .filter(code=code, province=wanted, effective_from__lte=on)
             .order_by("-effective_from", "-id")
             .first()
         )
@@ -148,16 +147,17 @@ def fee_for(*, clinic_id: int, code: str, province: str, on: dt.date) -> Service
     return None
 
 
-def services_of_kind(*, clinic_id: int, kind: str, province: str, on: dt.date) -> list[Service]:
+def services_of_kind(*, access: Access, kind: str, province: str, on: dt.date) -> list[Service]:
     """Every offered service of one kind in force on a day in a province."""
     codes = (
-        Service.objects.filter(clinic_id=clinic_id, kind=kind, effective_from__lte=on)
+        Service.objects.of(access)
+        .filter(kind=kind, effective_from__lte=on)
         .values_list("code", flat=True)
         .distinct()
     )
     found = []
     for code in sorted(set(codes)):
-        service = fee_for(clinic_id=clinic_id, code=code, province=province, on=on)
+        service = fee_for(access=access, code=code, province=province, on=on)
         if service is not None and service.kind == kind:
             found.append(service)
     return found

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,7 +38,7 @@ from filiform.billing.selectors import (
 )
 from filiform.charting.codes import VisitStatus
 from filiform.charting.models import NeedlingSession, Visit
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.typed_text import typed_text
 
 MAX_LINES = 20
@@ -56,8 +55,8 @@ def _audit(access: Access, action: AuditAction, invoice: Invoice, **detail: Any)
     )
 
 
-def _default_service(*, clinic_id: int, kind: str, province: str, on: dt.date) -> Service:
-    found = services_of_kind(clinic_id=clinic_id, kind=kind, province=province, on=on)
+def _default_service(*, access: Access, kind: str, province: str, on: dt.date) -> Service:
+    found = services_of_kind(access=access, kind=kind, province=province, on=on)
     label = ServiceKind(kind).label
     if not found:
         raise ValidationError(
@@ -114,22 +113,16 @@ def invoice_from_visit(
     and so is a second live invoice for the same visit (a voided one may be replaced).
     """
     require_desk(access)
-    clinic_id = access.membership.clinic_id
-    visit = (
-        Visit.objects.select_for_update()
-        .select_related("clinic")
-        .filter(pk=visit_id, clinic_id=clinic_id)
-        .first()
+    visit = clinic_get(
+        access, Visit.objects.of(access).select_related("clinic"), visit_id, for_update=True
     )
-    if visit is None:
-        raise Http404("No such visit in this clinic.")
     if visit.status == VisitStatus.DRAFT:
         raise ValidationError({"visit_id": _("Sign the visit before invoicing it.")})
     if visit.status == VisitStatus.ENTERED_IN_ERROR:
         raise ValidationError(
             {"visit_id": _("This visit was entered in error; it cannot be billed.")}
         )
-    existing = Invoice.objects.filter(visit=visit).exclude(status=InvoiceStatus.VOID).first()
+    existing = visit.invoices.exclude(status=InvoiceStatus.VOID).first()
     if existing is not None:
         raise ValidationError(
             {
@@ -137,7 +130,9 @@ def invoice_from_visit(
                 % {"n": existing.display_number}
             }
         )
-    session = NeedlingSession.objects.select_related("location").filter(visit=visit).first()
+    session = (
+        NeedlingSession.objects.of(access).select_related("location").filter(visit=visit).first()
+    )
     province = (
         session.location.province
         if session is not None and session.location is not None
@@ -151,7 +146,7 @@ def invoice_from_visit(
                 {"service_codes": _("At most %(n)d lines on an invoice.") % {"n": MAX_LINES}}
             )
         for code in service_codes:
-            service = fee_for(clinic_id=clinic_id, code=str(code), province=province, on=on)
+            service = fee_for(access=access, code=str(code), province=province, on=on)
             if service is None:
                 raise ValidationError(
                     {
@@ -162,11 +157,11 @@ def invoice_from_visit(
             services.append(service)
     else:
         kind = ServiceKind.NEEDLING if session is not None else ServiceKind.TREATMENT
-        services.append(_default_service(clinic_id=clinic_id, kind=kind, province=province, on=on))
+        services.append(_default_service(access=access, kind=kind, province=province, on=on))
     try:
         with transaction.atomic():
-            invoice = Invoice.objects.create(
-                clinic_id=clinic_id,
+            invoice = Invoice.objects.of(access).create(
+                clinic=visit.clinic,
                 patient_id=visit.patient_id,
                 visit=visit,
                 bill_to=BillTo.PATIENT,
@@ -220,6 +215,30 @@ def invoice_issue(*, access: Access, invoice_id: int) -> Invoice:
     return invoice
 
 
+def invoice_void_refusal(invoice: Invoice) -> str | None:
+    """Why this invoice cannot be voided, or None if it can. The one statement of the rule:
+    the void service refuses with this message and the invoice page shows its Void form only
+    when this is None, so the button never offers what the service would refuse."""
+    if invoice.status == InvoiceStatus.VOID:
+        return _("This invoice is already void.")
+    if invoice.payments.exists() or invoice.credits.exists() or invoice.write_offs.exists():
+        return _(
+            "Payments, credits or write-offs were applied to this invoice (%(paid)s paid): it cannot be voided. Refund the payments and credit the balance instead."
+        ) % {"paid": format_cad(invoice.paid - invoice.refunded)}
+    # claims live in filiform.insurance, which builds on billing: read through the relation
+    if invoice.claims.filter(status="submitted").exists():
+        return _(
+            "A claim for this invoice is waiting for the insurer: record the insurer's answer before voiding the invoice."
+        )
+    return None
+
+
+def invoice_may_be_voided(invoice: Invoice, access: Access) -> bool:
+    """Whether ``access`` may void ``invoice`` now: billing staff (BILLING), and the invoice
+    is one :func:`invoice_void_refusal` does not refuse."""
+    return access.can(Permission.BILLING) and invoice_void_refusal(invoice) is None
+
+
 @checked_write(require_billing)
 def invoice_void(*, access: Access, invoice_id: int, reason: str) -> Invoice:
     """Void an invoice issued by mistake (BILLING). Only an invoice with nothing applied to
@@ -227,25 +246,14 @@ def invoice_void(*, access: Access, invoice_id: int, reason: str) -> Invoice:
     invoice keeps its number and lines; it owes nothing and the visit may be invoiced again."""
     access.require(Permission.BILLING)
     invoice = invoice_of_clinic(access=access, invoice_id=invoice_id, for_update=True)
-    if invoice.status == InvoiceStatus.VOID:
-        raise ValidationError(_("This invoice is already void."))
+    refusal = invoice_void_refusal(invoice)
+    if invoice.status == InvoiceStatus.VOID and refusal:
+        raise ValidationError(refusal)
     reason = typed_text(reason, 300)
-    if not reason:
+    if not reason:  # asked before what else stands in the way, as it always was
         raise ValidationError({"reason": _("Say why the invoice is voided.")})
-    if invoice.payments.exists() or invoice.credits.exists() or invoice.write_offs.exists():
-        raise ValidationError(
-            _(
-                "Payments, credits or write-offs were applied to this invoice (%(paid)s paid): it cannot be voided. Refund the payments and credit the balance instead."
-            )
-            % {"paid": format_cad(invoice.paid - invoice.refunded)}
-        )
-    # claims live in filiform.insurance, which builds on billing: read through the relation
-    if invoice.claims.filter(status="submitted").exists():
-        raise ValidationError(
-            _(
-                "A claim for this invoice is waiting for the insurer: record the insurer's answer before voiding the invoice."
-            )
-        )
+    if refusal:
+        raise ValidationError(refusal)
     invoice.status = InvoiceStatus.VOID
     invoice.balance = Decimal("0.00")
     invoice.voided_at, invoice.voided_by, invoice.void_reason = timezone.now(), access.user, reason

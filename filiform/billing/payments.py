@@ -42,6 +42,7 @@ from filiform.billing.selectors import (
     clinic_today,
     day_is_closed,
     invoice_of_clinic,
+    payment_of_clinic,
     require_billing,
     require_desk,
 )
@@ -62,8 +63,8 @@ def _key(value: Any) -> str:
     return key
 
 
-def _already(model: type[Row], *, clinic_id: int, key: str) -> Row | None:
-    return model.objects.filter(clinic_id=clinic_id, idempotency_key=key).first()
+def _already(model: type[Row], *, access: Access, key: str) -> Row | None:
+    return model.objects.of(access).filter(idempotency_key=key).first()
 
 
 def _same_request(row: Any, *, invoice_id: int, amount: Decimal) -> Any:
@@ -91,12 +92,13 @@ def _settle(invoice: Invoice) -> None:
     )
 
 
-def _entered_once(model: type[Row], **fields: Any) -> Row:
-    """A money row under its one-time key. The key taken meanwhile (by another entry, between
-    the look-up and now) is refused; nothing else is written."""
+def _entered_once(model: type[Row], invoice: Invoice, **fields: Any) -> Row:
+    """A money row of ``invoice`` (found in the acting clinic, so in its clinic) under its
+    one-time key. The key taken meanwhile (by another entry, between the look-up and now) is
+    refused; nothing else is written."""
     try:
         with transaction.atomic():
-            return model.objects.create(**fields)
+            return model.objects.create(clinic_id=invoice.clinic_id, invoice=invoice, **fields)
     except IntegrityError:
         raise ValidationError(
             {"idempotency_key": _("This key was already used for a different entry.")}
@@ -125,9 +127,7 @@ def _not_above_balance(invoice: Invoice, amount: Decimal) -> None:
 def _location(access: Access, location_id: int | None) -> int | None:
     if location_id is None:
         return None
-    if not Location.objects.filter(
-        pk=location_id, clinic_id=access.membership.clinic_id, is_active=True
-    ).exists():
+    if not Location.objects.of(access).filter(pk=location_id, is_active=True).exists():
         raise ValidationError({"location_id": _("Choose one of the clinic's open locations.")})
     return location_id
 
@@ -138,7 +138,6 @@ def _business_date(
     """When money moved and the business day whose close counts it. Today's money after
     today's close counts tomorrow; money dated to an earlier, closed day is refused."""
     now = timezone.now()
-    clinic_id = access.membership.clinic_id
     if received_at is None:
         received_at = now
     elif not isinstance(received_at, dt.datetime) or received_at.tzinfo is None:
@@ -147,7 +146,7 @@ def _business_date(
         raise ValidationError({"received_at": _("That is in the future.")})
     day = business_date_of(access.clinic, received_at)
     today = clinic_today(access.clinic)
-    if day_is_closed(clinic_id=clinic_id, location_id=location_id, day=day):
+    if day_is_closed(access=access, location_id=location_id, day=day):
         if day < today:
             raise ValidationError(
                 {
@@ -177,7 +176,6 @@ def payment_record(
     processed. Partial payments are fine; more than the balance is refused, naming the
     balance. The same idempotency key again returns the first payment unchanged."""
     require_desk(access)
-    clinic_id = access.membership.clinic_id
     key = _key(idempotency_key)
     value = parse_amount(amount)
     if method not in DESK_METHODS:
@@ -186,7 +184,7 @@ def payment_record(
         )
     invoice = _open_invoice(access, invoice_id, what=_("paid"))
     # After the lock: a double submit waiting behind its twin now sees the twin's payment.
-    first = _already(Payment, clinic_id=clinic_id, key=key)
+    first = _already(Payment, access=access, key=key)
     if first is not None:
         return _same_request(first, invoice_id=invoice.pk, amount=value)
     if invoice.balance == 0:
@@ -196,8 +194,7 @@ def payment_record(
     moment, day = _business_date(access, location_id=location, received_at=received_at)
     payment = _entered_once(
         Payment,
-        clinic_id=clinic_id,
-        invoice=invoice,
+        invoice,
         kind=PaymentKind.PAYMENT,
         method=method,
         amount=value,
@@ -237,26 +234,17 @@ def refund_record(
     more than what is left of that payment; the invoice's balance goes back up by the amount.
     The refund counts in today's close, whatever day the payment was."""
     access.require(Permission.BILLING)
-    clinic_id = access.membership.clinic_id
     key = _key(idempotency_key)
     value = parse_amount(amount)
     reason = typed_text(reason, 300)
     if not reason:
         raise ValidationError({"reason": _("Say why the money is given back.")})
-    original = (
-        Payment.objects.filter(clinic_id=clinic_id, pk=payment_id, kind=PaymentKind.PAYMENT)
-        .values_list("invoice_id", flat=True)
-        .first()
-    )
-    if original is None:
-        from django.http import Http404
-
-        raise Http404("No such payment in this clinic.")
+    original = payment_of_clinic(access=access, payment_id=payment_id).invoice_id
     invoice = invoice_of_clinic(access=access, invoice_id=original, for_update=True)
-    first = _already(Payment, clinic_id=clinic_id, key=key)
+    first = _already(Payment, access=access, key=key)
     if first is not None:
         return _same_request(first, invoice_id=invoice.pk, amount=value)
-    payment = Payment.objects.get(pk=payment_id)
+    payment = payment_of_clinic(access=access, payment_id=payment_id)  # again, under the lock
     refunded = payment.refunds.aggregate(s=models.Sum("amount"))["s"] or ZERO
     left = payment.amount - refunded
     if value > left:
@@ -275,8 +263,7 @@ def refund_record(
     moment, day = _business_date(access, location_id=location, received_at=None)
     refund = _entered_once(
         Payment,
-        clinic_id=clinic_id,
-        invoice=invoice,
+        invoice,
         kind=PaymentKind.REFUND,
         method=method,
         amount=value,
@@ -315,21 +302,19 @@ def _adjust(
     why: str,
 ) -> Adjustment:
     access.require(Permission.BILLING)
-    clinic_id = access.membership.clinic_id
     key = _key(idempotency_key)
     value = parse_amount(amount)
     reason = typed_text(reason, 300)
     if not reason:
         raise ValidationError({"reason": why})
     invoice = _open_invoice(access, invoice_id, what=_("credited or written off"))
-    first = _already(model, clinic_id=clinic_id, key=key)
+    first = _already(model, access=access, key=key)
     if first is not None:
         return _same_request(first, invoice_id=invoice.pk, amount=value)
     _not_above_balance(invoice, value)
     row = _entered_once(
         model,
-        clinic_id=clinic_id,
-        invoice=invoice,
+        invoice,
         amount=value,
         reason=reason,
         created_by=access.user,
@@ -405,19 +390,17 @@ def insurer_payment_record(
     the insurer's answer, or a desk user whose submission the insurer adjudicated at once);
     here the desk permission is the floor."""
     require_desk(access)
-    clinic_id = access.membership.clinic_id
     key = _key(idempotency_key)
     value = parse_amount(amount)
     invoice = _open_invoice(access, invoice_id, what=_("paid"))
-    first = _already(Payment, clinic_id=clinic_id, key=key)
+    first = _already(Payment, access=access, key=key)
     if first is not None:
         return _same_request(first, invoice_id=invoice.pk, amount=value)
     _not_above_balance(invoice, value)
     moment, day = _business_date(access, location_id=None, received_at=None)
     payment = _entered_once(
         Payment,
-        clinic_id=clinic_id,
-        invoice=invoice,
+        invoice,
         kind=PaymentKind.PAYMENT,
         method=PaymentMethod.INSURER,
         amount=value,

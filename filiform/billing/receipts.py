@@ -32,7 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
-from filiform.billing.models import Invoice, InvoiceStatus, Payment, PaymentKind, PaymentMethod
+from filiform.billing.models import Invoice, InvoiceStatus, PaymentKind, PaymentMethod
 from filiform.billing.money import ZERO, format_cad
 from filiform.billing.selectors import clinic_zone, invoice_of_clinic, require_desk
 from filiform.charting.models import NeedlingSession
@@ -77,12 +77,15 @@ class MoneyRow:
         return format_cad(self.amount)
 
 
-def _address(invoice: Invoice) -> Address:
+def _address(access: Access, invoice: Invoice) -> Address:
     """Where the service was given: the needling session's location if it has one (its own
     address), else the clinic's; the phone is the clinic's."""
     clinic = invoice.clinic
     session = (
-        NeedlingSession.objects.select_related("location").filter(visit_id=invoice.visit_id).first()
+        NeedlingSession.objects.of(access)
+        .select_related("location")
+        .filter(visit_id=invoice.visit_id)
+        .first()
         if invoice.visit_id
         else None
     )
@@ -105,7 +108,7 @@ def _day(invoice: Invoice, moment: dt.datetime) -> dt.date:
 
 def _money_rows(invoice: Invoice) -> list[MoneyRow]:
     rows = []
-    payments = Payment.objects.filter(invoice=invoice).order_by("received_at", "id")
+    payments = invoice.payments.order_by("received_at", "id")
     for payment in payments:
         insurer = payment.method == PaymentMethod.INSURER
         if payment.kind == PaymentKind.REFUND:
@@ -137,7 +140,7 @@ def _money_rows(invoice: Invoice) -> list[MoneyRow]:
     return sorted(rows, key=lambda r: r.day)
 
 
-def receipt_context(invoice: Invoice) -> dict[str, Any]:
+def receipt_context(access: Access, invoice: Invoice) -> dict[str, Any]:
     """Everything the receipt prints, read from the invoice's own rows."""
     identity: BillingIdentity | None = None
     if invoice.visit is not None:
@@ -170,7 +173,7 @@ def receipt_context(invoice: Invoice) -> dict[str, Any]:
         "paid_net": invoice.paid - invoice.refunded,
         "identity": identity,
         "no_registration": identity is None or not identity.registration_number,
-        "address": _address(invoice),
+        "address": _address(access, invoice),
         "issued_on": issued_on,
         "discipline": _("Physiotherapy"),
         "language": translation.get_language(),
@@ -178,15 +181,15 @@ def receipt_context(invoice: Invoice) -> dict[str, Any]:
     }
 
 
-def receipt_html(invoice: Invoice) -> str:
+def receipt_html(access: Access, invoice: Invoice) -> str:
     with timezone.override(invoice.clinic.time_zone):
-        return render_to_string("billing/receipt_pdf.html", receipt_context(invoice))
+        return render_to_string("billing/receipt_pdf.html", receipt_context(access, invoice))
 
 
-def receipt_render(invoice: Invoice) -> bytes:
+def receipt_render(access: Access, invoice: Invoice) -> bytes:
     from weasyprint import HTML  # imported here: pango loads only when a PDF is made
 
-    return bytes(HTML(string=receipt_html(invoice)).write_pdf())
+    return bytes(HTML(string=receipt_html(access, invoice)).write_pdf())
 
 
 def receipt_pdf(*, access: Access, invoice_id: int) -> tuple[Invoice, bytes]:
@@ -198,7 +201,7 @@ def receipt_pdf(*, access: Access, invoice_id: int) -> tuple[Invoice, bytes]:
         raise ValidationError(_("Issue the invoice first: a draft has no number and no receipt."))
     if invoice.status == InvoiceStatus.VOID:
         raise ValidationError(_("This invoice is void: it charges nothing and has no receipt."))
-    pdf = receipt_render(invoice)
+    pdf = receipt_render(access, invoice)
     audit_access(
         access,
         action=AuditAction.EXPORT,

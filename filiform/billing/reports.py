@@ -153,13 +153,9 @@ def receivables_aging(*, access: Access, as_of: dt.date | None = None) -> Receiv
     insurers, by age of the date of service. Two queries."""
     _require(access)
     as_of = as_of or clinic_today(access.clinic)
-    clinic_id = access.membership.clinic_id
     awaiting = (
-        Claim.objects.filter(
-            clinic_id=clinic_id,
-            status=ClaimStatus.SUBMITTED,
-            invoice__date_of_service__lte=as_of,
-        )
+        Claim.objects.of(access)
+        .filter(status=ClaimStatus.SUBMITTED, invoice__date_of_service__lte=as_of)
         .exclude(invoice__status=InvoiceStatus.VOID)
         .select_related("policy__insurer", "invoice")
     )
@@ -179,9 +175,11 @@ def receivables_aging(*, access: Access, as_of: dt.date | None = None) -> Receiv
         _name, buckets, count = insurers.setdefault(who.pk, (who.name, _zeros(), [0]))
         buckets[bucket] += due
         count[0] += 1
-    invoices = Invoice.objects.filter(
-        clinic_id=clinic_id, status__in=LIVE, date_of_service__lte=as_of, balance__gt=0
-    ).select_related("patient")
+    invoices = (
+        Invoice.objects.of(access)
+        .filter(status__in=LIVE, date_of_service__lte=as_of, balance__gt=0)
+        .select_related("patient")
+    )
     patients: dict[int, tuple[str, dict[str, Decimal], list[int]]] = {}
     for invoice in invoices:
         owed = invoice.balance - awaiting_on.get(invoice.pk, ZERO)
@@ -291,10 +289,8 @@ def claims_outstanding(*, access: Access, as_of: dt.date | None = None) -> Claim
     clinic = access.clinic
     as_of = as_of or clinic_today(clinic)
     rows = (
-        Claim.objects.filter(
-            clinic_id=access.membership.clinic_id,
-            status__in=(ClaimStatus.DRAFT, ClaimStatus.SUBMITTED),
-        )
+        Claim.objects.of(access)
+        .filter(status__in=(ClaimStatus.DRAFT, ClaimStatus.SUBMITTED))
         .exclude(invoice__status=InvoiceStatus.VOID)
         .select_related("policy__insurer", "patient", "invoice")
     )
@@ -450,7 +446,7 @@ def revenue(*, access: Access, start: dt.date | None = None, end: dt.date | None
     check_period(start, end)
     lines: Iterable[InvoiceLine] = (
         InvoiceLine.objects.filter(
-            invoice__clinic_id=access.membership.clinic_id,
+            invoice__in=Invoice.objects.of(access),
             invoice__status__in=LIVE,
             invoice__date_of_service__range=(start, end),
         )

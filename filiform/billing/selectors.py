@@ -103,19 +103,14 @@ def _sum(queryset: QuerySet[Payment] | QuerySet[CreditNote] | QuerySet[WriteOff]
 def invoice_balance(invoice: Invoice) -> Balance:
     """The invoice's balance recomputed from its payment, refund, credit and write-off rows
     (not from the running totals stored on it). A void invoice owes nothing."""
+    # Through the invoice's own relations: the invoice was found in its clinic.
     paid = _sum(
-        Payment.objects.filter(invoice=invoice, kind=PaymentKind.PAYMENT).exclude(
-            method=PaymentMethod.INSURER
-        )
+        invoice.payments.filter(kind=PaymentKind.PAYMENT).exclude(method=PaymentMethod.INSURER)
     )
-    insurer = _sum(
-        Payment.objects.filter(
-            invoice=invoice, kind=PaymentKind.PAYMENT, method=PaymentMethod.INSURER
-        )
-    )
-    refunded = _sum(Payment.objects.filter(invoice=invoice, kind=PaymentKind.REFUND))
-    credited = _sum(CreditNote.objects.filter(invoice=invoice))
-    written_off = _sum(WriteOff.objects.filter(invoice=invoice))
+    insurer = _sum(invoice.payments.filter(kind=PaymentKind.PAYMENT, method=PaymentMethod.INSURER))
+    refunded = _sum(invoice.payments.filter(kind=PaymentKind.REFUND))
+    credited = _sum(invoice.credits.all())
+    written_off = _sum(invoice.write_offs.all())
     total = invoice.total if invoice.status != "void" else ZERO
     balance = total - paid + refunded - credited - insurer - written_off
     return Balance(total, paid, refunded, credited, insurer, written_off, balance)
@@ -154,6 +149,12 @@ def invoice_of_clinic(*, access: Access, invoice_id: int, for_update: bool = Fal
     return clinic_get(access, Invoice, invoice_id, for_update=for_update)
 
 
+def payment_of_clinic(*, access: Access, payment_id: int, for_update: bool = False) -> Payment:
+    """The acting clinic's payment (not a refund: a refund is not refunded), or 404."""
+    payments = Payment.objects.of(access).filter(kind=PaymentKind.PAYMENT)
+    return clinic_get(access, payments, payment_id, for_update=for_update)
+
+
 def invoice_get(*, access: Access, invoice_id: int) -> Invoice:
     """One invoice with its lines and payments, for reading (audited)."""
     require_desk(access)
@@ -171,9 +172,7 @@ def invoice_get(*, access: Access, invoice_id: int) -> Invoice:
 def invoices_of_patient(*, access: Access, patient_id: int) -> list[Invoice]:
     """A patient's invoices, newest first (audited)."""
     require_desk(access)
-    invoices = list(
-        Invoice.objects.filter(clinic_id=access.membership.clinic_id, patient_id=patient_id)
-    )
+    invoices = list(Invoice.objects.of(access).filter(patient_id=patient_id))
     if not invoices:
         # an unknown or other clinic's patient: the same empty answer, nothing learned
         from filiform.patients.selectors import patient_of_clinic
@@ -203,10 +202,10 @@ def clinic_today(clinic: Clinic) -> dt.date:
     return business_date_of(clinic, timezone.now())
 
 
-def day_is_closed(*, clinic_id: int, location_id: int | None, day: dt.date) -> bool:
+def day_is_closed(*, access: Access, location_id: int | None, day: dt.date) -> bool:
     """Whether takings at a location (or without one) on a day are already closed: by a
     clinic-wide close, or by that location's own close."""
-    closes = DailyClose.objects.filter(clinic_id=clinic_id, business_date=day)
+    closes = DailyClose.objects.of(access).filter(business_date=day)
     if location_id is None:
         return closes.filter(location__isnull=True).exists()
     return closes.filter(Q(location__isnull=True) | Q(location_id=location_id)).exists()
@@ -230,11 +229,13 @@ class Takings:
         return self.by_method.get(PaymentMethod.CASH, ZERO)
 
 
-def takings(*, clinic_id: int, business_date: dt.date, location_id: int | None) -> Takings:
+def takings(*, access: Access, business_date: dt.date, location_id: int | None) -> Takings:
     """Money through the desk on one business day (clinic time zone), per method, refunds
     deducted. Insurer payments are not desk takings and are left out."""
-    rows = Payment.objects.filter(clinic_id=clinic_id, business_date=business_date).exclude(
-        method=PaymentMethod.INSURER
+    rows = (
+        Payment.objects.of(access)
+        .filter(business_date=business_date)
+        .exclude(method=PaymentMethod.INSURER)
     )
     if location_id is not None:
         rows = rows.filter(location_id=location_id)
@@ -258,11 +259,7 @@ def daily_takings(
 ) -> Takings:
     """The day's takings so far, before closing (no patient data: not audited)."""
     access.require(Permission.BILLING)
-    return takings(
-        clinic_id=access.membership.clinic_id,
-        business_date=business_date,
-        location_id=location_id,
-    )
+    return takings(access=access, business_date=business_date, location_id=location_id)
 
 
 def fee_schedule(*, access: Access, on: dt.date | None = None) -> list[Service]:
@@ -271,9 +268,11 @@ def fee_schedule(*, access: Access, on: dt.date | None = None) -> list[Service]:
     access.require(Permission.PATIENT_VIEW)
     on = on or clinic_today(access.clinic)
     current: dict[tuple[str, str], Service] = {}
-    versions = Service.objects.filter(
-        clinic_id=access.membership.clinic_id, effective_from__lte=on
-    ).order_by("code", "province", "-effective_from", "-id")
+    versions = (
+        Service.objects.of(access)
+        .filter(effective_from__lte=on)
+        .order_by("code", "province", "-effective_from", "-id")
+    )
     for service in versions:
         current.setdefault((service.code, service.province), service)
     return [s for s in current.values() if s.is_active]

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,7 +37,12 @@ from filiform.billing.forms import (
     WriteOffForm,
     one_time_key,
 )
-from filiform.billing.invoices import invoice_from_visit, invoice_issue, invoice_void
+from filiform.billing.invoices import (
+    invoice_from_visit,
+    invoice_issue,
+    invoice_may_be_voided,
+    invoice_void,
+)
 from filiform.billing.models import (
     DESK_METHODS,
     DailyClose,
@@ -57,6 +62,7 @@ from filiform.billing.selectors import (
     invoice_balance,
     invoice_get,
     invoices_of_patient,
+    payment_of_clinic,
     require_desk,
 )
 from filiform.charting.codes import VisitStatus
@@ -97,13 +103,12 @@ def _visits_to_invoice(access: Access) -> list[Visit]:
     """Signed visits of the last ``TO_INVOICE_DAYS`` days with no live invoice: the desk
     cannot open a visit's clinical page, so it invoices them from here."""
     since = timezone.now() - dt.timedelta(days=TO_INVOICE_DAYS)
-    live = Invoice.objects.filter(visit=OuterRef("pk")).exclude(status=InvoiceStatus.VOID)
+    live = (
+        Invoice.objects.of(access).filter(visit=OuterRef("pk")).exclude(status=InvoiceStatus.VOID)
+    )
     return list(
-        Visit.objects.filter(
-            clinic_id=access.membership.clinic_id,
-            status=VisitStatus.SIGNED,
-            started_at__gte=since,
-        )
+        Visit.objects.of(access)
+        .filter(status=VisitStatus.SIGNED, started_at__gte=since)
         .exclude(Exists(live))
         .select_related("patient", "practitioner__user")
         .order_by("-started_at")[:TO_INVOICE_LIMIT]
@@ -119,7 +124,7 @@ def invoice_list(request: HttpRequest, access: Access) -> HttpResponse:
     if form.is_valid():
         status, name = form.cleaned_data["status"], form.cleaned_data["patient"]
     today = clinic_today(access.clinic)
-    found = Invoice.objects.filter(clinic_id=access.membership.clinic_id).select_related("patient")
+    found = Invoice.objects.of(access).select_related("patient")
     if status == "owing":
         found = found.filter(status=InvoiceStatus.ISSUED, balance__gt=0)
     elif status in InvoiceStatus.values:
@@ -170,7 +175,7 @@ def _claims_of(access: Access, invoice: Any) -> list[Any]:
     """The invoice's insurer claims, for those who bill insurers (desk work)."""
     from filiform.insurance.claims import claims_of_invoice  # insurance builds on billing
 
-    if not (access.can(Permission.PATIENT_EDIT) or access.can(Permission.BILLING)):
+    if not access.may_take_payment:
         return []
     return claims_of_invoice(access=access, invoice_id=invoice.pk)
 
@@ -184,11 +189,7 @@ def _invoice_page(
     **forms: Any,
 ) -> HttpResponse:
     invoice = invoice_get(access=access, invoice_id=invoice_id)
-    payments = list(
-        Payment.objects.filter(invoice=invoice)
-        .select_related("refund_of")
-        .order_by("received_at", "id")
-    )
+    payments = list(invoice.payments.select_related("refund_of").order_by("received_at", "id"))
     billing = access.can(Permission.BILLING)
     open_for_money = invoice.status in (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
     refund_forms: dict[int, RefundForm] = forms.pop("refund_forms", {})
@@ -230,16 +231,9 @@ def _invoice_page(
         "can_adjust": (billing and open_for_money and invoice.balance > 0)
         or "credit_form" in forms
         or "write_off_form" in forms,
-        "can_void": (
-            billing
-            and invoice.status != InvoiceStatus.VOID
-            and not payments
-            and not invoice.credited
-            and not invoice.written_off
-        )
-        or "void_form" in forms,
+        "can_void": invoice_may_be_voided(invoice, access) or "void_form" in forms,
         "can_receipt": open_for_money,
-        "can_bill_insurer": open_for_money and (access.can(Permission.PATIENT_EDIT) or billing),
+        "can_bill_insurer": open_for_money and access.may_take_payment,
         "claims": _claims_of(access, invoice),
         "refund_rows": refund_rows if billing and open_for_money else [],
         "pay_form": forms.get("pay_form")
@@ -304,12 +298,8 @@ def pay(request: HttpRequest, access: Access, invoice_id: int) -> HttpResponse:
 @require_POST
 def refund(request: HttpRequest, access: Access, payment_id: int) -> HttpResponse:
     """Give back (part of) one payment (BILLING)."""
-    found = Payment.objects.filter(
-        clinic_id=access.membership.clinic_id, pk=payment_id, kind=PaymentKind.PAYMENT
-    ).first()
+    found = payment_of_clinic(access=access, payment_id=payment_id)
     form = RefundForm(request.POST, payment_id=payment_id)
-    if found is None:
-        raise Http404("No such payment in this clinic.")
     if form.is_valid():
         try:
             given = refund_record(access=access, payment_id=payment_id, **form.cleaned_data)
@@ -434,7 +424,7 @@ def invoice_visit(request: HttpRequest, access: Access, visit_id: int) -> HttpRe
                 _("Invoice %(n)s for %(amount)s.")
                 % {"n": invoice.display_number, "amount": format_cad(invoice.total)},
             )
-    live = Invoice.objects.filter(visit=visit).exclude(status=InvoiceStatus.VOID).first()
+    live = visit.invoices.exclude(status=InvoiceStatus.VOID).first()
     if request.method == "GET":
         audit_access(
             access,
@@ -500,9 +490,9 @@ def fees(request: HttpRequest, access: Access) -> HttpResponse:
                 )
     current = fee_schedule(access=access)
     versions = list(
-        Service.objects.filter(clinic_id=access.membership.clinic_id).order_by(
-            "code", "province", "-effective_from", "-id"
-        )[:LIST_LIMIT]
+        Service.objects.of(access).order_by("code", "province", "-effective_from", "-id")[
+            :LIST_LIMIT
+        ]
     )
     return render(
         request,
@@ -543,11 +533,13 @@ def close(request: HttpRequest, access: Access) -> HttpResponse:
                 reverse("billing:close", kwargs={"clinic_slug": access.clinic.slug})
             )
     takings = daily_takings(access=access, business_date=today)
-    past = list(DailyClose.objects.filter(clinic_id=access.membership.clinic_id)[:PAST_CLOSES])
+    past = list(DailyClose.objects.of(access)[:PAST_CLOSES])
     closed_today = any(c.business_date == today and c.location_id is None for c in past)
-    insurer_today = Payment.objects.filter(
-        clinic_id=access.membership.clinic_id, business_date=today, method="insurer"
-    ).aggregate(s=Sum("amount"))["s"]
+    insurer_today = (
+        Payment.objects.of(access)
+        .filter(business_date=today, method="insurer")
+        .aggregate(s=Sum("amount"))["s"]
+    )
     return render(
         request,
         "billing/close.html",

@@ -54,9 +54,9 @@ def test_a_fee_change_is_a_new_version(world: World, fees: dict[str, Service]) -
         fee="120",
         effective_from=later,
     )
-    clinic_id = world.clinic.pk
-    assert fee_for(clinic_id=clinic_id, code="ims", province="ON", on=today).fee == 110  # type: ignore[union-attr]
-    assert fee_for(clinic_id=clinic_id, code="ims", province="ON", on=later).fee == 120  # type: ignore[union-attr]
+    alice = acting(world, "alice")
+    assert fee_for(access=alice, code="ims", province="ON", on=today).fee == 110  # type: ignore[union-attr]
+    assert fee_for(access=alice, code="ims", province="ON", on=later).fee == 120  # type: ignore[union-attr]
     assert Service.objects.filter(code="ims").count() == 2
     fees["ims"].refresh_from_db()
     assert fees["ims"].fee == Decimal("110.00")  # the old version is untouched
@@ -78,10 +78,10 @@ def test_a_province_entry_comes_before_the_clinic_wide_one(
     )
     today = clinic_today(world.clinic)
     assert fee_for(
-        clinic_id=world.clinic.pk, code="tape", province="QC", on=today
+        access=acting(world, "alice"), code="tape", province="QC", on=today
     ).tax_rate == Decimal("14.975")  # type: ignore[union-attr]
     assert fee_for(
-        clinic_id=world.clinic.pk, code="tape", province="ON", on=today
+        access=acting(world, "alice"), code="tape", province="ON", on=today
     ).tax_rate == Decimal("13.000")  # type: ignore[union-attr]
 
 
@@ -97,7 +97,7 @@ def test_a_retired_service_is_not_found(world: World, fees: dict[str, Service]) 
         active=False,
     )
     tomorrow = clinic_today(world.clinic) + dt.timedelta(days=1)
-    assert fee_for(clinic_id=world.clinic.pk, code="treat", province="ON", on=tomorrow) is None
+    assert fee_for(access=acting(world, "alice"), code="treat", province="ON", on=tomorrow) is None
     codes = {s.code for s in fee_schedule(access=acting(world, "fran"), on=tomorrow)}
     assert codes == {"assess", "ims", "tape"}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 
 from filiform.billing.models import Invoice, InvoiceStatus
+from filiform.charting.models import Visit
 
 register = template.Library()
 
@@ -14,7 +15,7 @@ register = template.Library()
 def live_invoice_of(visit: object) -> Invoice | None:
     """The visit's invoice that is not void, or None. Shown only to staff who already see the
     visit page; reading the invoice itself is audited on its own page."""
-    visit_id = getattr(visit, "pk", None)
-    if visit_id is None:
+    if not isinstance(visit, Visit) or visit.pk is None:
         return None
-    return Invoice.objects.filter(visit_id=visit_id).exclude(status=InvoiceStatus.VOID).first()
+    # through the visit's own relation: the page found the visit in the acting clinic
+    return visit.invoices.exclude(status=InvoiceStatus.VOID).first()
