@@ -51,11 +51,6 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset(
     {
         "filiform/aftercare/check_ins.py",
         "filiform/aftercare/instructions.py",
-        "filiform/anatomy/catalogue.py",
-        "filiform/anatomy/render.py",
-        "filiform/anatomy/safety_settings.py",
-        "filiform/anatomy/search.py",
-        "filiform/anatomy/services.py",
         "filiform/audit/views.py",
         "filiform/charting/needling.py",
         "filiform/charting/pdf.py",

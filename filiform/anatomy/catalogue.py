@@ -74,8 +74,10 @@ def clinic_catalogue(clinic_id: int | None) -> dict[str, Muscle]:
         return catalogue
     from filiform.anatomy.models import ClinicMuscle
 
-    own = ClinicMuscle.objects.filter(clinic_id=clinic_id, active=True).values_list(
-        "muscle", flat=True
+    own = (
+        ClinicMuscle.objects.of_clinic(clinic_id)
+        .filter(active=True)
+        .values_list("muscle", flat=True)
     )
     if not own:
         return catalogue

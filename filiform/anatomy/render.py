@@ -63,11 +63,12 @@ def chart_muscles(view: View, *, clinic_id: int | None = None) -> dict[str, Char
     if clinic_id is not None:
         from filiform.anatomy.models import ClinicMuscle, ClinicTriggerPoint
 
-        for own in ClinicMuscle.objects.filter(clinic_id=clinic_id, active=True, view=view):
+        for own in ClinicMuscle.objects.of_clinic(clinic_id).filter(active=True, view=view):
             muscles[own.slug] = ChartMuscle(
                 catalogue[own.slug], [own.shape], [], tuple(own.referral)
             )
-        for tp in ClinicTriggerPoint.objects.filter(clinic_id=clinic_id, active=True, view=view):
+        own_points = ClinicTriggerPoint.objects.of_clinic(clinic_id)
+        for tp in own_points.filter(active=True, view=view):
             if tp.muscle_slug in muscles:
                 entry = muscles[tp.muscle_slug]
                 extra = (f"c{tp.pk}", (tp.x, tp.y), tp.label)

@@ -39,13 +39,13 @@ def clinic_depth_choices(clinic_id: int) -> dict[str, ClinicDepth]:
     """The clinic's depth choices by muscle slug (one query)."""
     return {
         row.muscle_slug: ClinicDepth(row.max_depth_mm, row.allow_blocked)
-        for row in MuscleSafetyChoice.objects.filter(clinic_id=clinic_id)
+        for row in MuscleSafetyChoice.objects.of_clinic(clinic_id)
     }
 
 
 def clinic_cautions(clinic_id: int) -> dict[str, Caution]:
     """The caution levels the clinic replaced, by muscle slug (one query)."""
-    rows = MuscleSafetyChoice.objects.filter(clinic_id=clinic_id).exclude(caution="")
+    rows = MuscleSafetyChoice.objects.of_clinic(clinic_id).exclude(caution="")
     return {slug: Caution(c) for slug, c in rows.values_list("muscle_slug", "caution")}
 
 
@@ -67,10 +67,7 @@ def muscle_safety_table(*, access: Access) -> list[SafetyRow]:
     """Every muscle with a depth rule or a clinic choice, with the default and the clinic's
     value. Not patient data: any member of the clinic may read it."""
     choices = {
-        c.muscle_slug: c
-        for c in MuscleSafetyChoice.objects.filter(
-            clinic_id=access.membership.clinic_id
-        ).select_related("changed_by")
+        c.muscle_slug: c for c in MuscleSafetyChoice.objects.of(access).select_related("changed_by")
     }
     clinic_id = access.membership.clinic_id
     slugs = [r.muscle for r in depth_table().muscles] + [s for s in choices if s]
@@ -153,7 +150,7 @@ def muscle_safety_set(
     if caution == found.caution and not levels_of(found.slug):
         caution = ""  # the catalogue's own level (a segmented muscle's zones make it a choice)
     note = note.replace("\x00", "").strip()
-    current = MuscleSafetyChoice.objects.filter(clinic_id=clinic_id, muscle_slug=found.slug)
+    current = MuscleSafetyChoice.objects.of(access).filter(muscle_slug=found.slug)
     before = current.values("max_depth_mm", "allow_blocked", "caution").first()
     if depth is None and not allow_blocked and not caution:
         current.delete()
@@ -161,8 +158,7 @@ def muscle_safety_set(
     else:
         if len(note) < MIN_NOTE:
             raise ValidationError({"note": _("Say in a sentence why the clinic changes this.")})
-        choice, _created = MuscleSafetyChoice.objects.update_or_create(
-            clinic_id=clinic_id,
+        choice, _created = MuscleSafetyChoice.objects.of(access).update_or_create(
             muscle_slug=found.slug,
             defaults={
                 "max_depth_mm": depth,

@@ -93,9 +93,11 @@ def muscles_for_pain(areas: list[PainArea], *, clinic_id: int | None = None) -> 
     if clinic_id is not None:
         from filiform.anatomy.models import ClinicMuscle
 
-        for slug, zones in ClinicMuscle.objects.filter(
-            clinic_id=clinic_id, active=True
-        ).values_list("slug", "referral"):
+        for slug, zones in (
+            ClinicMuscle.objects.of_clinic(clinic_id)
+            .filter(active=True)
+            .values_list("slug", "referral")
+        ):
             referral[slug] = tuple(zones)
     catalogue = clinic_catalogue(clinic_id)
     matches = []

@@ -97,8 +97,7 @@ def clinic_muscle_add(
         raise ValidationError(
             {"referral": _("Not zones on the chart: %(z)s") % {"z": ", ".join(unknown)}}
         )
-    own = ClinicMuscle.objects.create(
-        clinic_id=access.membership.clinic_id,
+    own = ClinicMuscle.objects.of(access).create(
         slug=parsed.slug,
         muscle=parsed.model_dump(mode="json"),
         view=view,
@@ -141,8 +140,7 @@ def clinic_trigger_point_add(
                 % {"m": entry.muscle.name}
             }
         )
-    tp = ClinicTriggerPoint.objects.create(
-        clinic_id=access.membership.clinic_id,
+    tp = ClinicTriggerPoint.objects.of(access).create(
         muscle_slug=muscle_slug,
         view=view,
         x=point[0],
