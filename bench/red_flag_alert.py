@@ -75,8 +75,8 @@ def internal_seed(runs: int, site_url: str) -> dict[str, Any]:
     from filiform.charting.needling import insertion_add, needles_count, session_start
     from filiform.charting.visits import visit_sign, visit_start
     from filiform.clinics.models import Role
-    from filiform.portal.links import link_url
-    from filiform.portal.models import LinkPurpose, PortalLink
+    from filiform.links.models import LinkPurpose, PatientLink
+    from filiform.links.services import link_url
     from tests.clinical import access_for, consent_given, credential, screened
     from tests.factories import (
         TEST_PASSWORD,
@@ -123,7 +123,7 @@ def internal_seed(runs: int, site_url: str) -> dict[str, Any]:
         CheckIn.objects.filter(visit=visit).update(due_at=timezone.now())
         check_in = CheckIn.objects.get(visit=visit)
         check_in_send(check_in_id=check_in.pk)
-        link = PortalLink.objects.get(purpose=LinkPurpose.CHECK_IN, target_id=check_in.pk)
+        link = PatientLink.objects.get(purpose=LinkPurpose.CHECK_IN, target_id=check_in.pk)
         links.append({"name": patient.display_name, "url": link_url(link)})
     return {"links": links, "password": TEST_PASSWORD, "site_url": site_url}
 

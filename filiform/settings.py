@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "filiform.audit",
     "filiform.notices",
     "filiform.patients",
+    "filiform.links",
     "filiform.practitioners",
     "filiform.consent",
     "filiform.anatomy",

@@ -50,10 +50,10 @@ from filiform.clinics.models import Clinic, Location, Membership
 from filiform.consent.models import ConsentRecord, ConsentSigningRequest, ConsentTemplate
 from filiform.demo.clinic import demo_build
 from filiform.insurance.models import Claim, Insurer, Policy
+from filiform.links.models import PatientLink
 from filiform.outcomes.instruments import Instrument
 from filiform.outcomes.models import Measurement
 from filiform.patients.models import EpisodeOfCare, Patient
-from filiform.portal.models import PortalLink
 from filiform.practitioners.models import NeedlingAuthorization, NeedlingTraining, Registration
 from filiform.screening.models import Screening
 from filiform.screening.rules import default_rules
@@ -124,7 +124,7 @@ def _records(clinic: Clinic) -> dict[str, list[Any]]:
         "delivery_id": [Delivery],
         "check_in_id": [CheckIn],
         "alert_id": [RedFlagAlert],
-        "link_id": [PortalLink],
+        "link_id": [PatientLink],
         "measurement_id": [Measurement],
         "invoice_id": [Invoice],
         "payment_id": [Payment],

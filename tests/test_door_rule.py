@@ -35,6 +35,8 @@ EXEMPT: dict[str, str] = {
     "filiform/clinics/door.py": "the door itself",
     "filiform/api_auth.py": "resolves the API token to its membership: there is no Access yet",
     "filiform/accounts/two_factor.py": "sign-in: the user's memberships, before a clinic is chosen",
+    "filiform/links/tokens.py": "finds a patient link by its token, before anyone is known: the "
+    "link names its clinic",
 }
 EXEMPT_PARTS: dict[str, str] = {
     "migrations": "schema and data history, run with no clinic",
@@ -49,7 +51,6 @@ EXEMPT_NAMES: dict[str, str] = {
 # TODO: shrink to nothing (see the module docstring).
 NOT_YET_CONVERTED: frozenset[str] = frozenset(
     {
-        "filiform/aftercare/check_ins.py",
         "filiform/aftercare/instructions.py",
         "filiform/audit/views.py",
         "filiform/charting/needling.py",
@@ -88,15 +89,12 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset(
         "filiform/outcomes/clinic_outcomes.py",
         "filiform/outcomes/messages.py",
         "filiform/outcomes/report.py",
-        "filiform/outcomes/requests.py",
         "filiform/outcomes/selectors.py",
         "filiform/outcomes/services.py",
         "filiform/outcomes/views_capture.py",
         "filiform/patients/audit_names.py",
         "filiform/patients/selectors.py",
         "filiform/patients/services.py",
-        "filiform/portal/links.py",
-        "filiform/portal/views.py",
         "filiform/practitioners/api.py",
         "filiform/practitioners/services.py",
         "filiform/screening/selectors.py",

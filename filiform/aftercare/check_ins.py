@@ -28,17 +28,15 @@ from filiform.aftercare.triage import (
 )
 from filiform.audit.services import AuditAction, audit_access, audit_record
 from filiform.clinics.access import Access, Permission, clinic_get
-from filiform.portal.links import (
+from filiform.links.models import LinkPurpose
+from filiform.links.services import (
     PATIENT_ACTOR,
     VIA_LINK,
     LinkContext,
-    LinkRefused,
     link_issue,
-    link_open,
-    link_refusal_audit,
-    link_use,
+    link_open_target,
+    link_spend,
 )
-from filiform.portal.models import LinkPurpose
 
 CHECK_IN_LINK_DAYS = 7  # the check-in link works this long after it is sent
 
@@ -46,9 +44,12 @@ CHECK_IN_LINK_DAYS = 7  # the check-in link works this long after it is sent
 def check_in_send(*, check_in_id: int) -> Delivery | None:
     """Send a due check-in (the worker's task): a single-use link by e-mail, or, when the
     patient can no longer be e-mailed, onto the front desk's call list."""
+    from filiform.aftercare.tasks import check_ins_to_send
+
     with transaction.atomic():
         check_in = (
-            CheckIn.objects.select_for_update(of=("self",))
+            check_ins_to_send()
+            .select_for_update(of=("self",))
             .select_related("patient")
             .filter(pk=check_in_id)
             .first()
@@ -90,15 +91,20 @@ def check_in_send(*, check_in_id: int) -> Delivery | None:
 
 def check_in_open(*, token: str, where: LinkContext) -> CheckIn:
     """The check-in behind a link, if the link still works (audited)."""
-    link = link_open(token=token, where=where, purpose=LinkPurpose.CHECK_IN)
-    check_in = (
-        CheckIn.objects.select_related("clinic", "patient", "practitioner__user")
-        .filter(pk=link.target_id, patient_id=link.patient_id)
-        .first()
-    )
-    if check_in is None:
-        raise LinkRefused("unknown", link)
-    return check_in
+    return link_open_target(
+        token=token,
+        where=where,
+        purpose=LinkPurpose.CHECK_IN,
+        model=CheckIn,
+        related=("clinic", "patient", "practitioner__user"),
+    ).target
+
+
+def _answered(check_in: CheckIn) -> str | None:
+    """A check-in answered on the phone uses its link up; one cancelled with its visit is gone."""
+    if check_in.status == CheckInStatus.CANCELLED:
+        return "unknown"
+    return "used" if check_in.status == CheckInStatus.ANSWERED else None
 
 
 def _store_answers(
@@ -132,43 +138,36 @@ def check_in_submit(
 ) -> tuple[CheckIn, TriageResult]:
     """The patient's answers through the link: stored, triaged and (red or amber) alerted, all
     or nothing. A second submit, a used, expired, revoked or altered link is refused."""
-    try:
-        with transaction.atomic():
-            link = link_use(token=token, where=where, purpose=LinkPurpose.CHECK_IN)
-            check_in = (
-                CheckIn.objects.select_for_update(of=("self",))
-                .select_related("clinic", "patient")
-                .filter(pk=link.target_id, patient_id=link.patient_id)
-                .first()
-            )
-            if check_in is None or check_in.status == CheckInStatus.CANCELLED:
-                raise LinkRefused("unknown", link)
-            if check_in.status == CheckInStatus.ANSWERED:
-                raise LinkRefused("used", link)
-            result, alert = _store_answers(check_in, answers, via=VIA_LINK)
-            audit_record(
-                action=AuditAction.CREATE,
-                clinic_id=check_in.clinic_id,
-                object_type="check_in",
-                object_id=check_in.pk,
-                patient_id=check_in.patient_id,
-                ip=where.ip,
-                user_agent=where.user_agent,
-                via=VIA_LINK,
-                detail={
-                    "actor": PATIENT_ACTOR,
-                    "triage": result.level,
-                    "alert": alert.pk if alert else None,
-                },
-            )
-    except LinkRefused as refusal:
-        link_refusal_audit(refusal, where)
-        raise
+    with link_spend(
+        token=token,
+        where=where,
+        purpose=LinkPurpose.CHECK_IN,
+        model=CheckIn,
+        related=("clinic", "patient"),
+        refuse=_answered,
+    ) as opened:
+        check_in = opened.target
+        result, alert = _store_answers(check_in, answers, via=VIA_LINK)
+        audit_record(
+            action=AuditAction.CREATE,
+            clinic_id=check_in.clinic_id,
+            object_type="check_in",
+            object_id=check_in.pk,
+            patient_id=check_in.patient_id,
+            ip=where.ip,
+            user_agent=where.user_agent,
+            via=VIA_LINK,
+            detail={
+                "actor": PATIENT_ACTOR,
+                "triage": result.level,
+                "alert": alert.pk if alert else None,
+            },
+        )
     return check_in, result
 
 
 def check_in_of_clinic(*, access: Access, check_in_id: int, for_update: bool = False) -> CheckIn:
-    check_ins = CheckIn.objects.select_related("patient", "visit")
+    check_ins = CheckIn.objects.of(access).select_related("patient", "visit")
     return clinic_get(access, check_ins, check_in_id, for_update=for_update)
 
 

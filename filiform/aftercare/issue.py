@@ -25,8 +25,8 @@ from filiform.aftercare.models import (
 from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.models import NeedlingSession, Visit
 from filiform.clinics.access import Access
-from filiform.portal.links import link_issue, links_revoke_for_target
-from filiform.portal.models import LinkPurpose
+from filiform.links.models import LinkPurpose
+from filiform.links.services import link_issue, links_revoke_for_target
 
 SHEET_LINK_DAYS = 90  # the aftercare sheet's link (and QR code) works this long
 
@@ -120,10 +120,14 @@ def aftercare_cancel_for_visit(*, access: Access, visit: Visit) -> None:
     if check_in is not None and check_in.status != CheckInStatus.ANSWERED:
         check_in.status = CheckInStatus.CANCELLED
         check_in.save(update_fields=["status"])
-        links_revoke_for_target(purpose=LinkPurpose.CHECK_IN, target_id=check_in.pk)
+        links_revoke_for_target(
+            clinic_id=check_in.clinic_id, purpose=LinkPurpose.CHECK_IN, target_id=check_in.pk
+        )
     sheet = AftercareSheet.objects.of(access).filter(visit=visit).first()
     if sheet is not None:
-        links_revoke_for_target(purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk)
+        links_revoke_for_target(
+            clinic_id=sheet.clinic_id, purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk
+        )
         Delivery.objects.of(access).filter(
             sheet=sheet, status__in=(DeliveryStatus.QUEUED, DeliveryStatus.RETRYING)
         ).update(status=DeliveryStatus.CANCELLED)

@@ -19,10 +19,10 @@ from django.utils import timezone
 from filiform.aftercare.instructions import aftercare_html
 from filiform.aftercare.models import AftercareSheet, CheckIn, Delivery, RedFlagAlert
 from filiform.aftercare.triage import REASON_TEXT, TriageReason
+from filiform.links.models import LinkPurpose, PatientLink
+from filiform.links.services import link_url
 from filiform.patient_text import patient_text_plain
 from filiform.patients.models import Patient
-from filiform.portal.links import link_url
-from filiform.portal.models import LinkPurpose, PortalLink
 
 
 def _compose(template: str, context: dict[str, Any], to: list[str]) -> EmailMultiAlternatives:
@@ -43,9 +43,9 @@ def initials(patient: Patient) -> str:
     return " ".join(f"{w[0].upper()}." for w in words if w[:1].isalpha())
 
 
-def _live_link(clinic_id: int, purpose: LinkPurpose, target_id: int) -> PortalLink | None:
+def _live_link(clinic_id: int, purpose: LinkPurpose, target_id: int) -> PatientLink | None:
     return (
-        PortalLink.objects.of_clinic(clinic_id)
+        PatientLink.objects.of_clinic(clinic_id)
         .filter(purpose=purpose, target_id=target_id, revoked_at__isnull=True)
         .order_by("-created_at")
         .first()

@@ -7,13 +7,19 @@ from django_tasks import task
 
 from filiform.aftercare.check_ins import check_in_send
 from filiform.aftercare.deliveries import delivery_attempt
-from filiform.aftercare.models import Delivery
+from filiform.aftercare.models import CheckIn, Delivery
 
 
 def deliveries_to_send() -> QuerySet[Delivery]:
     """Every clinic's deliveries: a task names its delivery by id, and the delivery names its
     clinic, so the worker reads it before it knows the clinic (it acts for no one)."""
     return Delivery.objects.all()
+
+
+def check_ins_to_send() -> QuerySet[CheckIn]:
+    """Every clinic's check-ins: a task names its check-in by id, and the check-in names its
+    clinic (the worker acts for no one)."""
+    return CheckIn.objects.all()
 
 
 @task()

@@ -66,8 +66,8 @@ from filiform.charting.models import Visit
 from filiform.charting.visits import visit_of_clinic
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
+from filiform.links.services import link_revoke, links_of_patient
 from filiform.patients.selectors import patient_of_clinic
-from filiform.portal.links import link_revoke, links_of_patient
 
 HAND_OVER_DAYS = 14  # sheets still to hand over in person, looked back this far
 DASHBOARD_ALERTS = 100

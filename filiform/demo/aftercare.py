@@ -34,7 +34,7 @@ from filiform.aftercare.triage import CheckInAnswers, questionnaire_response, tr
 from filiform.charting.codes import VisitStatus
 from filiform.charting.models import NeedlingSession, Visit
 from filiform.clinics.models import Clinic
-from filiform.portal.models import LinkPurpose, PortalLink
+from filiform.links.models import LinkPurpose, PatientLink
 
 CALM = CheckInAnswers(soreness=3, compared="better", bruising="small")
 AMBER = CheckInAnswers(soreness=6, compared="same", bruising="large", note="Big bruise on my back.")
@@ -65,7 +65,7 @@ def _issue(
     sheet, check_in, address = sheet_and_check_in_issue(
         visit=visit, session=session, sheet=sheet, issued_at=issued
     )
-    PortalLink.objects.filter(purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk).update(
+    PatientLink.objects.filter(purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk).update(
         created_at=issued
     )
     why = patient_email_or_reason(visit.patient)[1]
@@ -204,4 +204,4 @@ def demo_aftercare_reset(clinics: QuerySet[Clinic]) -> None:
     CheckIn.objects.filter(clinic__in=clinics).delete()
     AftercareSheet.objects.filter(clinic__in=clinics).delete()
     AftercareTemplate.objects.filter(clinic__in=clinics).delete()
-    PortalLink.objects.filter(clinic__in=clinics).delete()
+    PatientLink.objects.filter(clinic__in=clinics).delete()

@@ -7,10 +7,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from filiform.aftercare.models import Delivery
+from filiform.links.models import LinkPurpose, PatientLink
+from filiform.links.services import link_url
 from filiform.outcomes.instruments import SPECS, Instrument
 from filiform.outcomes.models import MeasureRequest
-from filiform.portal.links import link_url
-from filiform.portal.models import LinkPurpose, PortalLink
 
 
 def measures_message(delivery: Delivery) -> EmailMultiAlternatives:
@@ -18,7 +18,7 @@ def measures_message(delivery: Delivery) -> EmailMultiAlternatives:
         pk=delivery.measure_request_id or 0
     )
     link = (
-        PortalLink.objects.filter(
+        PatientLink.objects.filter(
             purpose=LinkPurpose.MEASURES, target_id=request.pk, revoked_at__isnull=True
         )
         .order_by("-created_at")

@@ -15,6 +15,16 @@ from filiform.aftercare.deliveries import delivery_to_patient, patient_email_or_
 from filiform.aftercare.models import Delivery, MessageKind
 from filiform.audit.services import AuditAction, audit_access, audit_record
 from filiform.clinics.access import Access, Permission
+from filiform.links.models import LinkPurpose
+from filiform.links.services import (
+    PATIENT_ACTOR,
+    VIA_LINK,
+    LinkContext,
+    LinkRefused,
+    link_issue,
+    link_open_target,
+    link_spend,
+)
 from filiform.outcomes.instruments import Instrument
 from filiform.outcomes.models import MeasurementSource, MeasureRequest
 from filiform.outcomes.services import (
@@ -24,17 +34,6 @@ from filiform.outcomes.services import (
     scored,
 )
 from filiform.patients.selectors import patient_of_clinic
-from filiform.portal.links import (
-    PATIENT_ACTOR,
-    VIA_LINK,
-    LinkContext,
-    LinkRefused,
-    link_issue,
-    link_open,
-    link_refusal_audit,
-    link_use,
-)
-from filiform.portal.models import LinkPurpose
 
 REQUEST_LINK_DAYS = 7
 PATIENT_INSTRUMENTS = (
@@ -71,7 +70,7 @@ def measure_request_send(
             {"email": _("%(why)s: take the measures in the clinic instead.") % {"why": why_not}}
         )
     episode = episode_for_measures(patient, episode_id)
-    request = MeasureRequest.objects.create(
+    request = MeasureRequest.objects.of(access).create(
         clinic_id=patient.clinic_id,
         patient=patient,
         episode=episode,
@@ -101,17 +100,20 @@ def measure_request_send(
 
 
 def measure_request_open(*, token: str, where: LinkContext) -> MeasureRequest:
-    link = link_open(token=token, where=where, purpose=LinkPurpose.MEASURES)
-    request = (
-        MeasureRequest.objects.select_related("clinic", "patient")
-        .filter(pk=link.target_id, patient_id=link.patient_id)
-        .first()
+    opened = link_open_target(
+        token=token,
+        where=where,
+        purpose=LinkPurpose.MEASURES,
+        model=MeasureRequest,
+        related=("clinic", "patient"),
     )
-    if request is None:
-        raise LinkRefused("unknown", link)
-    if request.completed_at is not None:
-        raise LinkRefused("used", link)
-    return request
+    if opened.target.completed_at is not None:
+        raise LinkRefused("used", opened.link)
+    return opened.target
+
+
+def _completed(request: MeasureRequest) -> str | None:
+    return "used" if request.completed_at is not None else None
 
 
 def measure_request_submit(
@@ -120,59 +122,52 @@ def measure_request_submit(
     """The patient's answers, one entry per requested questionnaire. Every one is validated
     before anything is saved; a bad item value is a ValidationError naming it, and the link
     still works."""
-    try:
-        with transaction.atomic():
-            link = link_use(token=token, where=where, purpose=LinkPurpose.MEASURES)
-            request = (
-                MeasureRequest.objects.select_for_update(of=("self",))
-                .select_related("patient", "episode")
-                .filter(pk=link.target_id, patient_id=link.patient_id)
-                .first()
+    with link_spend(
+        token=token,
+        where=where,
+        purpose=LinkPurpose.MEASURES,
+        model=MeasureRequest,
+        related=("patient", "episode"),
+        refuse=_completed,
+    ) as opened:
+        request = opened.target
+        missing = [code for code in request.instruments if code not in answers]
+        if missing:
+            raise ValidationError(
+                {code: _("Please answer this questionnaire.") for code in missing}
             )
-            if request is None:
-                raise LinkRefused("unknown", link)
-            if request.completed_at is not None:
-                raise LinkRefused("used", link)
-            missing = [code for code in request.instruments if code not in answers]
-            if missing:
-                raise ValidationError(
-                    {code: _("Please answer this questionnaire.") for code in missing}
-                )
-            errors: dict[str, list[str]] = {}
-            results = {}
-            for code in request.instruments:
-                try:
-                    results[code] = scored(Instrument(code), answers[code])
-                except ValidationError as error:
-                    errors[code] = error.messages
-            if errors:
-                raise ValidationError(errors)
-            now = timezone.now()
-            for code in request.instruments:
-                measurement_store(
-                    patient=request.patient,
-                    episode=request.episode,
-                    instrument=Instrument(code),
-                    answers=answers[code],
-                    source=MeasurementSource.PATIENT,
-                    result=results[code],
-                    taken_at=now,
-                    request=request,
-                )
-            request.completed_at = now
-            request.save(update_fields=["completed_at"])
-            audit_record(
-                action=AuditAction.CREATE,
-                clinic_id=request.clinic_id,
-                object_type="measure_request",
-                object_id=request.pk,
-                patient_id=request.patient_id,
-                ip=where.ip,
-                user_agent=where.user_agent,
-                via=VIA_LINK,
-                detail={"actor": PATIENT_ACTOR, "instruments": request.instruments},
+        errors: dict[str, list[str]] = {}
+        results = {}
+        for code in request.instruments:
+            try:
+                results[code] = scored(Instrument(code), answers[code])
+            except ValidationError as error:
+                errors[code] = error.messages
+        if errors:
+            raise ValidationError(errors)
+        now = timezone.now()
+        for code in request.instruments:
+            measurement_store(
+                patient=request.patient,
+                episode=request.episode,
+                instrument=Instrument(code),
+                answers=answers[code],
+                source=MeasurementSource.PATIENT,
+                result=results[code],
+                taken_at=now,
+                request=request,
             )
-    except LinkRefused as refusal:
-        link_refusal_audit(refusal, where)
-        raise
+        request.completed_at = now
+        request.save(update_fields=["completed_at"])
+        audit_record(
+            action=AuditAction.CREATE,
+            clinic_id=request.clinic_id,
+            object_type="measure_request",
+            object_id=request.pk,
+            patient_id=request.patient_id,
+            ip=where.ip,
+            user_agent=where.user_agent,
+            via=VIA_LINK,
+            detail={"actor": PATIENT_ACTOR, "instruments": request.instruments},
+        )
     return request

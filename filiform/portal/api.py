@@ -10,7 +10,7 @@ from ninja import Router
 
 from filiform.api_errors import ONE_ERRORS, WRITE_ERRORS, Error
 from filiform.clinics.access import api_access
-from filiform.portal.links import link_revoke, links_of_patient
+from filiform.links.services import link_revoke, links_of_patient
 from filiform.portal.schemas import LinkOut
 
 router = Router(tags=["portal"])

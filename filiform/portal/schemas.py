@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Schema
 
-from filiform.portal.models import PortalLink
+from filiform.links.models import PatientLink
 
 
 class LinkOut(Schema):
@@ -25,7 +25,7 @@ class LinkOut(Schema):
     revoked_at: dt.datetime | None
 
     @staticmethod
-    def of(link: PortalLink) -> LinkOut:
+    def of(link: PatientLink) -> LinkOut:
         # The token (and the nonce it is made from) stays out: whoever holds it opens the page.
         return LinkOut(
             id=link.pk,

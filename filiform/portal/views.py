@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils import timezone, translation
@@ -25,16 +24,15 @@ from filiform.aftercare.pdf import sheet_pdf_filename, sheet_pdf_render
 from filiform.aftercare.triage import TriageReason, TriageResult
 from filiform.clinics.access import client_ip, user_agent
 from filiform.clinics.models import Clinic
-from filiform.patients.models import Patient
-from filiform.portal.forms import CheckInForm
-from filiform.portal.links import (
-    SALT,
+from filiform.links.models import LinkPurpose
+from filiform.links.services import (
     LinkContext,
     LinkRefused,
-    link_open,
-    link_refusal_audit,
+    link_open_target,
+    link_purpose_of,
 )
-from filiform.portal.models import LinkPurpose, PortalLink
+from filiform.patients.models import Patient
+from filiform.portal.forms import CheckInForm
 
 UI_LANGUAGES = {"en": "en-ca", "fr": "fr-ca"}  # the patient's preference → our languages
 
@@ -145,33 +143,19 @@ def _refusal(request: HttpRequest, refusal: LinkRefused) -> HttpResponse:
     )
 
 
-def _purpose_of(token: str) -> str | None:
-    """Which page a token is for, to choose the service that opens (and audits) it. Only a
-    validly signed token is looked up; the service checks everything else."""
-    try:
-        link_id = int(signing.Signer(salt=SALT).unsign(token).split(".", 1)[0])
-    except (signing.BadSignature, ValueError):
-        return None
-    return PortalLink.objects.filter(pk=link_id).values_list("purpose", flat=True).first()
-
-
 def _open_sheet(request: HttpRequest, token: str) -> AftercareSheet | HttpResponse:
     """The issued sheet behind an aftercare link, or the refusal page (both audited)."""
-    where = _where(request)
     try:
-        link = link_open(token=token, where=where, purpose=LinkPurpose.AFTERCARE)
+        return link_open_target(
+            token=token,
+            where=_where(request),
+            purpose=LinkPurpose.AFTERCARE,
+            model=AftercareSheet,
+            related=("clinic", "patient"),
+            only={"issued_at__isnull": False},
+        ).target
     except LinkRefused as refusal:
         return _refusal(request, refusal)
-    sheet = (
-        AftercareSheet.objects.select_related("clinic", "patient")
-        .filter(pk=link.target_id, patient_id=link.patient_id, issued_at__isnull=False)
-        .first()
-    )
-    if sheet is None:  # a good link to a sheet that is gone: refused like an unknown link
-        gone = LinkRefused("unknown", link)
-        link_refusal_audit(gone, where)
-        return _refusal(request, gone)
-    return sheet
 
 
 @never_cache
@@ -179,7 +163,7 @@ def _open_sheet(request: HttpRequest, token: str) -> AftercareSheet | HttpRespon
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     """``/p/<token>/``: the aftercare sheet, the check-in or the questionnaires, by the link's
     purpose."""
-    purpose = _purpose_of(token)
+    purpose = link_purpose_of(token)
     if purpose == LinkPurpose.CHECK_IN:
         return _check_in(request, token)
     if purpose == LinkPurpose.MEASURES:

@@ -13,13 +13,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from filiform.links.services import LinkRefused
 from filiform.outcomes.forms import MeasureForm
 from filiform.outcomes.instruments import SPECS, Instrument
 from filiform.outcomes.models import MeasureRequest
 from filiform.outcomes.requests import measure_request_open, measure_request_submit
 from filiform.outcomes.services import scored
 from filiform.outcomes.views_capture import form_for
-from filiform.portal.links import LinkRefused
 from filiform.portal.views import (
     REFUSALS,
     SAME_ORIGIN,

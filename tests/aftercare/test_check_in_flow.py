@@ -26,7 +26,7 @@ from filiform.aftercare.models import (
 )
 from filiform.aftercare.triage import CheckInAnswers, Symptom
 from filiform.audit.models import AuditEntry
-from filiform.portal.links import LinkContext, LinkRefused
+from filiform.links.services import LinkContext, LinkRefused
 from tests.aftercare.needled import cleared, needled_visit
 from tests.clinical import access_for
 from tests.conftest import World

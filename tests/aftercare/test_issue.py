@@ -25,7 +25,7 @@ from filiform.aftercare.models import (
 from filiform.charting.models import Visit
 from filiform.charting.visits import visit_enter_in_error, visit_sign, visit_start
 from filiform.clinics.access import AccessDenied
-from filiform.portal.models import LinkPurpose, LinkStatus, PortalLink
+from filiform.links.models import LinkPurpose, LinkStatus, PatientLink
 from tests.aftercare.needled import cleared, needled_visit
 from tests.clinical import access_for
 from tests.conftest import World
@@ -73,7 +73,7 @@ def test_signing_issues_a_personalised_sheet_link_delivery_and_check_in(emailabl
         DeliveryStatus.QUEUED,
         ["quill@patient.test"],
     )
-    link = PortalLink.objects.get(purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk)
+    link = PatientLink.objects.get(purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk)
     assert link.status == LinkStatus.ACTIVE
     assert not link.single_use
 
@@ -203,7 +203,7 @@ def test_entered_in_error_cancels_the_check_in_and_kills_the_links(emailable: Wo
         access=access_for(emailable.bob, emailable.clinic), visit_id=visit.pk, reason="Wrong chart"
     )
     assert CheckIn.objects.get(visit=visit).status == CheckInStatus.CANCELLED
-    assert all(link.status == LinkStatus.REVOKED for link in PortalLink.objects.all())
+    assert all(link.status == LinkStatus.REVOKED for link in PatientLink.objects.all())
     assert Delivery.objects.get().status == DeliveryStatus.CANCELLED
 
 

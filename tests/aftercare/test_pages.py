@@ -27,8 +27,8 @@ from filiform.aftercare.models import (
 )
 from filiform.aftercare.triage import CheckInAnswers, Symptom
 from filiform.charting.models import Visit
+from filiform.links.models import PatientLink
 from filiform.patients.models import Patient
-from filiform.portal.models import PortalLink
 from tests.aftercare.needled import cleared, needled_visit
 from tests.clinical import access_for
 from tests.conftest import World, client_for
@@ -498,7 +498,7 @@ def test_the_aftercare_text_is_the_owner_s(world: World) -> None:
 
 def test_patient_links_are_listed_and_revoked(world: World) -> None:
     _signed(world)
-    link = PortalLink.objects.get(patient=world.patient)
+    link = PatientLink.objects.get(patient=world.patient)
     url = _url("patient_links", world, patient_id=world.patient.pk)
     detail = reverse(
         "patients:detail", kwargs={"clinic_slug": world.clinic.slug, "patient_id": world.patient.pk}
@@ -525,7 +525,7 @@ def test_patient_links_are_listed_and_revoked(world: World) -> None:
 
 def test_another_clinic_s_patient_links_are_not_found(world: World) -> None:
     _signed(world)
-    link = PortalLink.objects.get(patient=world.patient)
+    link = PatientLink.objects.get(patient=world.patient)
     olga = client_for(world.olga)
     other = world.other_clinic.slug
     links = reverse(

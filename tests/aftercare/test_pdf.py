@@ -13,8 +13,8 @@ from pypdf import PdfReader
 from filiform.aftercare.models import AftercareSheet
 from filiform.aftercare.pdf import sheet_pdf, sheet_pdf_context, sheet_pdf_html, sheet_pdf_render
 from filiform.audit.models import AuditAction, AuditEntry
-from filiform.portal.links import link_revoke, link_url
-from filiform.portal.models import LinkPurpose, PortalLink
+from filiform.links.models import LinkPurpose, PatientLink
+from filiform.links.services import link_revoke, link_url
 from tests.aftercare.needled import cleared, needled_visit
 from tests.clinical import access_for
 from tests.conftest import World
@@ -35,8 +35,8 @@ def _sheet(world: World, muscles: tuple[str, ...] = ("upper_trapezius:left",)) -
     return AftercareSheet.objects.get(visit=visit)
 
 
-def _link(sheet: AftercareSheet) -> PortalLink:
-    return PortalLink.objects.get(purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk)
+def _link(sheet: AftercareSheet) -> PatientLink:
+    return PatientLink.objects.get(purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk)
 
 
 def test_the_pdf_holds_the_sheet_the_advice_and_the_qr_code(world: World) -> None:

@@ -112,7 +112,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "sheet_id": ("aftercare.AftercareSheet",),
     "check_in_id": ("aftercare.CheckIn",),
     "alert_id": ("aftercare.RedFlagAlert", "notices.SafetyAlert"),
-    "link_id": ("portal.PortalLink",),
+    "link_id": ("links.PatientLink",),
     "measurement_id": ("outcomes.Measurement",),
     "invoice_id": ("billing.Invoice",),
     "payment_id": ("billing.Payment",),

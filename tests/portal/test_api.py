@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from filiform.audit.models import AuditAction, AuditEntry
-from filiform.portal.links import LinkContext, LinkRefused, link_open, link_token
-from filiform.portal.models import PortalLink
+from filiform.links.models import PatientLink
+from filiform.links.services import LinkContext, LinkRefused, link_open, link_token
 from tests.aftercare.needled import cleared, needled_visit
 from tests.conftest import World, bearer
 
@@ -27,14 +27,14 @@ def send(client: Client, method: str, url: str) -> Any:
 
 
 @pytest.fixture
-def link(world: World) -> PortalLink:
+def link(world: World) -> PatientLink:
     """The aftercare sheet's link, made when the visit was signed."""
     cleared(world)
     needled_visit(world)
-    return PortalLink.objects.get(patient=world.patient)
+    return PatientLink.objects.get(patient=world.patient)
 
 
-def test_staff_see_a_patients_links_without_the_token(world: World, link: PortalLink) -> None:
+def test_staff_see_a_patients_links_without_the_token(world: World, link: PatientLink) -> None:
     link_open(token=link_token(link), where=PHONE)
     response = send(
         Client(**bearer(world.fran, world.clinic)),
@@ -58,7 +58,7 @@ def test_staff_see_a_patients_links_without_the_token(world: World, link: Portal
     ).exists()
 
 
-def test_a_revoked_link_refuses_the_patient(world: World, link: PortalLink) -> None:
+def test_a_revoked_link_refuses_the_patient(world: World, link: PatientLink) -> None:
     fran = Client(**bearer(world.fran, world.clinic))
     response = send(fran, "POST", f"/api/v1/portal-links/{link.pk}/revoke")
     assert response.status_code == 200, response.content
@@ -76,7 +76,7 @@ def test_a_revoked_link_refuses_the_patient(world: World, link: PortalLink) -> N
     assert [item["status"] for item in listed] == ["revoked"]
 
 
-def test_billing_cannot_revoke(world: World, link: PortalLink) -> None:
+def test_billing_cannot_revoke(world: World, link: PatientLink) -> None:
     response = send(
         Client(**bearer(world.bill, world.clinic)), "POST", f"/api/v1/portal-links/{link.pk}/revoke"
     )
@@ -86,7 +86,7 @@ def test_billing_cannot_revoke(world: World, link: PortalLink) -> None:
     assert link.revoked_at is None
 
 
-def test_another_clinics_patient_and_links_are_not_found(world: World, link: PortalLink) -> None:
+def test_another_clinics_patient_and_links_are_not_found(world: World, link: PatientLink) -> None:
     olga = Client(**bearer(world.olga, world.other_clinic))
     listed = send(olga, "GET", f"/api/v1/patients/{world.patient.pk}/portal-links")
     assert listed.status_code == 404

@@ -23,8 +23,8 @@ from filiform.aftercare.models import (
 )
 from filiform.aftercare.triage import CheckInAnswers, answers_of_response
 from filiform.audit.models import AuditAction, AuditEntry
-from filiform.portal.links import VIA_LINK, link_revoke, link_token
-from filiform.portal.models import LinkPurpose, PortalLink
+from filiform.links.models import LinkPurpose, PatientLink
+from filiform.links.services import VIA_LINK, link_revoke, link_token
 from tests.aftercare.needled import cleared, needled_visit
 from tests.clinical import access_for
 from tests.conftest import World, client_for
@@ -51,7 +51,7 @@ def emailable(world: World) -> World:
 def _sheet_token(world: World, muscles: tuple[str, ...]) -> tuple[AftercareSheet, str]:
     visit = needled_visit(world, muscles, advice=ADVICE)
     sheet = AftercareSheet.objects.get(visit=visit)
-    link = PortalLink.objects.get(purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk)
+    link = PatientLink.objects.get(purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk)
     return sheet, link_token(link)
 
 
@@ -63,7 +63,7 @@ def _check_in_token(
     check_in = CheckIn.objects.get(visit=visit)
     CheckIn.objects.filter(pk=check_in.pk).update(due_at=timezone.now())
     assert check_in_send(check_in_id=check_in.pk) is not None
-    link = PortalLink.objects.get(purpose=LinkPurpose.CHECK_IN, target_id=check_in.pk)
+    link = PatientLink.objects.get(purpose=LinkPurpose.CHECK_IN, target_id=check_in.pk)
     return check_in, link_token(link)
 
 
@@ -144,7 +144,7 @@ def test_a_revoked_or_expired_sheet_link_is_gone(emailable: World) -> None:
         assert response.status_code == 410
         assert "This link has expired" in response.content.decode()
         assert Client().get(f"/p/{token}/sheet.pdf").status_code == 410
-    link = PortalLink.objects.get(purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk)
+    link = PatientLink.objects.get(purpose=LinkPurpose.AFTERCARE, target_id=sheet.pk)
     link_revoke(access=access_for(emailable.fran, emailable.clinic), link_id=link.pk)
     response = Client().get(_url(token))
     assert response.status_code == 410
@@ -292,7 +292,7 @@ def test_a_wrong_or_missing_answer_is_explained_and_nothing_is_saved(
     assert check_in.status == CheckInStatus.SENT
     assert check_in.response is None
     assert not RedFlagAlert.objects.exists()
-    link = PortalLink.objects.get(purpose=LinkPurpose.CHECK_IN, target_id=check_in.pk)
+    link = PatientLink.objects.get(purpose=LinkPurpose.CHECK_IN, target_id=check_in.pk)
     assert link.used_at is None
     assert Client().post(_url(token), GREEN).status_code == 200  # the link still works
 
@@ -372,7 +372,7 @@ def test_an_expired_check_in_link_is_gone(emailable: World) -> None:
 
 def test_a_revoked_check_in_link_is_gone(emailable: World) -> None:
     check_in, token = _check_in_token(emailable)
-    link = PortalLink.objects.get(purpose=LinkPurpose.CHECK_IN, target_id=check_in.pk)
+    link = PatientLink.objects.get(purpose=LinkPurpose.CHECK_IN, target_id=check_in.pk)
     link_revoke(access=access_for(emailable.fran, emailable.clinic), link_id=link.pk)
     assert Client().get(_url(token)).status_code == 410
     response = Client().post(_url(token), GREEN)
@@ -394,7 +394,7 @@ def test_each_opening_and_answer_is_audited_with_where_it_came_from(emailable: W
     assert all(e.object_id == str(check_in.pk) for e in opened)
     assert all(e.ip == "203.0.113.9" and e.user_agent == "Phone/1.0" for e in opened)
     assert all(e.detail["actor"] == "patient (portal link)" for e in opened)
-    link = PortalLink.objects.get(purpose=LinkPurpose.CHECK_IN, target_id=check_in.pk)
+    link = PatientLink.objects.get(purpose=LinkPurpose.CHECK_IN, target_id=check_in.pk)
     assert link.opened_count == 2
     assert link.used_at is not None
 
