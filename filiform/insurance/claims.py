@@ -27,8 +27,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, Sum
-from django.http import Http404
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,10 +43,11 @@ from filiform.billing.selectors import (
     require_desk,
 )
 from filiform.charting.codes import VisitStatus
-from filiform.clinics.access import Access
+from filiform.clinics.access import Access, clinic_get
 from filiform.insurance.adapters.base import Adjudication
 from filiform.insurance.adapters.fhir import claim_resource
 from filiform.insurance.adapters.registry import adapter_for
+from filiform.insurance.benefits import ANSWERED, PENDING, secondary_claim_amount
 from filiform.insurance.models import (
     Claim,
     ClaimChannel,
@@ -64,8 +64,6 @@ from filiform.practitioners.designation import billing_identity
 from filiform.typed_text import typed_text
 
 OPEN = (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED, ClaimStatus.ADJUDICATED)
-PENDING = (ClaimStatus.DRAFT, ClaimStatus.SUBMITTED)
-ANSWERED = (ClaimStatus.ADJUDICATED, ClaimStatus.CLOSED)
 
 
 def _event(access: Access, claim: Claim, note: str = "", *, action: str = "") -> None:
@@ -83,13 +81,7 @@ def _event(access: Access, claim: Claim, note: str = "", *, action: str = "") ->
 
 
 def _claim(access: Access, claim_id: int, *, for_update: bool = False) -> Claim:
-    claims = Claim.objects.filter(clinic_id=access.membership.clinic_id)
-    if for_update:
-        claims = claims.select_for_update()
-    claim = claims.filter(pk=claim_id).first()
-    if claim is None:
-        raise Http404("No such claim in this clinic.")
-    return claim
+    return clinic_get(access, Claim, claim_id, for_update=for_update)
 
 
 def in_force(policy: Policy, on: Any) -> bool:
@@ -100,20 +92,12 @@ def in_force(policy: Policy, on: Any) -> bool:
     )
 
 
-def primary_paid(invoice: Invoice) -> Decimal:
-    """What the primary plan paid on an invoice, over its answered claims (resubmissions too)."""
-    paid = Claim.objects.filter(
-        invoice=invoice, sequence=Rank.PRIMARY, status__in=ANSWERED
-    ).aggregate(s=Sum("paid_amount"))["s"]
-    return Decimal(paid or ZERO).quantize(Decimal("0.01"))
-
-
 def _amount_to_claim(invoice: Invoice, policy: Policy, resubmission_of: Claim | None) -> Decimal:
     """The primary claims the invoice's insured services (``billing.insured``: the untaxed
     fee lines, never supplies or tax; what the patient paid at the desk is not subtracted: the
-    plan pays on the charge). The secondary claims what the primary left of them (insured -
-    primary paid), and only once the primary has answered. A resubmission asks again for what
-    its original did not pay."""
+    plan pays on the charge). The secondary claims what the primary left
+    (``benefits.secondary_claim_amount``). A resubmission asks again for what its original
+    did not pay."""
     if resubmission_of is not None:
         return resubmission_of.claimed_amount - (resubmission_of.paid_amount or ZERO)
     insured = insured_amount(invoice)
@@ -127,25 +111,10 @@ def _amount_to_claim(invoice: Invoice, policy: Policy, resubmission_of: Claim | 
         )
     if policy.rank == Rank.PRIMARY:
         return insured
-    primary = Claim.objects.filter(invoice=invoice, sequence=Rank.PRIMARY)
-    if not primary.filter(status__in=ANSWERED).exists():
-        raise ValidationError(
-            {
-                "policy_id": _(
-                    "Claim the primary plan first: the secondary plan pays what the primary leaves, once the primary has answered."
-                )
-            }
-        )
-    if primary.filter(status__in=PENDING).exists():
-        raise ValidationError(
-            {"policy_id": _("A primary claim for this invoice is still waiting for an answer.")}
-        )
-    left = insured - primary_paid(invoice)
-    if left <= 0:
-        raise ValidationError(
-            {"policy_id": _("The primary plan paid the whole of the insured services.")}
-        )
-    return left
+    try:
+        return secondary_claim_amount(invoice)
+    except ValidationError as refusal:
+        raise ValidationError({"policy_id": refusal.messages}) from None
 
 
 def _draft(
@@ -170,7 +139,7 @@ def _draft(
                 % {"insurer": policy.insurer.name, "d": on}
             }
         )
-    already = Claim.objects.filter(invoice=invoice, policy=policy, status__in=OPEN).first()
+    already = invoice.claims.filter(policy=policy, status__in=OPEN).first()
     if already is not None:
         raise ValidationError(
             {
@@ -191,12 +160,10 @@ def _draft(
                 % {"name": identity.name}
             }
         )
-    connection = InsurerConnection.objects.filter(
-        clinic_id=invoice.clinic_id, insurer_id=policy.insurer_id
-    ).first()
+    connection = InsurerConnection.objects.of(access).filter(insurer_id=policy.insurer_id).first()
     try:
         with transaction.atomic():
-            claim = Claim.objects.create(
+            claim = Claim.objects.of(access).create(
                 clinic_id=invoice.clinic_id,
                 invoice=invoice,
                 patient_id=invoice.patient_id,
@@ -229,8 +196,8 @@ def claim_draft(*, access: Access, invoice_id: int, policy_id: int | None = None
     it)."""
     require_desk(access)
     invoice = invoice_of_clinic(access=access, invoice_id=invoice_id, for_update=True)
-    policies = Policy.objects.select_related("insurer").filter(
-        clinic_id=access.membership.clinic_id, patient_id=invoice.patient_id
+    policies = (
+        Policy.objects.of(access).select_related("insurer").filter(patient_id=invoice.patient_id)
     )
     if policy_id is None:
         policy = policies.filter(is_active=True, rank=Rank.PRIMARY).first()
@@ -262,9 +229,9 @@ def claim_submit(*, access: Access, claim_id: int) -> Claim:
         raise ValidationError(_("This invoice is void: close the claim instead."))
     if claim.sequence == Rank.SECONDARY and claim.resubmission_of_id is None:
         _secondary_amount_now(access, claim, invoice)
-    connection = InsurerConnection.objects.filter(
-        clinic_id=claim.clinic_id, insurer_id=claim.policy.insurer_id
-    ).first()
+    connection = (
+        InsurerConnection.objects.of(access).filter(insurer_id=claim.policy.insurer_id).first()
+    )
     resource = claim_resource(
         claim, provider_number=connection.provider_number if connection else ""
     )
@@ -295,21 +262,7 @@ def claim_submit(*, access: Access, claim_id: int) -> Claim:
 def _secondary_amount_now(access: Access, claim: Claim, invoice: Invoice) -> None:
     """A secondary claim asks for what the primary left when it is sent, not when it was
     drafted: a primary resubmitted and paid meanwhile has lowered it."""
-    primary = Claim.objects.filter(invoice=invoice, sequence=Rank.PRIMARY)
-    if primary.filter(status__in=PENDING).exists():
-        raise ValidationError(
-            _(
-                "A primary claim for this invoice is still waiting for an answer: send the "
-                "secondary claim once the primary plan has answered."
-            )
-        )
-    left = min(insured_amount(invoice) - primary_paid(invoice), invoice.balance)
-    if left <= 0:
-        raise ValidationError(
-            _(
-                "Nothing is left owing on this invoice: there is nothing to claim from the secondary plan."
-            )
-        )
+    left = secondary_claim_amount(invoice)
     if left != claim.claimed_amount:
         _event(
             access,
@@ -441,7 +394,7 @@ def _adjudicate(access: Access, claim: Claim, invoice: Invoice, adjudication: Ad
             reference=claim.insurer_reference or _("claim %(n)s") % {"n": claim.pk},
         )
         invoice.refresh_from_db()
-    CoverageUsage.objects.create(
+    CoverageUsage.objects.of(access).create(
         clinic_id=claim.clinic_id,
         policy=claim.policy,
         claim=claim,
@@ -469,7 +422,7 @@ def _adjudicate(access: Access, claim: Claim, invoice: Invoice, adjudication: Ad
         + (f" {reason}" if reason and outcome != ClaimOutcome.PAID else ""),
     )
     secondary = _secondary_for(access, claim, invoice)
-    if secondary is None and not Claim.objects.filter(invoice=invoice, status__in=PENDING).exists():
+    if secondary is None and not invoice.claims.filter(status__in=PENDING).exists():
         _patient_portion_invoiced(access, claim, invoice)
 
 
@@ -483,26 +436,20 @@ def _secondary_for(access: Access, claim: Claim, invoice: Invoice) -> Claim | No
     if invoice.balance == 0:
         return None
     policy = (
-        Policy.objects.select_related("insurer")
-        .filter(
-            clinic_id=claim.clinic_id,
-            patient_id=claim.patient_id,
-            rank=Rank.SECONDARY,
-            is_active=True,
-        )
+        Policy.objects.of(access)
+        .select_related("insurer")
+        .filter(patient_id=claim.patient_id, rank=Rank.SECONDARY, is_active=True)
         .first()
     )
     if policy is None or not in_force(policy, claim.date_of_service):
         return None
-    if Claim.objects.filter(invoice=invoice, policy=policy, status__in=OPEN).exists():
+    if invoice.claims.filter(policy=policy, status__in=OPEN).exists():
         return None
     try:
         with transaction.atomic():
             secondary = _draft(access, invoice, policy)
     except ValidationError:
         return None
-    secondary.claimed_amount = min(secondary.claimed_amount, invoice.balance)
-    secondary.save(update_fields=["claimed_amount"])
     _event(
         access,
         claim,
@@ -583,7 +530,7 @@ def claim_resubmit(*, access: Access, claim_id: int, note: str = "") -> Claim:
         raise ValidationError(_("Only a claim the insurer has answered can be resubmitted."))
     if claim.outcome == ClaimOutcome.PAID:
         raise ValidationError(_("This claim was paid in full: there is nothing to resubmit."))
-    if Claim.objects.filter(resubmission_of=claim).exists():
+    if Claim.objects.of(access).filter(resubmission_of=claim).exists():
         raise ValidationError(_("This claim was already resubmitted."))
     note = typed_text(note, 300)
     if claim.status == ClaimStatus.ADJUDICATED:
@@ -607,9 +554,7 @@ def claims_of_clinic(*, access: Access, filters: ClaimFilter | None = None) -> Q
     """The clinic's claims, newest first, for the work queue (audited as one read)."""
     require_desk(access)
     filters = filters or ClaimFilter()
-    claims = Claim.objects.select_related("patient", "policy__insurer", "invoice").filter(
-        clinic_id=access.membership.clinic_id
-    )
+    claims = Claim.objects.of(access).select_related("patient", "policy__insurer", "invoice")
     if filters.status:
         claims = claims.filter(status=filters.status)
     if filters.patient_id is not None:
@@ -629,13 +574,10 @@ def claims_of_clinic(*, access: Access, filters: ClaimFilter | None = None) -> Q
 def claim_get(*, access: Access, claim_id: int) -> Claim:
     """One claim with its events (audited)."""
     require_desk(access)
-    claim = (
-        Claim.objects.select_related("patient", "policy__insurer", "invoice", "resubmission_of")
-        .filter(clinic_id=access.membership.clinic_id, pk=claim_id)
-        .first()
+    claims = Claim.objects.of(access).select_related(
+        "patient", "policy__insurer", "invoice", "resubmission_of"
     )
-    if claim is None:
-        raise Http404("No such claim in this clinic.")
+    claim = clinic_get(access, claims, claim_id)
     audit_access(
         access,
         action=AuditAction.READ,
@@ -649,7 +591,8 @@ def claim_get(*, access: Access, claim_id: int) -> Claim:
 def claims_of_invoice(*, access: Access, invoice_id: int) -> list[Claim]:
     require_desk(access)
     return list(
-        Claim.objects.select_related("policy__insurer")
-        .filter(clinic_id=access.membership.clinic_id, invoice_id=invoice_id)
+        Claim.objects.of(access)
+        .select_related("policy__insurer")
+        .filter(invoice_id=invoice_id)
         .order_by("created_at", "id")
     )
