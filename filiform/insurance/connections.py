@@ -59,17 +59,12 @@ def connection_get(*, access: Access, insurer_id: int) -> InsurerConnection | No
     """The clinic's setting for one insurer, or None (the portal)."""
     require_billing(access)
     insurer_of(insurer_id)
-    return InsurerConnection.objects.filter(
-        clinic_id=access.membership.clinic_id, insurer_id=insurer_id
-    ).first()
+    return InsurerConnection.objects.of(access).filter(insurer_id=insurer_id).first()
 
 
 def connections_of_clinic(*, access: Access) -> dict[int, InsurerConnection]:
     require_billing(access)
-    return {
-        c.insurer_id: c
-        for c in InsurerConnection.objects.filter(clinic_id=access.membership.clinic_id)
-    }
+    return {c.insurer_id: c for c in InsurerConnection.objects.of(access)}
 
 
 @checked_write(require_billing)
@@ -89,15 +84,19 @@ def connection_set(
         raise ValidationError({"channel": _("The channel is the insurer's portal or FHIR.")})
     url = _endpoint(endpoint) if channel == ClaimChannel.FHIR else ""
     number = typed_text(provider_number, 40)
-    connection, created = InsurerConnection.objects.select_for_update().get_or_create(
-        clinic_id=access.membership.clinic_id,
-        insurer=insurer,
-        defaults={
-            "channel": channel,
-            "endpoint": url,
-            "provider_number": number,
-            "updated_by": access.user,
-        },
+    connection, created = (
+        InsurerConnection.objects.of(access)
+        .select_for_update()
+        .get_or_create(
+            clinic=access.clinic,
+            insurer=insurer,
+            defaults={
+                "channel": channel,
+                "endpoint": url,
+                "provider_number": number,
+                "updated_by": access.user,
+            },
+        )
     )
     if not created:
         connection.channel = channel

@@ -40,7 +40,6 @@ from filiform.billing.selectors import clinic_today, invoice_of_clinic
 from filiform.clinics.access import Access, Permission
 from filiform.insurance.models import (
     BenefitYear,
-    CoverageUsage,
     MaximumScope,
     Policy,
     Rank,
@@ -125,9 +124,8 @@ def usage_of(policy: Policy, on: dt.date, *, exclude_invoice_id: int | None = No
     for ``exclude_invoice_id`` is left out, so an invoice's own estimate does not count its own
     claim twice. Not audited: callers audit."""
     start, end = benefit_year_of(policy, on)
-    rows = CoverageUsage.objects.filter(
-        policy=policy, date_of_service__gte=start, date_of_service__lte=end
-    )
+    # through the policy's own relation: its caller found the policy in the acting clinic
+    rows = policy.usage.filter(date_of_service__gte=start, date_of_service__lte=end)
     if exclude_invoice_id is not None:
         rows = rows.exclude(claim__invoice_id=exclude_invoice_id)
     counted = rows
@@ -390,9 +388,9 @@ def coverage_estimate(
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     policies = {
         p.rank: p
-        for p in Policy.objects.select_related("insurer", "patient").filter(
-            clinic_id=access.membership.clinic_id, patient=patient, is_active=True
-        )
+        for p in Policy.objects.of(access)
+        .select_related("insurer", "patient")
+        .filter(patient=patient, is_active=True)
     }
     exclude = invoice.pk if invoice is not None else None
     shares = {

@@ -23,7 +23,7 @@ def insurers() -> list[Insurer]:
 
 def policy_of_clinic(*, access: Access, policy_id: int, for_update: bool = False) -> Policy:
     """The acting clinic's policy, or 404. Not audited: its caller records what it did."""
-    policies = Policy.objects.select_related("insurer", "patient")
+    policies = Policy.objects.of(access).select_related("insurer", "patient")
     return clinic_get(access, policies, policy_id, for_update=for_update)
 
 
@@ -50,9 +50,7 @@ def policies_of_patient(
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     on = on or clinic_today(access.clinic)
     policies = list(
-        Policy.objects.select_related("insurer", "patient").filter(
-            clinic_id=access.membership.clinic_id, patient=patient
-        )
+        Policy.objects.of(access).select_related("insurer", "patient").filter(patient=patient)
     )
     audit_access(
         access,
@@ -83,7 +81,7 @@ def usage_of_policy(*, access: Access, policy_id: int) -> list[CoverageUsage]:
     """Every usage row of a policy (claims and reported), oldest first (audited)."""
     access.require(Permission.PATIENT_VIEW)
     policy = policy_of_clinic(access=access, policy_id=policy_id)
-    rows = list(CoverageUsage.objects.filter(policy=policy))
+    rows = list(policy.usage.all())
     audit_access(
         access,
         action=AuditAction.READ,

@@ -30,10 +30,6 @@ from filiform.insurance.selectors import policies_of_patient, policy_get
 from filiform.patients.selectors import patient_of_clinic
 
 
-def _can_edit(access: Access) -> bool:
-    return access.can(Permission.PATIENT_EDIT) or access.can(Permission.BILLING)
-
-
 def _patient_url(access: Access, patient_id: int) -> str:
     return reverse(
         "insurance:patient_policies",
@@ -48,7 +44,7 @@ def patient_policies(request: HttpRequest, access: Access, patient_id: int) -> H
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     form = PolicyForm(request.POST or None, prefix="add")
     if request.method == "POST":
-        if not _can_edit(access):
+        if not access.may_take_payment:
             access.require(Permission.PATIENT_EDIT)  # audits the refusal: 403
         if form.is_valid():
             try:
@@ -69,8 +65,8 @@ def patient_policies(request: HttpRequest, access: Access, patient_id: int) -> H
         {
             "patient": patient,
             "policies": found,
-            "form": form if _can_edit(access) else None,
-            "can_edit": _can_edit(access),
+            "form": form if access.may_take_payment else None,
+            "can_edit": access.may_take_payment,
             "can_report": access.can(Permission.BILLING),
         },
         status=422 if form.errors else 200,
@@ -81,7 +77,7 @@ def patient_policies(request: HttpRequest, access: Access, patient_id: int) -> H
 @require_http_methods(["GET", "POST"])
 def policy_change_page(request: HttpRequest, access: Access, policy_id: int) -> HttpResponse:
     """Change a policy's details and terms, or end it."""
-    if request.method == "POST" and not _can_edit(access):
+    if request.method == "POST" and not access.may_take_payment:
         access.require(Permission.PATIENT_EDIT)
     found = policy_get(access=access, policy_id=policy_id)
     policy = found.policy
@@ -101,8 +97,8 @@ def policy_change_page(request: HttpRequest, access: Access, policy_id: int) -> 
             "patient": policy.patient,
             "found": found,
             "policy": policy,
-            "form": form if _can_edit(access) and policy.is_active else None,
-            "end_form": PolicyEndForm(prefix="end") if _can_edit(access) else None,
+            "form": form if access.may_take_payment and policy.is_active else None,
+            "end_form": PolicyEndForm(prefix="end") if access.may_take_payment else None,
         },
         status=422 if form.errors else 200,
     )
@@ -111,7 +107,7 @@ def policy_change_page(request: HttpRequest, access: Access, policy_id: int) -> 
 @clinic_page(Permission.PATIENT_VIEW)
 @require_POST
 def policy_end_view(request: HttpRequest, access: Access, policy_id: int) -> HttpResponse:
-    if not _can_edit(access):
+    if not access.may_take_payment:
         access.require(Permission.PATIENT_EDIT)
     found = policy_get(access=access, policy_id=policy_id)
     form = PolicyEndForm(request.POST, prefix="end")

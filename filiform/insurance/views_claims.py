@@ -28,7 +28,6 @@ from filiform.insurance import claims, connections
 from filiform.insurance.models import (
     Claim,
     ClaimChannel,
-    ClaimEvent,
     ClaimOutcome,
     ClaimStatus,
     Insurer,
@@ -90,7 +89,9 @@ class PolicyChoice(forms.ModelChoiceField):
 
 class DraftForm(forms.Form):
     policy = PolicyChoice(
-        label=gettext_lazy("Policy to claim"), queryset=Policy.objects.none(), empty_label=None
+        label=gettext_lazy("Policy to claim"),
+        queryset=None,
+        empty_label=None,  # set per patient
     )
 
     def __init__(self, *args: Any, policies: Any, **kwargs: Any) -> None:
@@ -177,7 +178,7 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     claim = claims.claim_get(access=access, claim_id=claim_id)
-    events = ClaimEvent.objects.select_related("by").filter(claim=claim)
+    events = claim.events.select_related("by")
     billing = access.can(Permission.BILLING)
     resubmitted_as = _resubmitted_as(claim)
     context = {
@@ -295,8 +296,10 @@ def resubmit(request: HttpRequest, access: Access, claim_id: int) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def draft_for_invoice(request: HttpRequest, access: Access, invoice_id: int) -> HttpResponse:
     invoice = invoice_get(access=access, invoice_id=invoice_id)
-    policies = Policy.objects.select_related("insurer").filter(
-        clinic_id=access.membership.clinic_id, patient_id=invoice.patient_id, is_active=True
+    policies = (
+        Policy.objects.of(access)
+        .select_related("insurer")
+        .filter(patient_id=invoice.patient_id, is_active=True)
     )
     form = DraftForm(request.POST or None, policies=policies)
     if request.method == "POST" and form.is_valid():
