@@ -52,7 +52,6 @@ EXEMPT_NAMES: dict[str, str] = {
 NOT_YET_CONVERTED: frozenset[str] = frozenset(
     {
         "filiform/aftercare/instructions.py",
-        "filiform/audit/views.py",
         "filiform/charting/needling.py",
         "filiform/charting/pdf.py",
         "filiform/charting/schemas.py",
@@ -64,11 +63,6 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset(
         "filiform/charting/visits.py",
         "filiform/clearance/decision.py",
         "filiform/clearance/views.py",
-        "filiform/clinics/forms.py",
-        "filiform/clinics/invitations.py",
-        "filiform/clinics/services.py",
-        "filiform/clinics/staff.py",
-        "filiform/clinics/views.py",
         "filiform/consent/api.py",
         "filiform/consent/messages.py",
         "filiform/consent/records.py",

@@ -27,9 +27,7 @@ class ActivityFilterForm(forms.Form):
 
     def __init__(self, *args: object, access: Access, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        staff = Membership.objects.filter(clinic_id=access.membership.clinic_id).select_related(
-            "user"
-        )
+        staff = Membership.objects.of(access).select_related("user")
         self.fields["user"].choices = [("", _("Anyone"))] + [  # type: ignore[attr-defined]
             (m.user_id, m.user.display_name) for m in staff
         ]

@@ -49,6 +49,7 @@ class LocationForm(forms.ModelForm):
 
     def clean_name(self) -> str:
         name = str(self.cleaned_data["name"]).strip()
-        if Location.objects.filter(clinic=self.instance.clinic, name__iexact=name).exists():
+        same_name = Location.objects.of_clinic(self.instance.clinic_id).filter(name__iexact=name)
+        if same_name.exists():
             raise forms.ValidationError(_("This clinic already has a location with that name."))
         return name

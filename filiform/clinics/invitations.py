@@ -51,7 +51,8 @@ def invitation_queue(membership: Membership) -> OutboxMessage:
 
 def invitation_compose(message: OutboxMessage) -> Outgoing:
     membership = (
-        Membership.objects.select_related("user", "clinic")
+        Membership.objects.of_clinic(message.clinic_id)
+        .select_related("user", "clinic")
         .filter(pk=int(message.object_id))
         .first()
     )
@@ -91,9 +92,10 @@ def invitation_send_again(*, access: Access, membership_id: int) -> OutboxMessag
     its way, and only to someone on the staff list."""
     access.require(Permission.CLINIC_MANAGE)
     membership = (
-        Membership.objects.select_for_update(of=("self",))
+        Membership.objects.of(access)
+        .select_for_update(of=("self",))
         .select_related("user", "clinic")
-        .filter(pk=membership_id, clinic_id=access.membership.clinic_id, is_active=True)
+        .filter(pk=membership_id, is_active=True)
         .first()
     )
     if membership is None:

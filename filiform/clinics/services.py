@@ -41,9 +41,7 @@ def location_add(*, access: Access, form: LocationForm) -> Location:
 @transaction.atomic
 def location_set_active(*, access: Access, location_id: int, active: bool) -> Location | None:
     access.require(Permission.CLINIC_MANAGE)
-    location = Location.objects.filter(
-        pk=location_id, clinic_id=access.membership.clinic_id
-    ).first()
+    location = Location.objects.of(access).filter(pk=location_id).first()
     if location is None:
         return None
     location.is_active = active

@@ -11,15 +11,16 @@ from django.utils.translation import gettext as _
 
 from filiform.accounts.models import User
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import OWNER_ROLES, Access, Permission, is_owner
 from filiform.clinics.models import Membership, Role
 
 
 def _staff_member(access: Access, membership_id: int) -> Membership:
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.of(access)
+        .select_for_update()
         .select_related("user")
-        .filter(pk=membership_id, clinic_id=access.membership.clinic_id)
+        .filter(pk=membership_id)
         .first()
     )
     if membership is None:
@@ -28,10 +29,12 @@ def _staff_member(access: Access, membership_id: int) -> Membership:
 
 
 def _keep_an_owner(access: Access, membership: Membership) -> None:
-    others = Membership.objects.filter(
-        clinic_id=access.membership.clinic_id, role=Role.OWNER, is_active=True
-    ).exclude(pk=membership.pk)
-    if membership.role == Role.OWNER and membership.is_active and not others.exists():
+    others = (
+        Membership.objects.of(access)
+        .filter(role__in=OWNER_ROLES, is_active=True)
+        .exclude(pk=membership.pk)
+    )
+    if is_owner(membership.role) and membership.is_active and not others.exists():
         raise ValidationError(
             _("The clinic needs at least one active owner. Make someone else an owner first.")
         )
@@ -53,15 +56,13 @@ def staff_invite(
         user.set_unusable_password()
         user.full_clean(exclude=["password"])
         user.save()
-    membership = Membership.objects.filter(user=user, clinic_id=access.membership.clinic_id).first()
+    membership = Membership.objects.of(access).filter(user=user).first()
     if membership is not None and membership.is_active:
         raise ValidationError(
             {"email": _("%(email)s is already on the staff list.") % {"email": email}}
         )
     if membership is None:
-        membership = Membership.objects.create(
-            user=user, clinic_id=access.membership.clinic_id, role=role
-        )
+        membership = Membership.objects.of(access).create(user=user, role=role)
     else:
         membership.role, membership.is_active = role, True
         membership.save(update_fields=["role", "is_active"])
@@ -85,7 +86,7 @@ def staff_change_role(*, access: Access, membership_id: int, role: str) -> Membe
     if role not in Role.values:
         raise ValidationError(_("Choose one of the roles in the list."))
     membership = _staff_member(access, membership_id)
-    if role != Role.OWNER:
+    if not is_owner(role):
         _keep_an_owner(access, membership)
     before = membership.role
     membership.role = role

@@ -118,7 +118,7 @@ def staff_page(request: HttpRequest, access: Access) -> HttpResponse:
             )
             return redirect("clinics:staff", clinic_slug=access.clinic.slug)
     staff = list(
-        Membership.objects.filter(clinic_id=access.membership.clinic_id)
+        Membership.objects.of(access)
         .select_related("user")
         .order_by("-is_active", "user__last_name")
     )
