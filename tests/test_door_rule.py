@@ -74,7 +74,6 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset(
         "filiform/idempotency/keys.py",
         "filiform/insurance/policies.py",
         "filiform/notices/outbox.py",
-        "filiform/notices/safety.py",
         "filiform/outcomes/clinic_outcomes.py",
         "filiform/outcomes/messages.py",
         "filiform/outcomes/report.py",

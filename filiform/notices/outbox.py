@@ -185,8 +185,7 @@ def message_queue(
     stored as failed at once, saying so: never silently dropped. A ``purpose`` in
     :data:`COMPOSERS` has its body composed as it is sent (``body`` is then left empty)."""
     addresses = clean_addresses(to)
-    message = OutboxMessage.objects.create(
-        clinic_id=clinic_id,
+    message = OutboxMessage.objects.of_clinic(clinic_id).create(
         purpose=purpose,
         alert=alert,
         object_type=object_type,
@@ -221,8 +220,10 @@ def message_attempt(message_id: int) -> str:
     """One attempt to send (the worker's task), safe to run again. Returns the status it
     leaves. A message already sent, failed or cancelled, or whose next attempt is not due yet,
     is left alone."""
+    from filiform.notices.tasks import messages_to_send
+
     return send_recorded(
-        OutboxMessage.objects.all(),
+        messages_to_send(),
         message_id,
         compose=_compose,
         retry=lambda m: message_enqueue(m, run_after=m.next_attempt_at),

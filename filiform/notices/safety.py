@@ -21,12 +21,11 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access, audit_record
-from filiform.clinics.access import OWNER_ROLES, Access, Permission
+from filiform.clinics.access import OWNER_ROLES, Access, Permission, clinic_get
 from filiform.clinics.models import Membership
 from filiform.notices.models import AlertKind, OutboxMessage, SafetyAlert
 from filiform.notices.outbox import message_queue, message_send_again
@@ -45,9 +44,9 @@ def staff_addresses(clinic_id: int, *, roles: Collection[str] = OWNER_ROLES) -> 
     return sorted(
         {
             email
-            for email in Membership.objects.filter(
-                clinic_id=clinic_id, role__in=list(roles), is_active=True, user__is_active=True
-            ).values_list("user__email", flat=True)
+            for email in Membership.objects.of_clinic(clinic_id)
+            .filter(role__in=list(roles), is_active=True, user__is_active=True)
+            .values_list("user__email", flat=True)
             if email
         }
     )
@@ -70,8 +69,7 @@ def safety_alert_raise(
 ) -> SafetyAlert:
     """Raise an alert and queue its e-mail, inside the caller's transaction (so the event, the
     alert, the message and its worker task commit together or not at all)."""
-    alert = SafetyAlert.objects.create(
-        clinic_id=clinic_id,
+    alert = SafetyAlert.objects.of_clinic(clinic_id).create(
         kind=kind,
         summary=" ".join(summary.split())[:300],
         link=link[:300],
@@ -106,9 +104,10 @@ def safety_alert_raise(
     return alert
 
 
-def _with_messages(alerts: QuerySet[SafetyAlert]) -> QuerySet[SafetyAlert]:
+def _with_messages(access: Access, alerts: QuerySet[SafetyAlert]) -> QuerySet[SafetyAlert]:
+    messages = OutboxMessage.objects.of(access).order_by("created_at", "id")
     return alerts.select_related("raised_by", "acknowledged_by").prefetch_related(
-        Prefetch("messages", queryset=OutboxMessage.objects.order_by("created_at", "id"))
+        Prefetch("messages", queryset=messages)
     )
 
 
@@ -117,12 +116,12 @@ def safety_alerts_of_clinic(*, access: Access, open_only: bool = True) -> QueryS
     waiting at the top), or all of them newest first. Not audited here: callers audit what
     they show."""
     access.require(Permission.CLINICAL_RECORD)
-    alerts = SafetyAlert.objects.filter(clinic_id=access.membership.clinic_id)
+    alerts = SafetyAlert.objects.of(access)
     if open_only:
-        return _with_messages(alerts.filter(acknowledged_at__isnull=True)).order_by(
+        return _with_messages(access, alerts.filter(acknowledged_at__isnull=True)).order_by(
             "raised_at", "id"
         )
-    return _with_messages(alerts).order_by("-raised_at", "-id")
+    return _with_messages(access, alerts).order_by("-raised_at", "-id")
 
 
 def safety_alerts_audit(access: Access, alerts: Sequence[SafetyAlert]) -> None:
@@ -143,15 +142,15 @@ def safety_alerts_audit(access: Access, alerts: Sequence[SafetyAlert]) -> None:
 def safety_alert_of_clinic(
     *, access: Access, alert_id: int, for_update: bool = False
 ) -> SafetyAlert:
-    """One alert of the acting person's clinic; another clinic's is not found (404)."""
-    access.require(Permission.CLINICAL_RECORD)
-    alerts = SafetyAlert.objects.filter(clinic_id=access.membership.clinic_id, pk=alert_id)
-    if for_update:
-        alerts = alerts.select_for_update(of=("self",))
-    alert = _with_messages(alerts).first()
-    if alert is None:
-        raise Http404("No such safety alert in this clinic.")
-    return alert
+    """One alert of the acting person's clinic, for a clinician or owner: another clinic's is
+    not found (404), a refusal names the alert and its patient."""
+    return clinic_get(
+        access,
+        _with_messages(access, SafetyAlert.objects.of(access)),
+        alert_id,
+        permission=Permission.CLINICAL_RECORD,
+        for_update=for_update,
+    )
 
 
 def safety_alert_get(*, access: Access, alert_id: int) -> SafetyAlert:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django_tasks import task
 
+from filiform.notices.models import OutboxMessage
 from filiform.notices.outbox import message_attempt
+
+
+def messages_to_send() -> QuerySet[OutboxMessage]:
+    """Every clinic's messages: a task names its message by id, and the message names its
+    clinic, so the worker reads it before it knows the clinic (it acts for no one)."""
+    return OutboxMessage.objects.all()
 
 
 @task()
