@@ -71,7 +71,6 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset(
         "filiform/consent/templates_service.py",
         "filiform/consent/views.py",
         "filiform/consent/views_records.py",
-        "filiform/idempotency/keys.py",
         "filiform/insurance/policies.py",
         "filiform/notices/outbox.py",
         "filiform/outcomes/clinic_outcomes.py",

@@ -18,6 +18,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from filiform.clinics.models import Clinic
 from filiform.idempotency.models import IdempotentRequest
 
 KEY_LIFETIME = dt.timedelta(hours=24)
@@ -29,9 +30,11 @@ def _live_since(now: dt.datetime | None = None) -> dt.datetime:
 
 def answered_request(*, clinic_id: int, user_id: int, key: str) -> IdempotentRequest | None:
     """The answer kept under this person's key, unless it has expired."""
-    return IdempotentRequest.objects.filter(
-        clinic_id=clinic_id, user_id=user_id, key=key, created_at__gte=_live_since()
-    ).first()
+    return (
+        IdempotentRequest.objects.of_clinic(clinic_id)
+        .filter(user_id=user_id, key=key, created_at__gte=_live_since())
+        .first()
+    )
 
 
 def request_claim(
@@ -40,11 +43,11 @@ def request_claim(
     """Take the key for a request about to run, in the caller's transaction. None when another
     request holds it: on PostgreSQL a second request with the key waits on the unique index
     until the first commits, then finds it taken."""
-    scope = {"clinic_id": clinic_id, "user_id": user_id, "key": key}
-    IdempotentRequest.objects.filter(**scope, created_at__lt=_live_since()).delete()
+    keys = IdempotentRequest.objects.of_clinic(clinic_id)
+    keys.filter(user_id=user_id, key=key, created_at__lt=_live_since()).delete()
     try:
         with transaction.atomic():
-            return IdempotentRequest.objects.create(**scope, fingerprint=fingerprint)
+            return keys.create(user_id=user_id, key=key, fingerprint=fingerprint)
     except IntegrityError:
         return None
 
@@ -65,6 +68,11 @@ def claim_release(claim: IdempotentRequest) -> None:
 
 
 def expired_requests_purge(*, now: dt.datetime | None = None) -> int:
-    """Delete the answers older than :data:`KEY_LIFETIME` (they hold health information)."""
-    deleted, _by_model = IdempotentRequest.objects.filter(created_at__lt=_live_since(now)).delete()
+    """Delete the answers older than :data:`KEY_LIFETIME` (they hold health information), clinic
+    by clinic."""
+    since = _live_since(now)
+    deleted = 0
+    for clinic_id in Clinic.objects.values_list("pk", flat=True):
+        expired = IdempotentRequest.objects.of_clinic(clinic_id).filter(created_at__lt=since)
+        deleted += expired.delete()[0]
     return deleted
