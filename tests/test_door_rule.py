@@ -87,14 +87,7 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset(
         "filiform/screening/selectors.py",
         "filiform/screening/services.py",
         "filiform/screening/views.py",
-        "filiform/supplies/api.py",
-        "filiform/supplies/forms.py",
-        "filiform/supplies/needlestick.py",
         "filiform/supplies/recalls.py",
-        "filiform/supplies/reports.py",
-        "filiform/supplies/sharps.py",
-        "filiform/supplies/stock.py",
-        "filiform/supplies/views.py",
     }
 )
 

@@ -403,7 +403,7 @@ def insertion_add(*, access: Access, session_id: int, **data: Any) -> Insertion:
     if lot_id is not None and (not isinstance(lot_id, int) or isinstance(lot_id, bool)):
         raise ValidationError({"lot_id": _("Choose a needle lot.")})
     lot = lot_for_insertion(
-        clinic_id=access.membership.clinic_id,
+        access=access,
         location_id=session.location_id,
         lot_id=lot_id,
         diameter_mm=clean["needle_diameter_mm"],

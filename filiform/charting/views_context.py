@@ -323,7 +323,7 @@ def session_lots(access: Access, session: NeedlingSession) -> list[tuple[int, st
     from filiform.supplies.stock import usable_lots
 
     return usable_lots(
-        clinic_id=access.membership.clinic_id,
+        access=access,
         location_id=session.location_id,
         on=timezone.localdate(),
     )

@@ -226,9 +226,7 @@ def _injury_out(injury: NeedleStickInjury) -> dict[str, Any]:
     "/needle-products", response={200: list[ProductOut], **READ_ERRORS}, summary="Needle products"
 )
 def list_products(request: HttpRequest) -> Any:
-    return NeedleProduct.objects.filter(
-        clinic_id=_viewer(request).membership.clinic_id, active=True
-    )
+    return NeedleProduct.objects.of(_viewer(request)).filter(active=True)
 
 
 @router.post(
@@ -246,9 +244,7 @@ def add_product(request: HttpRequest, payload: ProductIn) -> Status:
     summary="Needle lots with stock per location",
 )
 def list_lots(request: HttpRequest) -> list[dict[str, Any]]:
-    lots = NeedleLot.objects.filter(
-        clinic_id=_viewer(request).membership.clinic_id
-    ).prefetch_related("stock")
+    lots = NeedleLot.objects.of(_viewer(request)).prefetch_related("stock")
     return [_lot_out(lot) for lot in lots]
 
 
@@ -297,7 +293,7 @@ def contact(request: HttpRequest, lot_id: int, payload: ContactIn) -> Status:
     summary="Sharps containers",
 )
 def list_containers(request: HttpRequest) -> list[dict[str, Any]]:
-    containers = SharpsContainer.objects.filter(clinic_id=_viewer(request).membership.clinic_id)
+    containers = SharpsContainer.objects.of(_viewer(request))
     return [_container_out(c) for c in containers]
 
 

@@ -8,14 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from filiform.charting.codes import NEEDLE_DIAMETERS_MM, NEEDLE_LENGTHS_MM
+from filiform.clinics.access import Access
 from filiform.clinics.models import Location
 from filiform.supplies.models import Handle, NeedleProduct
 
 
-def _locations(clinic_id: int) -> list[tuple[int, str]]:
-    return [
-        (loc.pk, loc.name) for loc in Location.objects.filter(clinic_id=clinic_id, is_active=True)
-    ]
+def _locations(access: Access) -> list[tuple[int, str]]:
+    return [(loc.pk, loc.name) for loc in Location.objects.of(access).filter(is_active=True)]
 
 
 class ProductForm(forms.Form):
@@ -43,14 +42,14 @@ class ReceiveForm(forms.Form):
     location_id = forms.TypedChoiceField(label=_("Location"), coerce=int)
     supplier = forms.CharField(label=_("Supplier"), max_length=120, required=False)
 
-    def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, access: Access, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         product_field: forms.TypedChoiceField = self.fields["product_id"]  # type: ignore[assignment]
         product_field.choices = [
-            (p.pk, str(p)) for p in NeedleProduct.objects.filter(clinic_id=clinic_id, active=True)
+            (p.pk, str(p)) for p in NeedleProduct.objects.of(access).filter(active=True)
         ]
         location_field: forms.TypedChoiceField = self.fields["location_id"]  # type: ignore[assignment]
-        location_field.choices = _locations(clinic_id)
+        location_field.choices = _locations(access)
 
 
 class ContainerForm(forms.Form):
@@ -58,10 +57,10 @@ class ContainerForm(forms.Form):
     room = forms.CharField(label=_("Room"), max_length=60)
     label = forms.CharField(label=_("Container label"), max_length=60)
 
-    def __init__(self, *args: Any, clinic_id: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, access: Access, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         location_field: forms.TypedChoiceField = self.fields["location_id"]  # type: ignore[assignment]
-        location_field.choices = _locations(clinic_id)
+        location_field.choices = _locations(access)
 
 
 class NeedleStickForm(forms.Form):
@@ -79,14 +78,12 @@ class NeedleStickForm(forms.Form):
         label=_("What happened"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, access: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, access: Access, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from filiform.clinics.access import Permission
         from filiform.clinics.models import Membership
 
-        people = Membership.objects.filter(
-            clinic_id=access.membership.clinic_id, is_active=True
-        ).select_related("user")
+        people = Membership.objects.of(access).filter(is_active=True).select_related("user")
         if not access.can(Permission.CLINIC_MANAGE):
             people = people.filter(pk=access.membership.pk)
         field: forms.TypedChoiceField = self.fields["injured"]  # type: ignore[assignment]

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.clinics.models import Membership
 from filiform.dates import add_months
 from filiform.patients.selectors import patient_of_clinic
@@ -26,7 +26,7 @@ SOURCE_CONSENT = ("not_asked", "given", "refused", "not_applicable")
 
 
 def _visible(access: Access) -> QuerySet[NeedleStickInjury]:
-    injuries = NeedleStickInjury.objects.filter(clinic_id=access.membership.clinic_id)
+    injuries = NeedleStickInjury.objects.of(access)
     if access.can(Permission.CLINIC_MANAGE):
         return injuries
     return injuries.filter(Q(injured=access.user))
@@ -77,12 +77,7 @@ def needlestick_report(
     injured = access.membership
     if injured_membership_id is not None and injured_membership_id != access.membership.pk:
         access.require(Permission.CLINIC_MANAGE)
-        found = Membership.objects.filter(
-            pk=injured_membership_id, clinic_id=access.membership.clinic_id
-        ).first()
-        if found is None:
-            raise Http404("No such staff member.")
-        injured = found
+        injured = clinic_get(access, Membership, injured_membership_id)
     if not timezone.is_naive(occurred_at) and occurred_at > timezone.now() + dt.timedelta(
         minutes=5
     ):
@@ -103,8 +98,8 @@ def needlestick_report(
             }
         )
     day = timezone.localtime(occurred_at).date()
-    injury = NeedleStickInjury.objects.create(
-        clinic_id=access.membership.clinic_id,
+    injury = NeedleStickInjury.objects.of(access).create(
+        clinic=access.clinic,
         injured=injured.user,
         occurred_at=occurred_at,
         needle_used=needle_used,
@@ -190,10 +185,10 @@ def needlestick_checklist(
     return injury
 
 
-def needlestick_due(*, clinic_id: int, today: dt.date) -> list[tuple[NeedleStickInjury, dt.date]]:
+def needlestick_due(*, access: Access, today: dt.date) -> list[tuple[NeedleStickInjury, dt.date]]:
     """Open reports with a follow-up due within a week (for reminders)."""
     due = []
-    for injury in NeedleStickInjury.objects.filter(clinic_id=clinic_id, closed_at__isnull=True):
+    for injury in NeedleStickInjury.objects.of(access).filter(closed_at__isnull=True):
         for text in injury.follow_up_dates:
             day = dt.date.fromisoformat(text)
             if 0 <= (day - today).days <= 7:

@@ -46,10 +46,8 @@ class NeedleUse:
 def needles_per_practitioner(*, access: Access, since: dt.date) -> list[NeedleUse]:
     access.require(Permission.CLINIC_MANAGE)
     rows = (
-        Insertion.objects.filter(
-            session__visit__clinic_id=access.membership.clinic_id,
-            session__started_at__date__gte=since,
-        )
+        Insertion.objects.of(access)
+        .filter(session__started_at__date__gte=since)
         .annotate(month=TruncMonth("session__started_at"))
         .values(
             "month", "session__performer__user__first_name", "session__performer__user__last_name"
@@ -83,13 +81,11 @@ def adverse_event_rates(*, access: Access, since: dt.date) -> tuple[int, list[Ev
     """Sessions in the period and, per event type, counts by severity and the rate per 1,000
     sessions, with the published rate beside it."""
     access.require(Permission.CLINIC_MANAGE)
-    clinic_id = access.membership.clinic_id
-    sessions = NeedlingSession.objects.filter(
-        visit__clinic_id=clinic_id, started_at__date__gte=since
-    ).count()
+    sessions = NeedlingSession.objects.of(access).filter(started_at__date__gte=since).count()
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in (
-        AdverseEvent.objects.filter(visit__clinic_id=clinic_id, visit__started_at__date__gte=since)
+        AdverseEvent.objects.of(access)
+        .filter(visit__started_at__date__gte=since)
         .values("kind", "severity")
         .annotate(n=Count("id"))
     ):

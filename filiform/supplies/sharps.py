@@ -9,12 +9,11 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.supplies.models import SharpsContainer
 from filiform.supplies.stock import clean_text, clinic_location
 
@@ -36,14 +35,7 @@ def container_state(container: SharpsContainer) -> ContainerState:
 
 
 def _container(access: Access, container_id: int) -> SharpsContainer:
-    container = (
-        SharpsContainer.objects.select_for_update()
-        .filter(pk=container_id, clinic_id=access.membership.clinic_id)
-        .first()
-    )
-    if container is None:
-        raise Http404("No such sharps container in this clinic.")
-    return container
+    return clinic_get(access, SharpsContainer, container_id, for_update=True)
 
 
 def _audit(access: Access, container: SharpsContainer, **detail: object) -> None:
@@ -63,8 +55,8 @@ def container_open(*, access: Access, location_id: int, room: str, label: str) -
     room, label = clean_text(room, 60), clean_text(label, 60)
     if not room or not label:
         raise ValidationError(_("Name the room and the container's label."))
-    container = SharpsContainer.objects.create(
-        clinic_id=access.membership.clinic_id, location=location, room=room, label=label
+    container = SharpsContainer.objects.of(access).create(
+        clinic_id=location.clinic_id, location=location, room=room, label=label
     )
     _audit(access, container, opened=True)
     return container
@@ -139,13 +131,12 @@ class ContainerAlert:
 
 
 def container_alerts(
-    *, clinic_id: int, max_age_days: int, today: dt.date | None = None
+    *, access: Access, max_age_days: int, today: dt.date | None = None
 ) -> list[ContainerAlert]:
     today = today or timezone.localdate()
     alerts = []
-    for container in SharpsContainer.objects.filter(
-        clinic_id=clinic_id, sealed_on__isnull=True
-    ).select_related("location"):
+    open_containers = SharpsContainer.objects.of(access).filter(sealed_on__isnull=True)
+    for container in open_containers.select_related("location"):
         if container.fill_percent > FULL_ALERT_PERCENT:
             alerts.append(
                 ContainerAlert(

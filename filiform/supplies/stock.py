@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.codes import NEEDLE_DIAMETERS_MM, NEEDLE_LENGTHS_MM
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.clinics.models import Location
 from filiform.supplies.models import (
     Handle,
@@ -75,8 +75,8 @@ def product_add(
         raise ValidationError({"per_box": _("Needles per box: 1 to 10,000.")})
     try:
         with transaction.atomic():
-            product = NeedleProduct.objects.create(
-                clinic_id=access.membership.clinic_id,
+            product = NeedleProduct.objects.of(access).create(
+                clinic=access.clinic,
                 brand=brand,
                 diameter_mm=diameter,
                 length_mm=length_mm,
@@ -93,9 +93,7 @@ def product_add(
 
 
 def clinic_location(access: Access, location_id: int) -> Location:
-    location = Location.objects.filter(
-        pk=location_id, clinic_id=access.membership.clinic_id, is_active=True
-    ).first()
+    location = Location.objects.of(access).filter(pk=location_id, is_active=True).first()
     if location is None:
         raise ValidationError({"location_id": _("Choose one of the clinic's open locations.")})
     return location
@@ -114,11 +112,7 @@ def lot_receive(
 ) -> NeedleLot:
     """Needles arrive: the lot (new, or more of a known one) goes into a location's stock."""
     access.require(Permission.PATIENT_EDIT)
-    product = NeedleProduct.objects.filter(
-        pk=product_id, clinic_id=access.membership.clinic_id
-    ).first()
-    if product is None:
-        raise Http404("No such needle product in this clinic.")
+    product = clinic_get(access, NeedleProduct, product_id)
     lot_number = clean_text(lot_number, 60)
     if not lot_number:
         raise ValidationError({"lot_number": _("Copy the lot number from the box.")})
@@ -139,11 +133,11 @@ def lot_receive(
             {"quantity": _("Count the needles received: a whole number above zero.")}
         )
     location = clinic_location(access, location_id)
-    lot, created = NeedleLot.objects.get_or_create(
+    lot, created = NeedleLot.objects.of(access).get_or_create(
         product=product,
         lot_number=lot_number,
         defaults={
-            "clinic_id": access.membership.clinic_id,
+            "clinic_id": product.clinic_id,  # the product was found in the acting clinic
             "expires_on": expires_on,
             "supplier": clean_text(supplier, 120),
         },
@@ -224,13 +218,7 @@ def lot_recall(*, access: Access, lot_id: int, reason: str) -> NeedleLot:
     it shows the recall (:mod:`filiform.supplies.recalls`), and a safety alert with an e-mail to
     the owners is raised in the same transaction."""
     access.require(Permission.CLINIC_MANAGE)
-    lot = (
-        NeedleLot.objects.select_for_update()
-        .filter(pk=lot_id, clinic_id=access.membership.clinic_id)
-        .first()
-    )
-    if lot is None:
-        raise Http404("No such needle lot in this clinic.")
+    lot = clinic_get(access, NeedleLot, lot_id, for_update=True)
     if lot.recalled_at is not None:
         raise ValidationError(
             _("This lot was already recalled on %(d)s.") % {"d": lot.recalled_at.date()}
@@ -267,13 +255,7 @@ def recall_report(*, access: Access, lot_id: int) -> tuple[NeedleLot, list[Recal
     """Every patient a lot touched, with the sessions, needle counts and contact details, and
     whether they have been contacted yet. Audited: it lists patients."""
     access.require(Permission.CLINIC_MANAGE)
-    lot = (
-        NeedleLot.objects.select_related("product")
-        .filter(pk=lot_id, clinic_id=access.membership.clinic_id)
-        .first()
-    )
-    if lot is None:
-        raise Http404("No such needle lot in this clinic.")
+    lot = clinic_get(access, NeedleLot.objects.of(access).select_related("product"), lot_id)
     used = (
         StockMovement.objects.filter(lot=lot, reason=MovementReason.USED)
         .select_related("insertion__session__visit__patient")
@@ -320,7 +302,7 @@ def recall_contact_record(
     *, access: Access, lot_id: int, patient_id: int, method: str, outcome: str
 ) -> RecallContact:
     access.require(Permission.CLINIC_MANAGE)
-    lot = NeedleLot.objects.filter(pk=lot_id, clinic_id=access.membership.clinic_id).first()
+    lot = NeedleLot.objects.of(access).filter(pk=lot_id).first()
     if lot is None or lot.recalled_at is None:
         raise Http404("No such recalled lot in this clinic.")
     if not StockMovement.objects.filter(
@@ -353,15 +335,14 @@ class StockAlert:
 
 
 def stock_alerts(
-    *, clinic_id: int, low: int = 100, today: dt.date | None = None
+    *, access: Access, low: int = 100, today: dt.date | None = None
 ) -> list[StockAlert]:
     """Lots running low (fewer than ``low`` needles across locations) or expiring within 60 days."""
     today = today or timezone.localdate()
     alerts = []
     lots = (
-        NeedleLot.objects.filter(
-            clinic_id=clinic_id, recalled_at__isnull=True, expires_on__gte=today
-        )
+        NeedleLot.objects.of(access)
+        .filter(recalled_at__isnull=True, expires_on__gte=today)
         .select_related("product")
         .annotate(on_hand=Sum("stock__quantity"))
     )
@@ -382,7 +363,7 @@ def stock_alerts(
 
 def lot_for_insertion(
     *,
-    clinic_id: int,
+    access: Access,
     location_id: int | None,
     lot_id: int | None,
     diameter_mm: Decimal,
@@ -395,7 +376,7 @@ def lot_for_insertion(
     lot: the one chosen, or else the usable lot of that size with the earliest expiry that has
     enough needles at the session's location (first expiry, first out). Expired and recalled
     lots are refused; electrical stimulation needs a metal handle."""
-    if lot_id is None and not NeedleLot.objects.filter(clinic_id=clinic_id).exists():
+    if lot_id is None and not NeedleLot.objects.of(access).exists():
         return None  # the clinic does not track needle lots (yet)
     size = f"{diameter_mm:.2f}×{length_mm} mm"
     if location_id is None:
@@ -403,11 +384,7 @@ def lot_for_insertion(
             {"lot": _("This session has no location, so no needle stock to draw on.")}
         )
     if lot_id is not None:
-        lot = (
-            NeedleLot.objects.select_related("product")
-            .filter(pk=lot_id, clinic_id=clinic_id)
-            .first()
-        )
+        lot = NeedleLot.objects.of(access).select_related("product").filter(pk=lot_id).first()
         if lot is None:
             raise ValidationError({"lot_id": _("There is no such needle lot in this clinic.")})
         problem = lot_usable_problem(lot, on=on)
@@ -425,14 +402,17 @@ def lot_for_insertion(
                 }
             )
     else:
-        candidates = NeedleLot.objects.select_related("product").filter(
-            clinic_id=clinic_id,
-            recalled_at__isnull=True,
-            expires_on__gte=on,
-            product__diameter_mm=diameter_mm,
-            product__length_mm=length_mm,
-            stock__location_id=location_id,
-            stock__quantity__gte=count,
+        candidates = (
+            NeedleLot.objects.of(access)
+            .select_related("product")
+            .filter(
+                recalled_at__isnull=True,
+                expires_on__gte=on,
+                product__diameter_mm=diameter_mm,
+                product__length_mm=length_mm,
+                stock__location_id=location_id,
+                stock__quantity__gte=count,
+            )
         )
         if electrical:
             candidates = candidates.filter(product__handle=Handle.METAL)
@@ -460,13 +440,13 @@ def lot_for_insertion(
     return lot
 
 
-def usable_lots(*, clinic_id: int, location_id: int | None, on: dt.date) -> list[tuple[int, str]]:
+def usable_lots(*, access: Access, location_id: int | None, on: dt.date) -> list[tuple[int, str]]:
     """Lots a clinician may chart from at a location today, for the insertion form."""
     if location_id is None:
         return []
     lots = (
-        NeedleLot.objects.filter(
-            clinic_id=clinic_id,
+        NeedleLot.objects.of(access)
+        .filter(
             recalled_at__isnull=True,
             expires_on__gte=on,
             stock__location_id=location_id,

@@ -47,10 +47,9 @@ def _errors_into(form: Any, error: ValidationError) -> None:
 @clinic_page(Permission.PATIENT_EDIT)
 @require_http_methods(["GET", "POST"])
 def needles(request: HttpRequest, access: Access) -> HttpResponse:
-    clinic_id = access.membership.clinic_id
     which = request.POST.get("form")
     receive = ReceiveForm(
-        request.POST if which == "receive" else None, clinic_id=clinic_id, prefix="receive"
+        request.POST if which == "receive" else None, access=access, prefix="receive"
     )
     product = ProductForm(request.POST if which == "product" else None, prefix="product")
     if which == "receive" and receive.is_valid():
@@ -74,7 +73,7 @@ def needles(request: HttpRequest, access: Access) -> HttpResponse:
             messages.success(request, _("Needle product added."))
             return redirect("supplies:needles", clinic_slug=access.clinic.slug)
     lots = (
-        NeedleLot.objects.filter(clinic_id=clinic_id)
+        NeedleLot.objects.of(access)
         .select_related("product")
         .prefetch_related("stock__location")
         .order_by("recalled_at", "expires_on")
@@ -85,9 +84,9 @@ def needles(request: HttpRequest, access: Access) -> HttpResponse:
         {
             "receive": receive,
             "product_form": product,
-            "products": NeedleProduct.objects.filter(clinic_id=clinic_id, active=True),
+            "products": NeedleProduct.objects.of(access).filter(active=True),
             "lots": lots,
-            "alerts": stock_alerts(clinic_id=clinic_id, low=access.clinic.low_stock_needles),
+            "alerts": stock_alerts(access=access, low=access.clinic.low_stock_needles),
         },
     )
 
@@ -167,10 +166,9 @@ def _csv_safe(text: str) -> str:
 @clinic_page(Permission.PATIENT_EDIT)
 @require_http_methods(["GET", "POST"])
 def sharps(request: HttpRequest, access: Access) -> HttpResponse:
-    clinic_id = access.membership.clinic_id
     form = ContainerForm(
         request.POST if request.POST.get("form") == "open" else None,
-        clinic_id=clinic_id,
+        access=access,
         prefix="open",
     )
     if request.method == "POST" and request.POST.get("form") == "open" and form.is_valid():
@@ -181,7 +179,7 @@ def sharps(request: HttpRequest, access: Access) -> HttpResponse:
         else:
             messages.success(request, _("Sharps container opened."))
             return redirect("supplies:sharps", clinic_slug=access.clinic.slug)
-    containers = SharpsContainer.objects.filter(clinic_id=clinic_id).select_related("location")
+    containers = SharpsContainer.objects.of(access).select_related("location")
     return render(
         request,
         "supplies/sharps.html",
@@ -189,7 +187,7 @@ def sharps(request: HttpRequest, access: Access) -> HttpResponse:
             "form": form,
             "containers": [(c, container_state(c).value) for c in containers],
             "alerts": container_alerts(
-                clinic_id=clinic_id, max_age_days=access.clinic.sharps_max_age_days
+                access=access, max_age_days=access.clinic.sharps_max_age_days
             ),
         },
     )

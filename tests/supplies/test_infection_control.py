@@ -42,7 +42,7 @@ def test_a_sharps_container_from_opening_to_pickup(world: World) -> None:
             access=fran, container_id=container.pk, hauler="Haul Co", manifest_number="M-1"
         )
     container_fill(access=fran, container_id=container.pk, percent=80)
-    alerts = container_alerts(clinic_id=world.clinic.pk, max_age_days=90)
+    alerts = container_alerts(access=access_for(world.alice, world.clinic), max_age_days=90)
     assert [a.container.pk for a in alerts] == [container.pk]
     assert "80 % full" in alerts[0].reason
     container_seal(access=fran, container_id=container.pk)
@@ -57,7 +57,7 @@ def test_a_sharps_container_from_opening_to_pickup(world: World) -> None:
         manifest_number="MAN-0042",
     )
     assert container_state(picked) == ContainerState.PICKED_UP
-    assert container_alerts(clinic_id=world.clinic.pk, max_age_days=90) == []
+    assert container_alerts(access=access_for(world.alice, world.clinic), max_age_days=90) == []
 
 
 def test_an_old_container_is_flagged(world: World) -> None:
@@ -67,7 +67,10 @@ def test_an_old_container_is_flagged(world: World) -> None:
     )
     later = timezone.localdate() + dt.timedelta(days=100)
     reasons = [
-        a.reason for a in container_alerts(clinic_id=world.clinic.pk, max_age_days=90, today=later)
+        a.reason
+        for a in container_alerts(
+            access=access_for(world.alice, world.clinic), max_age_days=90, today=later
+        )
     ]
     assert reasons == ["Open for 100 days (limit 90): seal it."]
     assert container.pk
@@ -136,7 +139,7 @@ def test_owner_reports_for_staff_and_follow_ups_come_due(world: World) -> None:
     assert [
         i.pk
         for i, _day in needlestick_due(
-            clinic_id=world.clinic.pk, today=six_weeks - dt.timedelta(days=3)
+            access=access_for(world.alice, world.clinic), today=six_weeks - dt.timedelta(days=3)
         )
     ] == [used.pk]
     with pytest.raises(ValidationError, match="future"):

@@ -205,10 +205,16 @@ def test_recall_report_lists_every_patient_the_lot_touched(world: World) -> None
 
 def test_low_stock_and_near_expiry_alerts(world: World) -> None:
     lot, _loc = _lot(world, 40)
-    reasons = [a.reason for a in stock_alerts(clinic_id=world.clinic.pk, low=100)]
+    reasons = [
+        a.reason for a in stock_alerts(access=access_for(world.alice, world.clinic), low=100)
+    ]
     assert any("Low stock: 40" in r for r in reasons)
     assert not any("Expires" in r for r in reasons)
-    soon = stock_alerts(clinic_id=world.clinic.pk, low=10, today=IN_A_YEAR - dt.timedelta(days=30))
+    soon = stock_alerts(
+        access=access_for(world.alice, world.clinic),
+        low=10,
+        today=IN_A_YEAR - dt.timedelta(days=30),
+    )
     assert [a.lot for a in soon] == [lot]
 
 
