@@ -11,7 +11,5 @@ from filiform.patients.models import Patient
 
 def patient_family_names(access: Access, patient_ids: Collection[int]) -> dict[int, str]:
     return dict(
-        Patient.objects.filter(
-            clinic_id=access.membership.clinic_id, pk__in=set(patient_ids)
-        ).values_list("pk", "family_name")
+        Patient.objects.of(access).filter(pk__in=set(patient_ids)).values_list("pk", "family_name")
     )

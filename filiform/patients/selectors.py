@@ -44,7 +44,7 @@ def patient_search(*, access: Access, query: str = "") -> QuerySet[Patient]:
     """The clinic's active patients, narrowed by every word of ``query`` (name starts, phone,
     date of birth). The list is audited once per search, with what was asked."""
     access.require(Permission.PATIENT_VIEW)
-    patients = Patient.objects.filter(clinic_id=access.membership.clinic_id, active=True)
+    patients = Patient.objects.of(access).filter(active=True)
     query = query.replace("\x00", "").strip()  # NUL cannot reach PostgreSQL text
     # A phone number typed with spaces ("613 555 0142") is one term, not three words.
     words = [query] if PHONE_LIKE.match(query) else query.split()[:6]
@@ -69,8 +69,7 @@ def patient_possible_duplicates(
     date of birth: shown before a new record is created."""
     access.require(Permission.PATIENT_VIEW)
     return list(
-        Patient.objects.filter(
-            clinic_id=access.membership.clinic_id,
+        Patient.objects.of(access).filter(
             family_key=name_key(family_name),
             given_key=name_key(given_names),
             birth_date=birth_date,

@@ -136,10 +136,10 @@ def _training(record: NeedlingTraining) -> TrainingOut:
 )
 def list_standing(request: HttpRequest) -> list[StandingOut]:
     access = api_access(request)
-    members = Membership.objects.select_related("user").filter(
-        clinic_id=access.membership.clinic_id,
-        is_active=True,
-        role__in=CLINICIAN_ROLES,
+    members = (
+        Membership.objects.of(access)
+        .select_related("user")
+        .filter(is_active=True, role__in=CLINICIAN_ROLES)
     )
     if not access.can(Permission.CLINIC_MANAGE):
         members = members.filter(pk=access.membership.pk)
