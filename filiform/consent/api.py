@@ -290,7 +290,7 @@ def _template_out(template: ConsentTemplate, current: int) -> ConsentTemplateOut
 def get_template_version(request: HttpRequest, version: int) -> ConsentTemplateOut:
     access = api_access(request)
     access.require(Permission.CLINICAL_RECORD)
-    templates = ConsentTemplate.objects.filter(clinic_id=access.membership.clinic_id)
+    templates = ConsentTemplate.objects.of(access)
     template = templates.filter(version=version).first()
     if template is None:
         raise Http404(_("No such version of the consent text."))
@@ -307,7 +307,7 @@ def list_templates(request: HttpRequest) -> list[ConsentTemplateOut]:
     access = api_access(request)
     access.require(Permission.CLINICAL_RECORD)
     current = consent_template_current(access=access)
-    templates = ConsentTemplate.objects.filter(clinic_id=access.membership.clinic_id)
+    templates = ConsentTemplate.objects.of(access)
     return [_template_out(t, current.version) for t in templates[:200]]
 
 

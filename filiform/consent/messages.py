@@ -1,21 +1,21 @@
 """The e-mail that carries a consent signing link, composed as the worker sends it.
 
-The link's secret is made here, at send time, and only its SHA-256 is stored, by ``on_sent``,
-in the transaction that records the e-mail as sent (filiform/notices/outbox.py): a link is
-never marked sent unless the mail server took the e-mail, and the secret is nowhere but in the
-patient's inbox. A failed or interrupted send leaves the request unsent, to be sent again."""
+The link's token is made here, at send time, and only its SHA-256 is stored on the patient link
+(filiform/links), by ``on_sent``, in the transaction that records the e-mail as sent
+(filiform/notices/outbox.py): a link is never marked sent unless the mail server took the
+e-mail, and the token is nowhere but in the patient's inbox. A failed or interrupted send
+leaves the request unsent, to be sent again."""
 
 from __future__ import annotations
 
-import secrets
-
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from filiform.consent.models import ConsentSigningRequest, SigningRequestStatus
+from filiform.links.models import LinkPurpose
+from filiform.links.services import link_token_send, link_url_of
+from filiform.links.tokens import token_new
 from filiform.notices.models import OutboxMessage
 from filiform.notices.outbox import Outgoing
 
@@ -31,19 +31,21 @@ def signing_link_subject(request: ConsentSigningRequest) -> str:
 
 def signing_link_compose(message: OutboxMessage) -> Outgoing:
     request = (
-        ConsentSigningRequest.objects.select_related("clinic", "patient", "created_by", "template")
+        ConsentSigningRequest.objects.of_clinic(message.clinic_id)
+        .select_related("clinic", "patient", "created_by", "template", "link")
         .filter(pk=int(message.object_id))
         .first()
     )
-    if request is None or request.status != SigningRequestStatus.PENDING:
+    if request is None or request.link is None or request.status != SigningRequestStatus.PENDING:
         return Outgoing(None)  # signed, cancelled or expired meanwhile: nothing to send
-    token = secrets.token_urlsafe(32)
+    link = request.link
+    token = token_new()
     with timezone.override(request.clinic.time_zone):
         context = {
             "request": request,
             "clinic": request.clinic,
             "patient": request.patient,
-            "link": settings.SITE_URL + reverse("consent:sign", kwargs={"token": token}),
+            "link": link_url_of(LinkPurpose.CONSENT_SIGNING, token),
             "expires_at": timezone.localtime(request.expires_at),
         }
         email = EmailMultiAlternatives(
@@ -56,10 +58,9 @@ def signing_link_compose(message: OutboxMessage) -> Outgoing:
         )
 
     def on_sent() -> None:
-        from filiform.consent.remote import token_hash
-
-        ConsentSigningRequest.objects.filter(
-            pk=request.pk, used_at__isnull=True, cancelled_at__isnull=True
-        ).update(token_hash=token_hash(token), sent_at=timezone.now())
+        if link_token_send(link=link, token=token):  # not if signed or cancelled meanwhile
+            ConsentSigningRequest.objects.of_clinic(request.clinic_id).filter(pk=request.pk).update(
+                sent_at=timezone.now()
+            )
 
     return Outgoing(email, on_sent)

@@ -3,10 +3,12 @@ new version, so every consent record can keep the exact text it was given under.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import ClassVar
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -119,9 +121,10 @@ class ConsentSigningRequest(models.Model):
     """A link e-mailed to the patient to read the consent text and sign it on their own device.
 
     The sending clinician attests that risks, benefits and alternatives were discussed (and how);
-    the patient confirms their questions were answered when signing. The link's secret is never
-    stored: only its SHA-256, set by the worker when it sends the e-mail. It works once, until
-    ``expires_at``, and not after it is cancelled."""
+    the patient confirms their questions were answered when signing. The request keeps what was
+    sent (the text version, to whom, the e-mail's delivery); the link itself is a patient link
+    (filiform/links: purpose ``consent_signing``), which holds the token's SHA-256 (set when the
+    e-mail goes; the token is stored nowhere), the expiry, the single use and the cancellation."""
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(
@@ -140,14 +143,11 @@ class ConsentSigningRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    used_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    # Set in the transaction that creates the request (the link names the request it opens).
+    link = models.OneToOneField(
+        "links.PatientLink", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    sent_at = models.DateTimeField(null=True, blank=True)
     record = models.OneToOneField(
         ConsentRecord,
         on_delete=models.PROTECT,
@@ -166,6 +166,28 @@ class ConsentSigningRequest(models.Model):
 
     def __str__(self) -> str:
         return f"signing link {self.pk} ({self.status})"
+
+    # What the link says, in the request's own words (pages, API, e-mail). A request without
+    # its link (none is made so: both are written in one transaction) reads as expired.
+    @property
+    def expires_at(self) -> dt.datetime:
+        return self.link.expires_at if self.link else self.created_at
+
+    @property
+    def token_hash(self) -> str | None:
+        return self.link.secret_sha256 if self.link else None
+
+    @property
+    def used_at(self) -> dt.datetime | None:
+        return self.link.used_at if self.link else None
+
+    @property
+    def cancelled_at(self) -> dt.datetime | None:
+        return self.link.revoked_at if self.link else None
+
+    @property
+    def cancelled_by(self) -> AbstractBaseUser | None:
+        return self.link.revoked_by if self.link else None
 
     @property
     def status(self) -> str:

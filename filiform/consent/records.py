@@ -9,12 +9,11 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.consent.models import ConsentDecision, ConsentRecord, ConsentTemplate
 from filiform.consent.signatures import (
     CANVAS_HEIGHT,
@@ -101,7 +100,7 @@ def consent_save(
         png = signature_png_check(signature_png)
     else:
         strokes, png = signature_check(signature), b""
-    return ConsentRecord.objects.create(
+    return ConsentRecord.objects.of_clinic(clinic.pk).create(
         clinic=clinic,
         patient=patient,
         template=template,
@@ -191,14 +190,13 @@ def consent_withdraw(
 ) -> ConsentRecord:
     """Withdrawal takes effect at once; the record stays, marked withdrawn."""
     patient = patient_of_clinic(access=access, patient_id=patient_id)
-    record = ConsentRecord.objects.select_for_update().filter(pk=record_id, patient=patient).first()
-    if record is None:
-        raise Http404("No such consent record.")
-    access.require(
-        Permission.CLINICAL_RECORD,
+    record = clinic_get(
+        access,
+        ConsentRecord.objects.of(access).filter(patient=patient),
+        record_id,
+        permission=Permission.CLINICAL_RECORD,
         object_type="consent",
-        object_id=record.pk,
-        patient_id=patient.pk,
+        for_update=True,
     )
     if record.withdrawn_at is not None:
         raise ValidationError(_("This consent was already withdrawn."))
@@ -228,7 +226,7 @@ class ConsentStatus:
 
 def consent_status(*, patient: Patient, on: dt.date) -> ConsentStatus:
     """The latest decision decides: a refusal or a withdrawal ends any earlier consent."""
-    record = ConsentRecord.objects.filter(patient=patient).first()
+    record = ConsentRecord.objects.of_clinic(patient.clinic_id).filter(patient=patient).first()
     if record is None:
         return ConsentStatus(False, _("No consent recorded."), None)
     if record.withdrawn_at is not None:

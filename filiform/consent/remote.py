@@ -2,19 +2,18 @@
 video or in person) e-mails a single-use link; the patient reads the exact text on their own
 device, confirms their questions were answered, decides and signs.
 
-The link's secret is made by the worker as it sends the e-mail and only its SHA-256 is stored,
-so the secret exists nowhere but in the patient's inbox (consent/messages.py). The e-mail is an
-outbox message queued in the same transaction as the request; its status (queued, retrying,
-sent, failed) is the link's delivery status, and "send again" issues a fresh link. A link works once, until it expires
-(SIGNING_LINK_HOURS), and not once cancelled; signing and using up the link happen in one
-transaction, guarded by a conditional update, so a double submit cannot make two records."""
+The link is a patient link (filiform/links, purpose ``consent_signing``): its token is made by
+the worker as it sends the e-mail and only its SHA-256 is stored, so the token exists nowhere
+but in the patient's inbox (consent/messages.py). The e-mail is an outbox message queued in the
+same transaction as the request; its status (queued, retrying, sent, failed) is the link's
+delivery status, and "send again" renews the link (the old token stops working). A link works
+once, until it expires (SIGNING_LINK_HOURS), and not once cancelled; signing and using up the
+link happen in one transaction under a lock on the link, so a double submit cannot make two
+records. The refusals, and their audit, are the links app's."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access, audit_record
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.consent.models import (
     ConsentRecord,
     ConsentSigningRequest,
@@ -33,17 +32,31 @@ from filiform.consent.models import (
 )
 from filiform.consent.records import Discussion, consent_save
 from filiform.consent.templates_service import consent_template_current
+from filiform.links.models import LinkPurpose, PatientLink
+from filiform.links.services import (
+    KINDS,
+    LinkContext,
+    LinkRefused,
+    link_issue,
+    link_open_target,
+    link_renew,
+    link_spend,
+    link_stop,
+    link_token_send,
+)
+from filiform.links.tokens import token_digest, token_new
 from filiform.notices.models import OutboxMessage
 from filiform.notices.outbox import IN_FLIGHT, StillOnItsWay, message_queue, messages_about
 from filiform.patients.selectors import patient_of_clinic
 
 SIGNING_LINK_HOURS = 72  # how long an e-mailed signing link works
-PATIENT_ACTOR = "patient (e-mailed signing link)"
-VIA_LINK = "signing-link"
+PATIENT_ACTOR = KINDS[LinkPurpose.CONSENT_SIGNING].actor
+VIA_LINK = KINDS[LinkPurpose.CONSENT_SIGNING].via
+# The patient's refusals (unknown, used, expired, cancelled) are the links app's.
+SigningLinkRefused = LinkRefused
+token_hash = token_digest  # what the link stores of its token
 
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+__all__ = ["LinkContext", "SigningLinkRefused", "token_hash"]
 
 
 @transaction.atomic
@@ -96,8 +109,7 @@ def signing_request_create(
             % {"items": ", ".join(missing)}
         )
     template = consent_template_current(access=access)
-    request = ConsentSigningRequest.objects.create(
-        clinic_id=access.membership.clinic_id,
+    request = ConsentSigningRequest.objects.of(access).create(
         patient=patient,
         template=template,
         email=patient.email,
@@ -107,8 +119,17 @@ def signing_request_create(
         discussion_method=discussion_method,
         discussion_note=discussion_note.strip()[:300],
         created_by=access.user,
-        expires_at=timezone.now() + dt.timedelta(hours=SIGNING_LINK_HOURS),
     )
+    request.link = link_issue(
+        clinic_id=request.clinic_id,
+        patient_id=patient.pk,
+        purpose=LinkPurpose.CONSENT_SIGNING,
+        target_id=request.pk,
+        valid_for=dt.timedelta(hours=SIGNING_LINK_HOURS),
+        single_use=True,
+        kept=False,  # its token is made once, as the e-mail goes
+    )
+    request.save(update_fields=["link"])
     audit_access(
         access,
         action=AuditAction.CREATE,
@@ -148,27 +169,37 @@ def signing_link_delivery(request_ids: list[int]) -> dict[int, OutboxMessage]:
     return {int(k): m for k, m in messages_about(ABOUT, request_ids).items()}
 
 
+def _request_locked(
+    access: Access, request_id: int, patient_id: int | None
+) -> tuple[ConsentSigningRequest, PatientLink]:
+    """The clinic's request (of that patient, when given) and its link, both locked: the link
+    first, as the patient's signing locks it, so the two never wait on each other."""
+    requests = ConsentSigningRequest.objects.of(access)
+    if patient_id is not None:
+        requests = requests.filter(patient_id=patient_id)
+    request = clinic_get(
+        access,
+        requests,
+        request_id,
+        permission=Permission.CLINICAL_RECORD,
+        object_type="consent_signing_request",
+    )
+    if request.link_id is None:
+        raise Http404("This signing request has no link.")
+    link = PatientLink.objects.of(access).select_for_update().get(pk=request.link_id)
+    request = ConsentSigningRequest.objects.of(access).select_for_update().get(pk=request.pk)
+    request.link = link
+    return request, link
+
+
 @transaction.atomic
 def signing_request_send_again(
     *, access: Access, request_id: int, patient_id: int | None = None
 ) -> ConsentSigningRequest:
-    """E-mail a fresh link (the old one stops working: its secret was never stored, so it
+    """E-mail a fresh link (the old one stops working: its token was never stored, so it
     cannot be sent twice), valid SIGNING_LINK_HOURS from now. Not while an e-mail of it is
     still on its way, and not for a link signed or cancelled."""
-    requests = ConsentSigningRequest.objects.select_for_update(of=("self",)).filter(
-        pk=request_id, clinic_id=access.membership.clinic_id
-    )
-    if patient_id is not None:
-        requests = requests.filter(patient_id=patient_id)
-    request = requests.first()
-    if request is None:
-        raise Http404("No such signing request in this clinic.")
-    access.require(
-        Permission.CLINICAL_RECORD,
-        object_type="consent_signing_request",
-        object_id=request.pk,
-        patient_id=request.patient_id,
-    )
+    request, link = _request_locked(access, request_id, patient_id)
     if request.used_at is not None or request.cancelled_at is not None:
         raise ValidationError(
             _("This link can no longer be sent: it is %(status)s.")
@@ -180,9 +211,9 @@ def signing_request_send_again(
             _("This link's e-mail is still on its way: %(status)s.")
             % {"status": last.get_status_display().lower()}
         )
-    request.token_hash, request.sent_at = None, None
-    request.expires_at = timezone.now() + dt.timedelta(hours=SIGNING_LINK_HOURS)
-    request.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    link_renew(link=link, valid_for=dt.timedelta(hours=SIGNING_LINK_HOURS))
+    request.sent_at = None
+    request.save(update_fields=["sent_at"])
     message = _signing_link_queue(request)
     audit_access(
         access,
@@ -193,7 +224,7 @@ def signing_request_send_again(
         detail={
             "sent_again": True,
             "message": message.pk,
-            "expires_at": request.expires_at.isoformat(),
+            "expires_at": link.expires_at.isoformat(),
         },
     )
     return request
@@ -204,27 +235,13 @@ def signing_request_cancel(
     *, access: Access, request_id: int, patient_id: int | None = None
 ) -> ConsentSigningRequest:
     """A pending link stops working at once (of that patient, when given)."""
-    requests = ConsentSigningRequest.objects.select_for_update(of=("self",)).filter(
-        pk=request_id, clinic_id=access.membership.clinic_id
-    )
-    if patient_id is not None:
-        requests = requests.filter(patient_id=patient_id)
-    request = requests.first()
-    if request is None:
-        raise Http404("No such signing request in this clinic.")
-    access.require(
-        Permission.CLINICAL_RECORD,
-        object_type="consent_signing_request",
-        object_id=request.pk,
-        patient_id=request.patient_id,
-    )
+    request, link = _request_locked(access, request_id, patient_id)
     if request.status != SigningRequestStatus.PENDING:
         raise ValidationError(
             _("This link can no longer be cancelled: it is %(status)s.")
             % {"status": request.get_status_display().lower()}
         )
-    request.cancelled_at, request.cancelled_by = timezone.now(), access.user
-    request.save(update_fields=["cancelled_at", "cancelled_by"])
+    link_stop(link=link, by=access.user)
     audit_access(
         access,
         action=AuditAction.UPDATE,
@@ -237,83 +254,32 @@ def signing_request_cancel(
 
 
 def signing_link_issue(*, request_id: int) -> str | None:
-    """Make the link's secret, store its hash and return it, once per request (the worker calls
-    this just before sending). None when the request was already sent, cancelled or expired."""
-    token = secrets.token_urlsafe(32)
-    issued = ConsentSigningRequest.objects.filter(
-        pk=request_id,
-        token_hash__isnull=True,
-        cancelled_at__isnull=True,
-        used_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    ).update(token_hash=token_hash(token), sent_at=timezone.now())
-    return token if issued else None
+    """Make the link's token, store its SHA-256 and return it, once per request (as the worker
+    does just before sending). None when the request was already sent, cancelled or expired."""
+    from filiform.consent.tasks import requests_to_send
 
-
-class SigningLinkRefused(Exception):
-    """The link cannot be used; ``reason`` is one of unknown, used, expired, cancelled."""
-
-    def __init__(self, reason: str, request: ConsentSigningRequest | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.request = request
-
-
-@dataclass(frozen=True)
-class LinkContext:
-    ip: str | None
-    user_agent: str
-
-
-def _audit_refusal(refusal: SigningLinkRefused, where: LinkContext) -> None:
-    request = refusal.request
-    audit_record(
-        action=AuditAction.PERMISSION_DENIED,
-        clinic_id=request.clinic_id if request else None,
-        object_type="consent_signing_request",
-        object_id=request.pk if request else "",
-        patient_id=request.patient_id if request else None,
-        ip=where.ip,
-        user_agent=where.user_agent,
-        via=VIA_LINK,
-        detail={"actor": PATIENT_ACTOR, "refused": refusal.reason},
+    request = requests_to_send().select_related("link").filter(pk=request_id).first()
+    if request is None or request.link is None:
+        return None
+    token = token_new()
+    if not link_token_send(link=request.link, token=token, replace=False):
+        return None
+    ConsentSigningRequest.objects.of_clinic(request.clinic_id).filter(pk=request.pk).update(
+        sent_at=timezone.now()
     )
-
-
-def _usable(request: ConsentSigningRequest | None) -> ConsentSigningRequest:
-    if request is None or request.sent_at is None:
-        raise SigningLinkRefused("unknown")
-    status = request.status
-    if status != SigningRequestStatus.PENDING:
-        raise SigningLinkRefused(status, request)
-    return request
+    return token
 
 
 def signing_link_open(*, token: str, where: LinkContext) -> ConsentSigningRequest:
     """The request behind a link, if it can still be signed (opening it is audited)."""
-    try:
-        request = _usable(
-            ConsentSigningRequest.objects.select_related(
-                "clinic", "patient", "template", "created_by"
-            )
-            .filter(token_hash=token_hash(token))
-            .first()
-        )
-    except SigningLinkRefused as refusal:
-        _audit_refusal(refusal, where)
-        raise
-    audit_record(
-        action=AuditAction.READ,
-        clinic_id=request.clinic_id,
-        object_type="consent_signing_request",
-        object_id=request.pk,
-        patient_id=request.patient_id,
-        ip=where.ip,
-        user_agent=where.user_agent,
-        via=VIA_LINK,
-        detail={"actor": PATIENT_ACTOR, "template_version": request.template.version},
-    )
-    return request
+    return link_open_target(
+        token=token,
+        where=where,
+        purpose=LinkPurpose.CONSENT_SIGNING,
+        model=ConsentSigningRequest,
+        related=("clinic", "patient", "template", "created_by", "link"),
+        detail=lambda request: {"template_version": request.template.version},
+    ).target
 
 
 def signing_link_sign(
@@ -330,53 +296,47 @@ def signing_link_sign(
     (consent_save), against the text version the link was sent with. A refusal of the link
     (used, expired, cancelled) is raised as SigningLinkRefused; bad input as ValidationError,
     leaving the link usable."""
-    try:
-        with transaction.atomic():
-            request = _usable(
-                ConsentSigningRequest.objects.select_for_update(of=("self",))
-                .select_related("clinic", "patient", "template", "created_by")
-                .filter(token_hash=token_hash(token))
-                .first()
-            )
-            record = consent_save(
-                clinic=request.clinic,
-                patient=request.patient,
-                template=request.template,
-                discussion=Discussion(
-                    risks=request.risks_discussed,
-                    benefits=request.benefits_discussed,
-                    alternatives=request.alternatives_discussed,
-                    questions_answered=questions_answered,
-                    thorax_acknowledged=thorax_acknowledged,
-                ),
-                discussed_by=request.created_by,
-                decision=decision,
-                signer_name=signer_name,
-                signature=signature,
-            )
-            used = ConsentSigningRequest.objects.filter(
-                pk=request.pk, used_at__isnull=True, cancelled_at__isnull=True
-            ).update(used_at=timezone.now(), record=record)
-            if used != 1:  # another submit won the race: this one rolls back
-                raise SigningLinkRefused(SigningRequestStatus.USED, request)
-            audit_record(
-                action=AuditAction.CREATE,
-                clinic_id=request.clinic_id,
-                object_type="consent",
-                object_id=record.pk,
-                patient_id=request.patient_id,
-                ip=where.ip,
-                user_agent=where.user_agent,
-                via=VIA_LINK,
-                detail={
-                    "actor": PATIENT_ACTOR,
-                    "signing_request": request.pk,
-                    "decision": decision,
-                    "template_version": request.template.version,
-                    "signer_name": record.signer_name,
-                },
-            )
-    except SigningLinkRefused as refusal:
-        _audit_refusal(refusal, where)
-        raise
+    with link_spend(
+        token=token,
+        where=where,
+        purpose=LinkPurpose.CONSENT_SIGNING,
+        model=ConsentSigningRequest,
+        related=("clinic", "patient", "template", "created_by"),
+    ) as opened:
+        request = opened.target
+        record = consent_save(
+            clinic=request.clinic,
+            patient=request.patient,
+            template=request.template,
+            discussion=Discussion(
+                risks=request.risks_discussed,
+                benefits=request.benefits_discussed,
+                alternatives=request.alternatives_discussed,
+                questions_answered=questions_answered,
+                thorax_acknowledged=thorax_acknowledged,
+            ),
+            discussed_by=request.created_by,
+            decision=decision,
+            signer_name=signer_name,
+            signature=signature,
+        )
+        request.record = record
+        request.save(update_fields=["record"])
+        audit_record(
+            action=AuditAction.CREATE,
+            clinic_id=request.clinic_id,
+            object_type="consent",
+            object_id=record.pk,
+            patient_id=request.patient_id,
+            ip=where.ip,
+            user_agent=where.user_agent,
+            via=VIA_LINK,
+            detail={
+                "actor": PATIENT_ACTOR,
+                "signing_request": request.pk,
+                "decision": decision,
+                "template_version": request.template.version,
+                "signer_name": record.signer_name,
+            },
+        )
     return record

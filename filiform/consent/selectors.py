@@ -12,7 +12,7 @@ from filiform.patients.selectors import patient_of_clinic
 
 def consent_record_of_clinic(*, access: Access, record_id: int) -> ConsentRecord:
     """The acting clinic's consent record, or 404. Not audited: callers record what they did."""
-    records = ConsentRecord.objects.select_related(
+    records = ConsentRecord.objects.of(access).select_related(
         "clinic", "patient", "template", "discussed_by", "withdrawn_by"
     )
     return clinic_get(access, records, record_id)
@@ -44,8 +44,10 @@ def consent_records_of_patient(*, access: Access, patient_id: int) -> QuerySet[C
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     access.require(Permission.PATIENT_VIEW, object_type="consent_list", patient_id=patient.pk)
     audit_access(access, action=AuditAction.READ, object_type="consent_list", patient_id=patient.pk)
-    return ConsentRecord.objects.filter(patient=patient).select_related(
-        "template", "discussed_by", "withdrawn_by", "clinic", "patient"
+    return (
+        ConsentRecord.objects.of(access)
+        .filter(patient=patient)
+        .select_related("template", "discussed_by", "withdrawn_by", "clinic", "patient")
     )
 
 
@@ -58,6 +60,8 @@ def consent_requests_of_patient(
         object_type="consent_signing_request_list",
         patient_id=patient.pk,
     )
-    return ConsentSigningRequest.objects.filter(patient=patient).select_related(
-        "template", "created_by", "cancelled_by"
+    return (
+        ConsentSigningRequest.objects.of(access)
+        .filter(patient=patient)
+        .select_related("template", "created_by", "link__revoked_by")
     )

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django_tasks import task
 
 from filiform.consent.models import ConsentSigningRequest
+
+
+def requests_to_send() -> QuerySet[ConsentSigningRequest]:
+    """Every clinic's signing requests: a task names its request by id, and the request names
+    its clinic (the worker acts for no one)."""
+    return ConsentSigningRequest.objects.all()
 
 
 @task()
@@ -16,8 +23,9 @@ def send_consent_signing_link(*, request_id: int) -> str:
 
     with transaction.atomic():
         request = (
-            ConsentSigningRequest.objects.select_for_update()
-            .filter(pk=request_id, token_hash__isnull=True)
+            requests_to_send()
+            .select_for_update(of=("self",))
+            .filter(pk=request_id, link__secret_sha256__isnull=True)
             .first()
         )
         if request is None or signing_link_delivery([request_id]):

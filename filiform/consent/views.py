@@ -58,7 +58,7 @@ def templates(request: HttpRequest, access: Access) -> HttpResponse:
                 return redirect("consent:templates", clinic_slug=access.clinic.slug)
     elif request.method == "POST":
         access.require(Permission.CLINIC_MANAGE)
-    versions = ConsentTemplate.objects.filter(clinic_id=access.membership.clinic_id)
+    versions = ConsentTemplate.objects.of(access)
     return render(
         request,
         "consent/templates.html",
@@ -76,9 +76,7 @@ def templates(request: HttpRequest, access: Access) -> HttpResponse:
 
 @clinic_page(Permission.CLINICAL_RECORD)
 def template_version(request: HttpRequest, access: Access, version: int) -> HttpResponse:
-    template = ConsentTemplate.objects.filter(
-        clinic_id=access.membership.clinic_id, version=version
-    ).first()
+    template = ConsentTemplate.objects.of(access).filter(version=version).first()
     if template is None:
         raise Http404("No such version.")
     return render(

@@ -84,16 +84,18 @@ def patient_consent(request: HttpRequest, access: Access, patient_id: int) -> Ht
             return redirect(
                 "patients:detail", clinic_slug=access.clinic.slug, patient_id=patient.pk
             )
-    records = ConsentRecord.objects.filter(patient=patient).select_related("discussed_by")
+    records = (
+        ConsentRecord.objects.of(access).filter(patient=patient).select_related("discussed_by")
+    )
     history = [
         (r, signature_data_uri(strokes=r.signature_strokes, png=bytes(r.signature_png or b"")))
         for r in records
     ]
 
     requests = list(
-        ConsentSigningRequest.objects.filter(patient=patient).select_related(
-            "template", "created_by", "cancelled_by"
-        )
+        ConsentSigningRequest.objects.of(access)
+        .filter(patient=patient)
+        .select_related("template", "created_by", "link__revoked_by")
     )
     deliveries = signing_link_delivery([link.pk for link in requests])
     for link in requests:  # its latest e-mail: whether it went, and if not, why

@@ -192,7 +192,7 @@ REFUSALS = {
 
 def _refused(request: HttpRequest, refusal: SigningLinkRefused) -> HttpResponse:
     status, title, text = REFUSALS.get(refusal.reason, REFUSALS["unknown"])
-    clinic = refusal.request.clinic if refusal.request else None
+    clinic = refusal.link.clinic if refusal.link else None
     response = render(
         request,
         "consent/sign_refused.html",

@@ -32,7 +32,6 @@ from django.apps import apps
 from django.db import connection, models, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
 
 from filiform.accounts.models import User
 from filiform.api import api
@@ -183,7 +182,6 @@ def _add_missing(a: Clinic) -> None:
         alternatives_discussed=True,
         discussion_method="in_person",
         created_by=owner,
-        expires_at=timezone.now() + dt.timedelta(days=7),
     )
     _model("idempotency.IdempotentRequest")._default_manager.create(
         clinic=a, user=owner, key="zanzibarian", fingerprint="isolation"
