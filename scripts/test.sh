@@ -18,9 +18,11 @@ took() { echo "    ($1: $(( $(date +%s) - pass_started )) s)"; pass_started=$(da
 
 work=$(mktemp -d /tmp/filiform-test.XXXXXX)
 mypy_pid=""
+browser_pid=""
 pg_stop=""
 cleanup() {
   if [ -n "$mypy_pid" ]; then kill "$mypy_pid" 2>/dev/null || true; fi
+  if [ -n "$browser_pid" ]; then kill "$browser_pid" 2>/dev/null || true; fi
   if [ -n "$pg_stop" ]; then $pg_stop; fi
   rm -rf "$work"
 }
@@ -42,7 +44,8 @@ mypy_pid=$!
 # instead of once in each (15 s of a core each; tests/db_cache.py).
 export FILIFORM_TEST_DB_CACHE="$work/test-db.sqlite3"
 python -m tests.db_cache "$FILIFORM_TEST_DB_CACHE"
-# Two processes (one per core) for the unit and integration passes; browser tests run alone.
+# Two processes (one per core) for the unit and integration passes; the browser tests, one at a
+# time, run alongside the PostgreSQL pass.
 # The API fuzz (the two test_api_fuzz.py modules) and the clinic isolation walk run once, in the
 # PostgreSQL pass: the production database, and their cost counted once (docs/testing.md).
 pytest -m "not browser" -q -n auto \
@@ -56,6 +59,12 @@ cat "$work/mypy.log"
 [ "$mypy_ok" = 0 ] || { echo "mypy found type errors"; exit 1; }
 took "the rest of mypy"
 
+# The browser tests run alongside the PostgreSQL pass: they keep about one core busy (one test
+# at a time, Chromium and the live server), and the PostgreSQL pass leaves about that much idle
+# while its processes wait on the server. Their output is printed when both have ended.
+echo "==> browser tests (headless Chromium), alongside the tests on PostgreSQL"
+pytest -m browser -q >"$work/browser.log" 2>&1 &
+browser_pid=$!
 echo "==> tests on PostgreSQL, with the API fuzz as every role"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 PGDATA=$(mktemp -d /tmp/filiform-pg.XXXXXX)
@@ -75,13 +84,19 @@ psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "create database filiform owner
 psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "create user filiform_app password 'filiform_app'; grant filiform_app to filiform;"
 # 24 generated examples per API operation (6 for each of the four roles), on top of the
 # schema's boundary cases.
-DATABASE_URL="postgres://filiform:filiform@127.0.0.1:$PGPORT/filiform" PATH="$PGBIN:$PATH" FILIFORM_FUZZ_EXAMPLES=24 pytest -m "not browser" -q -n auto
+# Only the tests that reach the database: the others (scoring, rules, the server process on its
+# own SQLite file) ran in the SQLite pass, and no database changes what they do.
+DATABASE_URL="postgres://filiform:filiform@127.0.0.1:$PGPORT/filiform" PATH="$PGBIN:$PATH" FILIFORM_FUZZ_EXAMPLES=24 pytest -m "not browser" -q -n auto --database-tests-only
 stop_pg
 pg_stop=""
 took "PostgreSQL"
 
 echo "==> browser tests (headless Chromium)"
-pytest -m browser -q
-took "browser"
+browser_ok=0
+wait "$browser_pid" || browser_ok=$?
+browser_pid=""
+cat "$work/browser.log"
+[ "$browser_ok" = 0 ] || { echo "browser tests failed"; exit 1; }
+took "the rest of the browser tests"
 
 echo "==> all passes green in $(( $(date +%s) - started )) s"

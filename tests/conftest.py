@@ -77,6 +77,44 @@ hypothesis_settings.load_profile(hypothesis_profile(os.environ))
 GATE = hypothesis_profile(os.environ) == "gate"  # the API fuzz also takes a fixed seed
 
 
+# Fixtures through which a test reaches the test database (pytest-django's, and ours built on
+# them request one of these).
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "live_server",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+    }
+)
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """Whether a test reaches the test database (a ``django_db`` mark or a database fixture)."""
+    if item.get_closest_marker("django_db"):
+        return True
+    return bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that reach the database (scripts/test.sh's PostgreSQL pass: "
+        "the others already ran in the SQLite pass, and no database changes what they do)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    kept = [item for item in items if uses_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        items[:] = kept
+
+
 CLINIC_ZONE = ZoneInfo(settings.TIME_ZONE)
 TEST_DAY = dt.datetime.now(CLINIC_ZONE).date()  # the day this run (this process) started
 
