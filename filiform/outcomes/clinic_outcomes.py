@@ -160,10 +160,8 @@ def _most(
 def _episode_outcomes(
     access: Access, since: dt.date | None, until: dt.date | None
 ) -> list[EpisodeOutcome]:
-    clinic_id = access.membership.clinic_id
     start, end = _bounds(ZoneInfo(access.clinic.time_zone), since, until)
-    nprs = Measurement.objects.filter(
-        clinic_id=clinic_id,
+    nprs = Measurement.objects.of(access).filter(
         instrument=Instrument.NPRS.value,
         status=MeasurementStatus.FINAL,
         scorable=True,
@@ -197,23 +195,22 @@ def _episode_outcomes(
 
     signed = VisitStatus.SIGNED
     sessions = list(
-        NeedlingSession.objects.filter(
-            visit__clinic_id=clinic_id, visit__episode_id__in=episode_ids, visit__status=signed
-        ).values_list("pk", "visit__episode_id", "performer_id", "visit__started_at")
+        NeedlingSession.objects.of(access)
+        .filter(visit__episode_id__in=episode_ids, visit__status=signed)
+        .values_list("pk", "visit__episode_id", "performer_id", "visit__started_at")
     )
     visits = list(
-        Visit.objects.filter(clinic_id=clinic_id, episode_id__in=episode_ids)
+        Visit.objects.of(access)
+        .filter(episode_id__in=episode_ids)
         .exclude(status=VisitStatus.ENTERED_IN_ERROR)
         .values_list("pk", "episode_id", "practitioner_id", "started_at")
     )
     insertions = list(
-        Insertion.objects.filter(
-            session__visit__clinic_id=clinic_id,
-            session__visit__episode_id__in=episode_ids,
-            session__visit__status=signed,
-        ).values_list("pk", "session__visit__episode_id", "muscle", "session__visit__started_at")
+        Insertion.objects.of(access)
+        .filter(session__visit__episode_id__in=episode_ids, session__visit__status=signed)
+        .values_list("pk", "session__visit__episode_id", "muscle", "session__visit__started_at")
     )
-    catalogue = clinic_catalogue(clinic_id)
+    catalogue = clinic_catalogue(access.clinic.pk)
 
     sessions_of: dict[int, list[tuple[int, int, dt.datetime]]] = defaultdict(list)
     for pk, episode, performer, started in sessions:
@@ -249,9 +246,9 @@ def _episode_outcomes(
     attributed = {episode: practitioner_of(episode) for episode in episode_ids}
     names = {
         m.pk: m.user.display_name
-        for m in Membership.objects.filter(
-            pk__in={p for p in attributed.values() if p is not None}
-        ).select_related("user")
+        for m in Membership.objects.of(access)
+        .filter(pk__in={p for p in attributed.values() if p is not None})
+        .select_related("user")
     }
 
     outcomes = []

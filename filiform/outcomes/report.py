@@ -34,13 +34,16 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def muscles_needled(progress: Progress, *, limit: int = TOP_MUSCLES) -> list[MuscleCount]:
+def muscles_needled(
+    access: Access, progress: Progress, *, limit: int = TOP_MUSCLES
+) -> list[MuscleCount]:
     """The muscles needled in the most sessions of the episode's signed visits (a muscle
     needled on both sides, or twice, in one session counts once for that session)."""
     if progress.episode is None:
         return []
     rows = (
-        Insertion.objects.filter(
+        Insertion.objects.of(access)
+        .filter(
             session__visit__episode=progress.episode,
             session__visit__status=VisitStatus.SIGNED,
         )
@@ -60,7 +63,7 @@ def muscles_needled(progress: Progress, *, limit: int = TOP_MUSCLES) -> list[Mus
 
 def report_context(access: Access, progress: Progress) -> dict[str, Any]:
     plan = (
-        TreatmentPlan.objects.filter(episode=progress.episode).first()
+        TreatmentPlan.objects.of(access).filter(episode=progress.episode).first()
         if progress.episode is not None
         else None
     )
@@ -71,7 +74,7 @@ def report_context(access: Access, progress: Progress) -> dict[str, Any]:
         "episode": progress.episode,
         "visits": progress.visits,
         "needling_sessions": len(progress.needling_days),
-        "muscles": muscles_needled(progress),
+        "muscles": muscles_needled(access, progress),
         "plan": plan,
         "charts": [(card, svg_data_uri(card.svg)) for card in cards],
         "printed_at": timezone.localtime(),

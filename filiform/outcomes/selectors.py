@@ -13,7 +13,7 @@ from django.http import Http404
 from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.codes import VisitStatus
 from filiform.charting.models import Visit
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.outcomes.instruments import SPECS, Instrument, InstrumentSpec, change, mcid_reached
 from filiform.outcomes.models import Measurement, MeasurementStatus
 from filiform.patients.models import EpisodeOfCare, Patient
@@ -87,9 +87,11 @@ class Progress:
 
 
 def _episode_for(
-    patient: Patient, episode_id: int | None
+    access: Access, patient: Patient, episode_id: int | None
 ) -> tuple[EpisodeOfCare | None, list[EpisodeOfCare]]:
-    episodes = list(EpisodeOfCare.objects.filter(patient=patient).order_by("-started_on", "-pk"))
+    episodes = list(
+        EpisodeOfCare.objects.of(access).filter(patient=patient).order_by("-started_on", "-pk")
+    )
     if episode_id is None:
         return (episodes[0] if episodes else None), episodes
     chosen = next((e for e in episodes if e.pk == episode_id), None)
@@ -126,17 +128,17 @@ def patient_progress(*, access: Access, patient_id: int, episode_id: int | None 
     access.require(
         Permission.CLINICAL_RECORD, object_type="outcome_progress", patient_id=patient.pk
     )
-    episode, episodes = _episode_for(patient, episode_id)
+    episode, episodes = _episode_for(access, patient, episode_id)
     measurements: list[Measurement] = []
     needling: list[dt.datetime] = []
     visits = 0
     if episode is not None:
         measurements = list(
-            Measurement.objects.filter(episode=episode, status=MeasurementStatus.FINAL).order_by(
-                "taken_at", "pk"
-            )
+            Measurement.objects.of(access)
+            .filter(episode=episode, status=MeasurementStatus.FINAL)
+            .order_by("taken_at", "pk")
         )
-        signed = Visit.objects.filter(episode=episode, status=VisitStatus.SIGNED)
+        signed = Visit.objects.of(access).filter(episode=episode, status=VisitStatus.SIGNED)
         visits = signed.count()
         needling = list(
             signed.filter(session__isnull=False)
@@ -166,7 +168,7 @@ def measurements_of_patient(
 ) -> list[Measurement]:
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     access.require(Permission.CLINICAL_RECORD, object_type="measurement", patient_id=patient.pk)
-    found = Measurement.objects.filter(patient=patient).select_related("recorded_by")
+    found = Measurement.objects.of(access).filter(patient=patient).select_related("recorded_by")
     if instrument:
         found = found.filter(instrument=instrument)
     rows = list(found.order_by("-taken_at", "-pk")[:500])
@@ -183,18 +185,11 @@ def measurements_of_patient(
 
 def measurement_get(*, access: Access, measurement_id: int) -> Measurement:
     """One measure of this clinic (404 otherwise); a refusal names it and its patient."""
-    measurement = (
-        Measurement.objects.filter(pk=measurement_id, clinic_id=access.membership.clinic_id)
-        .select_related("patient", "recorded_by")
-        .first()
-    )
-    if measurement is None:
-        raise Http404("No such measurement in this clinic.")
-    access.require(
-        Permission.CLINICAL_RECORD,
-        object_type="measurement",
-        object_id=measurement.pk,
-        patient_id=measurement.patient_id,
+    measurement = clinic_get(
+        access,
+        Measurement.objects.of(access).select_related("patient", "recorded_by"),
+        measurement_id,
+        permission=Permission.CLINICAL_RECORD,
     )
     audit_access(
         access,

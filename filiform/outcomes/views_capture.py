@@ -118,25 +118,27 @@ def measure_row(measurement: Measurement) -> MeasureRow:
 # --- the card on the visit page -----------------------------------------------------------------
 
 
-def _measures_of_visit(visit: Visit) -> list[Measurement]:
+def _measures_of_visit(access: Access, visit: Visit) -> list[Measurement]:
     # The visit page has checked the clinician's access and audited the reading of this visit.
     return list(
-        Measurement.objects.filter(visit=visit, clinic_id=visit.clinic_id)
+        Measurement.objects.of(access)
+        .filter(visit=visit)
         .select_related("recorded_by")
         .order_by("taken_at", "pk")
     )
 
 
-def _answered_before_visit(visit: Visit) -> list[Measurement]:
+def _answered_before_visit(access: Access, visit: Visit) -> list[Measurement]:
     """Questionnaires the patient answered from a link since their previous visit of the
     episode, to go through at this one."""
     earlier = (
-        Visit.objects.filter(episode_id=visit.episode_id, started_at__lt=visit.started_at)
+        Visit.objects.of(access)
+        .filter(episode_id=visit.episode_id, started_at__lt=visit.started_at)
         .order_by("-started_at")
         .values_list("started_at", flat=True)
         .first()
     )
-    found = Measurement.objects.filter(
+    found = Measurement.objects.of(access).filter(
         episode_id=visit.episode_id,
         visit__isnull=True,
         source=MeasurementSource.PATIENT,
@@ -155,8 +157,8 @@ def capture_card_context(access: Access, visit: Visit) -> dict[str, Any]:
         return {}
     return {
         "measure_buttons": [(code.value, short_name(code)) for code in CAPTURE_ORDER],
-        "measures_taken": [measure_row(m) for m in _measures_of_visit(visit)],
-        "measures_from_patient": [measure_row(m) for m in _answered_before_visit(visit)],
+        "measures_taken": [measure_row(m) for m in _measures_of_visit(access, visit)],
+        "measures_from_patient": [measure_row(m) for m in _answered_before_visit(access, visit)],
     }
 
 
@@ -276,9 +278,7 @@ def capture(request: HttpRequest, access: Access, visit_id: int, instrument: str
             "spec": SPECS[code],
             "short": short_name(code),
             "worded": code in WORDED
-            and InstrumentText.objects.filter(
-                clinic_id=access.membership.clinic_id, instrument=code.value
-            ).exists(),
+            and InstrumentText.objects.of(access).filter(instrument=code.value).exists(),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -328,9 +328,9 @@ class WordingCard:
     errors: list[str]
 
 
-def _wording_cards(clinic_id: int) -> list[WordingCard]:
+def _wording_cards(access: Access) -> list[WordingCard]:
     loaded: dict[str, list[InstrumentText]] = {}
-    for row in InstrumentText.objects.filter(clinic_id=clinic_id).select_related("loaded_by"):
+    for row in InstrumentText.objects.of(access).select_related("loaded_by"):
         loaded.setdefault(row.instrument, []).append(row)
     cards = []
     for code in WORDED:
@@ -355,7 +355,7 @@ def _wording_cards(clinic_id: int) -> list[WordingCard]:
 def texts(request: HttpRequest, access: Access) -> HttpResponse:
     """Paste the licensed wording of a questionnaire, one line per item; without it the items
     show their neutral labels ("Item 1")."""
-    cards = _wording_cards(access.membership.clinic_id)
+    cards = _wording_cards(access)
     status = 200
     if request.method == "POST":
         code = str(request.POST.get("instrument", ""))
