@@ -53,13 +53,7 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset(
     {
         "filiform/aftercare/instructions.py",
         "filiform/charting/needling.py",
-        "filiform/charting/pdf.py",
         "filiform/charting/schemas.py",
-        "filiform/charting/selectors.py",
-        "filiform/charting/timeline.py",
-        "filiform/charting/views_context.py",
-        "filiform/charting/views_session.py",
-        "filiform/charting/views_templates.py",
         "filiform/charting/visits.py",
         "filiform/clearance/decision.py",
         "filiform/clearance/views.py",

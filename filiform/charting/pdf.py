@@ -97,7 +97,8 @@ def _reasons(reasons: list[dict[str, str]]) -> list[dict[str, str]]:
 def _visit(visit: Visit) -> Visit:
     """The visit with everything its note prints."""
     return (
-        Visit.objects.select_related(
+        Visit.objects.of_clinic(visit.clinic_id)
+        .select_related(
             "clinic",
             "patient",
             "episode",

@@ -18,9 +18,12 @@ def visit_list(*, access: Access, patient_id: int) -> QuerySet[Visit]:
     access.require(Permission.CLINICAL_RECORD, object_type="visit_list", patient_id=patient.pk)
     audit_access(access, action=AuditAction.READ, object_type="visit_list", patient_id=patient.pk)
     return (
-        Visit.objects.filter(patient=patient, clinic_id=access.membership.clinic_id)
+        Visit.objects.of(access)
+        .filter(patient=patient)
         .select_related("practitioner__user")
-        .annotate(has_session=Exists(NeedlingSession.objects.filter(visit=OuterRef("pk"))))
+        .annotate(
+            has_session=Exists(NeedlingSession.objects.of(access).filter(visit=OuterRef("pk")))
+        )
         .order_by("-started_at", "-id")
     )
 

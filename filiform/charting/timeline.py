@@ -63,8 +63,8 @@ def _clinic_has_own_chart(clinic_id: int) -> bool:
     from filiform.anatomy.models import ClinicMuscle, ClinicTriggerPoint
 
     return (
-        ClinicMuscle.objects.filter(clinic_id=clinic_id, active=True).exists()
-        or ClinicTriggerPoint.objects.filter(clinic_id=clinic_id, active=True).exists()
+        ClinicMuscle.objects.of_clinic(clinic_id).filter(active=True).exists()
+        or ClinicTriggerPoint.objects.of_clinic(clinic_id).filter(active=True).exists()
     )
 
 
@@ -219,7 +219,7 @@ def patient_timeline(*, access: Access, patient_id: int, limit: int = TIMELINE_L
     access.require(
         Permission.CLINICAL_RECORD, object_type="patient_timeline", patient_id=patient.pk
     )
-    visits = Visit.objects.filter(patient=patient, clinic_id=access.membership.clinic_id)
+    visits = Visit.objects.of(access).filter(patient=patient)
     total = visits.count()
     rows = list(
         visits.defer("signed_content")
@@ -232,13 +232,20 @@ def patient_timeline(*, access: Access, patient_id: int, limit: int = TIMELINE_L
             "check_in",
         )
         .prefetch_related(
-            Prefetch("session__insertions", queryset=Insertion.objects.order_by("order", "id")),
-            Prefetch("adverse_events", queryset=AdverseEvent.objects.order_by("recorded_at")),
+            Prefetch(
+                "session__insertions",
+                queryset=Insertion.objects.of(access).order_by("order", "id"),
+            ),
+            Prefetch(
+                "adverse_events", queryset=AdverseEvent.objects.of(access).order_by("recorded_at")
+            ),
             "addenda__author",
         )
-        .annotate(has_alerts=Exists(RedFlagAlert.objects.filter(check_in__visit=OuterRef("pk"))))[
-            :limit
-        ]
+        .annotate(
+            has_alerts=Exists(
+                RedFlagAlert.objects.of(access).filter(check_in__visit=OuterRef("pk"))
+            )
+        )[:limit]
     )
     # Alerts are rare: fetched (one query) only when a visit on the page has one.
     alerted = [v.check_in for v in rows if v.has_alerts]
@@ -295,9 +302,11 @@ def patient_visit_dates(
     nothing of what was found or done."""
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     access.require(Permission.PATIENT_VIEW, object_type="visit_dates", patient_id=patient.pk)
-    rows = Visit.objects.filter(patient=patient, clinic_id=access.membership.clinic_id).values_list(
-        "pk", "started_at", "status"
-    )[:limit]
+    rows = (
+        Visit.objects.of(access)
+        .filter(patient=patient)
+        .values_list("pk", "started_at", "status")[:limit]
+    )
     dates = [VisitDate(pk, started_at, status) for pk, started_at, status in rows]
     audit_access(
         access,
@@ -320,11 +329,11 @@ def unsigned_notes(*, access: Access, now: dt.datetime | None = None) -> list[Vi
         return []
     now = now or timezone.now()
     cutoff = now - dt.timedelta(hours=access.clinic.unsigned_note_hours)
-    visits = Visit.objects.filter(
-        clinic_id=access.membership.clinic_id,
-        status=VisitStatus.DRAFT,
-        started_at__lt=cutoff,
-    ).select_related("patient", "practitioner__user")
+    visits = (
+        Visit.objects.of(access)
+        .filter(status=VisitStatus.DRAFT, started_at__lt=cutoff)
+        .select_related("patient", "practitioner__user")
+    )
     if not access.is_owner:
         visits = visits.filter(practitioner=access.membership)
     rows = list(visits.order_by("started_at", "id")[:50])
@@ -353,16 +362,14 @@ def safety_events(*, access: Access, limit: int = SAFETY_LIMIT) -> SafetyEvents:
     if not access.is_owner:
         return SafetyEvents([], [])
     access.require(Permission.CLINICAL_RECORD)
-    clinic_id = access.membership.clinic_id
     events = list(
-        AdverseEvent.objects.filter(
-            visit__clinic_id=clinic_id, severity__in=(Severity.SIGNIFICANT, Severity.SERIOUS)
-        )
+        AdverseEvent.objects.of(access)
+        .filter(severity__in=(Severity.SIGNIFICANT, Severity.SERIOUS))
         .select_related("visit__patient", "recorded_by")
         .order_by("-recorded_at", "-id")[:limit]
     )
     incidents = list(
-        NeedleIncident.objects.filter(session__visit__clinic_id=clinic_id)
+        NeedleIncident.objects.of(access)
         .select_related("session__visit__patient", "recorded_by")
         .order_by("-recorded_at", "-id")[:limit]
     )

@@ -65,9 +65,7 @@ def visit_url(access: Access, visit: Visit | int, anchor: str = "") -> str:
 def note_templates(access: Access) -> list[NoteTemplate]:
     """The clinic's templates and the acting clinician's own."""
     return list(
-        NoteTemplate.objects.filter(clinic_id=access.membership.clinic_id).filter(
-            Q(owner__isnull=True) | Q(owner=access.user)
-        )
+        NoteTemplate.objects.of(access).filter(Q(owner__isnull=True) | Q(owner=access.user))
     )
 
 
@@ -81,8 +79,8 @@ def note_initial(visit: Visit) -> dict[str, Any]:
     }
 
 
-def _plan_form(visit: Visit) -> PlanForm:
-    plan = TreatmentPlan.objects.filter(episode_id=visit.episode_id).first()
+def _plan_form(access: Access, visit: Visit) -> PlanForm:
+    plan = TreatmentPlan.objects.of(access).filter(episode_id=visit.episode_id).first()
     if plan is None:
         return PlanForm()
     return PlanForm(
@@ -101,7 +99,7 @@ def visit_context(access: Access, visit: Visit, **overrides: Any) -> dict[str, A
         "visit": visit,
         "patient": visit.patient,
         "mine": visit.practitioner.user_id == access.user.pk,
-        "plan": TreatmentPlan.objects.filter(episode_id=visit.episode_id).first(),
+        "plan": TreatmentPlan.objects.of(access).filter(episode_id=visit.episode_id).first(),
         "plan_components": PlanComponent.choices,
     }
     if visit.is_draft:
@@ -113,7 +111,7 @@ def visit_context(access: Access, visit: Visit, **overrides: Any) -> dict[str, A
             )
             if templates
             else None,
-            "plan_form": _plan_form(visit),
+            "plan_form": _plan_form(access, visit),
             "sign_form": SignForm(),
             "entered_in_error_form": EnteredInErrorForm(),
         }
@@ -246,7 +244,12 @@ def session_context(
     htmx once the page has it), ``points`` the small chart of needled points (reloaded on its
     own after each insertion)."""
     clinic_id = access.membership.clinic_id
-    session = NeedlingSession.objects.filter(visit=visit).select_related("performer__user").first()
+    session = (
+        NeedlingSession.objects.of(access)
+        .filter(visit=visit)
+        .select_related("performer__user")
+        .first()
+    )
     muscles = muscles_for(clinic_id)
     context: dict[str, Any] = {"session": session, "muscles": muscles}
     if visit.is_draft:
@@ -263,7 +266,7 @@ def session_context(
     context |= {
         "insertions": insertions,
         "ims": session.mode == SessionMode.GUNN_IMS,
-        "incident": NeedleIncident.objects.filter(session=session).first(),
+        "incident": NeedleIncident.objects.of(access).filter(session=session).first(),
         "points": points_chart(insertions, clinic_id) if points or full else [],
         "count_problem": count_problem(session),
         "performer": session.performer_id == access.membership.pk,
@@ -277,7 +280,9 @@ def session_context(
                 initial=entry_initial(session, insertions[-1] if insertions else None),
             ),
             "favourite_form": FavouriteForm(),
-            "favourites": list(InsertionFavourite.objects.filter(owner=access.membership)),
+            "favourites": list(
+                InsertionFavourite.objects.of(access).filter(owner=access.membership)
+            ),
             "count_form": NeedleCountForm(
                 initial={"opened": session.needles_opened, "removed": session.needles_removed}
             ),

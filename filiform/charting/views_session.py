@@ -47,7 +47,7 @@ from filiform.clinics.decorators import clinic_page
 
 
 def _session(access: Access, visit: Visit) -> NeedlingSession:
-    session = NeedlingSession.objects.filter(visit=visit).first()
+    session = NeedlingSession.objects.of(access).filter(visit=visit).first()
     if session is None:
         raise Http404("This visit has no needling session.")
     return session
@@ -152,7 +152,7 @@ def favourite_add(request: HttpRequest, access: Access, visit_id: int) -> HttpRe
         return render_visit(request, access, record, "live", insertion_form=form)
     data = favourite_data(form.insertion())
     name = named.cleaned_data["favourite_name"] or _favourite_name(form, data)
-    InsertionFavourite.objects.update_or_create(
+    InsertionFavourite.objects.of(access).update_or_create(
         owner=access.membership, name=name, defaults={"data": data}
     )
     return render_visit(
@@ -182,7 +182,11 @@ def favourite_use(
     """One tap: a favourite with a muscle is charted at once; one without fills the form."""
     record = visit_of_clinic(access=access, visit_id=visit_id)
     session = _session(access, record)
-    favourite = InsertionFavourite.objects.filter(pk=favourite_id, owner=access.membership).first()
+    favourite = (
+        InsertionFavourite.objects.of(access)
+        .filter(pk=favourite_id, owner=access.membership)
+        .first()
+    )
     if favourite is None:
         raise Http404("No such favourite.")
     if not favourite.data.get("muscle"):

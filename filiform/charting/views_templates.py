@@ -40,7 +40,7 @@ def templates(request: HttpRequest, access: Access) -> HttpResponse:
             "form": form,
             "templates": note_templates(access),
             "may_share": may_share,
-            "favourites": InsertionFavourite.objects.filter(owner=access.membership),
+            "favourites": InsertionFavourite.objects.of(access).filter(owner=access.membership),
         },
     )
 
@@ -51,7 +51,7 @@ def template_delete(request: HttpRequest, access: Access, template_id: int) -> H
     template = next((t for t in note_templates(access) if t.pk == template_id), None)
     if template is None or (template.owner_id is None and not access.is_owner):
         raise Http404("No such template of yours.")
-    NoteTemplate.objects.filter(pk=template.pk).delete()
+    NoteTemplate.objects.of(access).filter(pk=template.pk).delete()
     messages.success(request, _("Template “%(n)s” removed.") % {"n": template.name})
     return HttpResponseRedirect(_page_url(access))
 
@@ -59,7 +59,11 @@ def template_delete(request: HttpRequest, access: Access, template_id: int) -> H
 @clinic_page(Permission.CLINICAL_RECORD)
 @require_POST
 def favourite_delete(request: HttpRequest, access: Access, favourite_id: int) -> HttpResponse:
-    favourite = InsertionFavourite.objects.filter(pk=favourite_id, owner=access.membership).first()
+    favourite = (
+        InsertionFavourite.objects.of(access)
+        .filter(pk=favourite_id, owner=access.membership)
+        .first()
+    )
     if favourite is None:
         raise Http404("No such favourite of yours.")
     favourite.delete()
