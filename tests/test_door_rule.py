@@ -55,8 +55,6 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset(
         "filiform/charting/needling.py",
         "filiform/charting/schemas.py",
         "filiform/charting/visits.py",
-        "filiform/clearance/decision.py",
-        "filiform/clearance/views.py",
         "filiform/consent/templates_service.py",
         "filiform/insurance/policies.py",
         "filiform/notices/outbox.py",

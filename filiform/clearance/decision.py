@@ -32,7 +32,6 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,7 +40,7 @@ from filiform.anatomy.safety_settings import clinic_cautions
 from filiform.anatomy.segments import caution_at
 from filiform.anatomy.targets import Target, parse_targets
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import Access, Permission, is_clinician
+from filiform.clinics.access import Access, Permission, clinic_get, is_clinician
 from filiform.clinics.models import Clinic, Membership
 from filiform.consent.records import consent_status
 from filiform.patients.models import Patient
@@ -122,14 +121,7 @@ def _consent_reasons(consent_ok: bool, text: str) -> list[Reason]:
 
 
 def _practitioner(access: Access, membership_id: int) -> Membership:
-    membership = (
-        Membership.objects.select_related("user")
-        .filter(pk=membership_id, clinic_id=access.membership.clinic_id)
-        .first()
-    )
-    if membership is None:
-        raise Http404("No such practitioner in this clinic.")
-    return membership
+    return clinic_get(access, Membership.objects.of(access).select_related("user"), membership_id)
 
 
 def _verdict(levels: list[Level], *, justified: bool) -> Verdict:

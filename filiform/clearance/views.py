@@ -64,7 +64,7 @@ def clearance_panel(*, access: Access, patient: Patient) -> dict[str, Any]:
     every muscle, each cause once with the muscles it blocks, and the body regions; front desk
     and billing see whether consent and screening are in place and only the level of what the
     screening found, without health details."""
-    if access.can(Permission.CLINICAL_RECORD) and access.role in CLINICIAN_ROLES:
+    if access.can(Permission.CLINICAL_RECORD) and access.is_clinician:
         clearance = clearance_decide(
             access=access, patient_id=patient.pk, practitioner_id=access.membership.pk
         )
@@ -117,12 +117,13 @@ def _muscle_options() -> list[tuple[str, list[tuple[str, str]]]]:
 def check(request: HttpRequest, access: Access, patient_id: int) -> HttpResponse:
     patient = patient_get(access=access, patient_id=patient_id)
     practitioners = list(
-        Membership.objects.select_related("user")
-        .filter(clinic_id=access.membership.clinic_id, is_active=True, role__in=CLINICIAN_ROLES)
+        Membership.objects.of(access)
+        .select_related("user")
+        .filter(is_active=True, role__in=CLINICIAN_ROLES)
         .order_by("user__last_name", "id")
     )
     chosen = request.GET.get("practitioner") or (
-        str(access.membership.pk) if access.role in CLINICIAN_ROLES else ""
+        str(access.membership.pk) if access.is_clinician else ""
     )
     muscles = [m[:80] for m in request.GET.getlist("muscles")[:40]]
     clearance, error, hint = None, "", ""
