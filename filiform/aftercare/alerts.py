@@ -6,8 +6,6 @@ down, and its status shown with the alert; the e-mail failing never takes the al
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
@@ -19,6 +17,7 @@ from filiform.aftercare.models import AlertLevel, CheckIn, Delivery, MessageKind
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import OWNER_ROLES, Access, Permission, clinic_get
 from filiform.clinics.models import Membership
+from filiform.notices.safety import closed_by, note_of_what_was_done
 
 
 def alert_raise(*, check_in: CheckIn, level: str, reasons: list[str]) -> RedFlagAlert:
@@ -102,22 +101,15 @@ def alert_resolve(*, access: Access, alert_id: int, action_taken: str) -> RedFla
     if alert.resolved_at is not None:
         raise ValidationError(
             _("%(who)s already recorded what was done at %(when)s.")
-            % {
-                "who": alert.resolved_by.display_name if alert.resolved_by else "",
-                "when": timezone.localtime(
-                    alert.resolved_at, ZoneInfo(access.clinic.time_zone)
-                ).strftime("%Y-%m-%d %H:%M"),
-            }
+            % closed_by(access, alert.resolved_by, alert.resolved_at)
         )
-    action_taken = str(action_taken or "").replace("\x00", "").strip()[:2000]
-    if len(action_taken) < 5:
-        raise ValidationError(
-            {
-                "action_taken": _(
-                    "Write what was done (e.g. “Called at 14:05, no breathlessness now, advised ER if it returns”)."
-                )
-            }
-        )
+    action_taken = note_of_what_was_done(
+        action_taken,
+        field="action_taken",
+        ask=_(
+            "Write what was done (e.g. “Called at 14:05, no breathlessness now, advised ER if it returns”)."
+        ),
+    )
     alert.resolved_at, alert.resolved_by, alert.action_taken = (
         timezone.now(),
         access.user,

@@ -15,7 +15,9 @@ happened and link to it, never the patient, since e-mail is not a place for heal
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -29,6 +31,9 @@ from filiform.clinics.access import OWNER_ROLES, Access, Permission, clinic_get
 from filiform.clinics.models import Membership
 from filiform.notices.models import AlertKind, OutboxMessage, SafetyAlert
 from filiform.notices.outbox import message_queue, message_send_again
+
+if TYPE_CHECKING:
+    from filiform.accounts.models import User
 
 NOTE_MIN = 5  # characters: "Seen." is not a note of what was done, but "Called" + a word is
 NOTE_MAX = 2000
@@ -104,6 +109,27 @@ def safety_alert_raise(
     return alert
 
 
+def closed_by(access: Access, who: User | None, at: dt.datetime) -> dict[str, str]:
+    """Who closed an alert and when (in the clinic's time zone): the words of a second try's
+    refusal, for a safety alert and a red-flag alert alike."""
+    return {
+        "who": who.display_name if who else "",
+        "when": timezone.localtime(at, ZoneInfo(access.clinic.time_zone)).strftime(
+            "%Y-%m-%d %H:%M"
+        ),
+    }
+
+
+def note_of_what_was_done(note: object, *, field: str, ask: str) -> str:
+    """The note that closes an alert (a safety alert, a red-flag alert): NUL-free, stripped, at
+    most :data:`NOTE_MAX` characters; shorter than :data:`NOTE_MIN` it is refused, ``ask``
+    (saying what to write) under ``field``."""
+    cleaned = str(note or "").replace("\x00", "").strip()[:NOTE_MAX]
+    if len(cleaned) < NOTE_MIN:
+        raise ValidationError({field: ask})
+    return cleaned
+
+
 def _with_messages(access: Access, alerts: QuerySet[SafetyAlert]) -> QuerySet[SafetyAlert]:
     messages = OutboxMessage.objects.of(access).order_by("created_at", "id")
     return alerts.select_related("raised_by", "acknowledged_by").prefetch_related(
@@ -173,22 +199,15 @@ def safety_alert_acknowledge(*, access: Access, alert_id: int, note: str) -> Saf
     if alert.acknowledged_at is not None:
         raise AlreadyAcknowledged(
             _("%(who)s already acknowledged this alert at %(when)s.")
-            % {
-                "who": alert.acknowledged_by.display_name if alert.acknowledged_by else "",
-                "when": timezone.localtime(
-                    alert.acknowledged_at, ZoneInfo(access.clinic.time_zone)
-                ).strftime("%Y-%m-%d %H:%M"),
-            }
+            % closed_by(access, alert.acknowledged_by, alert.acknowledged_at)
         )
-    note = str(note or "").replace("\x00", "").strip()[:NOTE_MAX]
-    if len(note) < NOTE_MIN:
-        raise ValidationError(
-            {
-                "note": _(
-                    "Write what was done or decided (e.g. “Room searched again, needle found in the sharps bin”)."
-                )
-            }
-        )
+    note = note_of_what_was_done(
+        note,
+        field="note",
+        ask=_(
+            "Write what was done or decided (e.g. “Room searched again, needle found in the sharps bin”)."
+        ),
+    )
     alert.acknowledged_at, alert.acknowledged_by, alert.acknowledgement_note = (
         timezone.now(),
         access.user,
