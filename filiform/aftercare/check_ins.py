@@ -30,11 +30,11 @@ from filiform.audit.services import AuditAction, audit_access, audit_record
 from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.links.models import LinkPurpose
 from filiform.links.services import (
-    PATIENT_ACTOR,
     VIA_LINK,
     LinkContext,
     link_issue,
     link_open_target,
+    link_saved_audit,
     link_spend,
 )
 
@@ -148,20 +148,12 @@ def check_in_submit(
     ) as opened:
         check_in = opened.target
         result, alert = _store_answers(check_in, answers, via=VIA_LINK)
-        audit_record(
-            action=AuditAction.CREATE,
-            clinic_id=check_in.clinic_id,
+        link_saved_audit(
+            opened=opened,
+            where=where,
             object_type="check_in",
             object_id=check_in.pk,
-            patient_id=check_in.patient_id,
-            ip=where.ip,
-            user_agent=where.user_agent,
-            via=VIA_LINK,
-            detail={
-                "actor": PATIENT_ACTOR,
-                "triage": result.level,
-                "alert": alert.pk if alert else None,
-            },
+            detail={"triage": result.level, "alert": alert.pk if alert else None},
         )
     return check_in, result
 

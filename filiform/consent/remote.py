@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from filiform.audit.services import AuditAction, audit_access, audit_record
+from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.consent.models import (
     ConsentRecord,
@@ -34,12 +34,12 @@ from filiform.consent.records import Discussion, consent_save
 from filiform.consent.templates_service import consent_template_current
 from filiform.links.models import LinkPurpose, PatientLink
 from filiform.links.services import (
-    KINDS,
     LinkContext,
     LinkRefused,
     link_issue,
     link_open_target,
     link_renew,
+    link_saved_audit,
     link_spend,
     link_stop,
     link_token_send,
@@ -50,8 +50,6 @@ from filiform.notices.outbox import IN_FLIGHT, StillOnItsWay, message_queue, mes
 from filiform.patients.selectors import patient_of_clinic
 
 SIGNING_LINK_HOURS = 72  # how long an e-mailed signing link works
-PATIENT_ACTOR = KINDS[LinkPurpose.CONSENT_SIGNING].actor
-VIA_LINK = KINDS[LinkPurpose.CONSENT_SIGNING].via
 # The patient's refusals (unknown, used, expired, cancelled) are the links app's.
 SigningLinkRefused = LinkRefused
 token_hash = token_digest  # what the link stores of its token
@@ -322,17 +320,12 @@ def signing_link_sign(
         )
         request.record = record
         request.save(update_fields=["record"])
-        audit_record(
-            action=AuditAction.CREATE,
-            clinic_id=request.clinic_id,
+        link_saved_audit(
+            opened=opened,
+            where=where,
             object_type="consent",
             object_id=record.pk,
-            patient_id=request.patient_id,
-            ip=where.ip,
-            user_agent=where.user_agent,
-            via=VIA_LINK,
             detail={
-                "actor": PATIENT_ACTOR,
                 "signing_request": request.pk,
                 "decision": decision,
                 "template_version": request.template.version,

@@ -314,6 +314,30 @@ def link_spend(
         raise
 
 
+def link_saved_audit(
+    *,
+    opened: Opened[Any],
+    where: LinkContext,
+    object_type: str,
+    object_id: str | int,
+    detail: Mapping[str, object],
+) -> None:
+    """Audit what the patient saved through a link (answers, a signed consent), in the name
+    the link's purpose gives the patient (actor, via)."""
+    link, kind = opened.link, KINDS[opened.link.purpose]
+    audit_record(
+        action=AuditAction.CREATE,
+        clinic_id=link.clinic_id,
+        object_type=object_type,
+        object_id=object_id,
+        patient_id=link.patient_id,
+        ip=where.ip,
+        user_agent=where.user_agent,
+        via=kind.via,
+        detail={"actor": kind.actor, **detail},
+    )
+
+
 def link_purpose_of(token: str) -> str | None:
     """Which page a token is for, to choose the service that opens (and audits) it."""
     link = link_of_token(token)

@@ -13,16 +13,15 @@ from django.utils.translation import gettext as _
 
 from filiform.aftercare.deliveries import delivery_to_patient, patient_email_or_reason
 from filiform.aftercare.models import Delivery, MessageKind
-from filiform.audit.services import AuditAction, audit_access, audit_record
+from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
 from filiform.links.models import LinkPurpose
 from filiform.links.services import (
-    PATIENT_ACTOR,
-    VIA_LINK,
     LinkContext,
     LinkRefused,
     link_issue,
     link_open_target,
+    link_saved_audit,
     link_spend,
 )
 from filiform.outcomes.instruments import Instrument
@@ -159,15 +158,11 @@ def measure_request_submit(
             )
         request.completed_at = now
         request.save(update_fields=["completed_at"])
-        audit_record(
-            action=AuditAction.CREATE,
-            clinic_id=request.clinic_id,
+        link_saved_audit(
+            opened=opened,
+            where=where,
             object_type="measure_request",
             object_id=request.pk,
-            patient_id=request.patient_id,
-            ip=where.ip,
-            user_agent=where.user_agent,
-            via=VIA_LINK,
-            detail={"actor": PATIENT_ACTOR, "instruments": request.instruments},
+            detail={"instruments": request.instruments},
         )
     return request
