@@ -73,6 +73,7 @@ def internal_seed(runs: int, site_url: str) -> dict[str, Any]:
     from filiform.aftercare.check_ins import check_in_send
     from filiform.aftercare.models import CheckIn
     from filiform.charting.needling import insertion_add, needles_count, session_start
+    from filiform.charting.specs import InsertionSpec
     from filiform.charting.visits import visit_sign, visit_start
     from filiform.clinics.models import Role
     from filiform.links.models import LinkPurpose, PatientLink
@@ -111,12 +112,16 @@ def internal_seed(runs: int, site_url: str) -> dict[str, Any]:
         insertion_add(
             access=bob,
             session_id=session.pk,
-            muscle="upper_trapezius",
-            side="right",
-            needle_diameter_mm="0.25",
-            needle_length_mm=30,
-            depth_mm="10",
-            technique="pistoning",
+            insertion=InsertionSpec.parse(
+                {
+                    "muscle": "upper_trapezius",
+                    "side": "right",
+                    "needle_diameter_mm": "0.25",
+                    "needle_length_mm": 30,
+                    "depth_mm": "10",
+                    "technique": "pistoning",
+                }
+            ),
         )
         needles_count(access=bob, session_id=session.pk, opened=1, removed=1)
         visit_sign(access=bob, visit_id=visit.pk)

@@ -52,8 +52,6 @@ EXEMPT_NAMES: dict[str, str] = {
 NOT_YET_CONVERTED: frozenset[str] = frozenset(
     {
         "filiform/aftercare/instructions.py",
-        "filiform/charting/needling.py",
-        "filiform/charting/schemas.py",
         "filiform/charting/visits.py",
         "filiform/consent/templates_service.py",
         "filiform/insurance/policies.py",

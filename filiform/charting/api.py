@@ -173,8 +173,9 @@ def start_session(request: HttpRequest, visit_id: int, payload: SessionIn) -> St
     summary="Chart one insertion, cleared now (blocked muscle, missing justification or too deep: 422)",
 )
 def add_insertion(request: HttpRequest, session_id: int, payload: InsertionIn) -> Status:
-    data = payload.model_dump(mode="json", exclude_unset=True)
-    insertion = needling.insertion_add(access=api_access(request), session_id=session_id, **data)
+    insertion = needling.insertion_add(
+        access=api_access(request), session_id=session_id, insertion=payload
+    )
     return Status(201, InsertionOut.of(insertion))
 
 
@@ -214,9 +215,7 @@ def raise_incident(request: HttpRequest, session_id: int, payload: IncidentIn) -
     summary="Record an adverse event (significant and serious ones alert the owners)",
 )
 def add_adverse_event(request: HttpRequest, visit_id: int, payload: AdverseEventIn) -> Status:
-    event = needling.adverse_event_add(
-        access=api_access(request), visit_id=visit_id, **payload.model_dump(mode="json")
-    )
+    event = needling.adverse_event_add(access=api_access(request), visit_id=visit_id, event=payload)
     return Status(201, AdverseEventOut.of(event))
 
 

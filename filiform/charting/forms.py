@@ -1,6 +1,8 @@
-"""The charting pages' forms. They only parse what was typed into the types the services take;
-every clinical rule (clearance, depth, counts, locking) stays in ``visits`` and ``needling``,
-whose refusals are put back on these forms by :func:`errors_onto`."""
+"""The charting pages' forms. They only parse what was typed into the types the services take:
+an insertion and an adverse event into their specs (``charting/specs.py``), whose limits are
+the API's and the services' too (the forms state none of their own). Every clinical rule
+(clearance, depth, counts, locking) stays in ``visits`` and ``needling``; the refusals of the
+spec and of the services are put back on these forms by :func:`errors_onto`."""
 
 from __future__ import annotations
 
@@ -30,7 +32,17 @@ from filiform.charting.codes import (
     Twitch,
 )
 from filiform.charting.models import NoteTemplate
+from filiform.charting.specs import (
+    ESTIM_FIELDS,
+    EVENT_TEXT,
+    JUSTIFICATION,
+    SHORT_NOTE,
+    TRIGGER_POINT,
+    AdverseEventSpec,
+    InsertionSpec,
+)
 from filiform.charting.visits import MAX_NOTE
+from filiform.specs import html_limits
 
 IMS_TECHNIQUES = (Technique.PISTONING, Technique.STATIC)
 NOTE_ROWS = 3
@@ -140,8 +152,15 @@ class SessionStartForm(forms.Form):
     )
 
 
-def _int(label: Any, **kwargs: Any) -> forms.IntegerField:
-    return forms.IntegerField(label=label, required=False, **kwargs)
+def _int(label: Any, name: str) -> forms.IntegerField:
+    """A whole number the spec bounds; the browser is told the bounds, the spec checks them."""
+    widget = forms.NumberInput(attrs=html_limits(InsertionSpec, name))
+    return forms.IntegerField(label=label, required=False, widget=widget)
+
+
+def _decimal(label: Any, name: str, step: str) -> forms.DecimalField:
+    widget = forms.NumberInput(attrs={"step": step, **html_limits(InsertionSpec, name)})
+    return forms.DecimalField(label=label, required=False, widget=widget)
 
 
 def _text(label: Any, max_length: int = 200) -> forms.CharField:
@@ -165,10 +184,10 @@ class InsertionForm(forms.Form):
         choices=[*Side.choices, ("", _("Midline"))],
         widget=forms.RadioSelect,
     )
-    trigger_point = forms.CharField(label=_("Trigger point"), required=False, max_length=30)
-    depth_mm = forms.DecimalField(
-        label=_("Depth (mm)"), required=False, max_digits=4, decimal_places=1
+    trigger_point = forms.CharField(
+        label=_("Trigger point"), required=False, max_length=TRIGGER_POINT
     )
+    depth_mm = _decimal(_("Depth (mm)"), "depth_mm", "0.1")
     approach = forms.ChoiceField(
         label=_("Approach"),
         required=False,
@@ -185,33 +204,29 @@ class InsertionForm(forms.Form):
     needle_length_mm = forms.TypedChoiceField(
         label=_("Needle length (mm)"), coerce=int, choices=[(n, n) for n in NEEDLE_LENGTHS_MM]
     )
-    needle_count = _int(_("Needles at this site"), min_value=1)
+    needle_count = _int(_("Needles at this site"), "needle_count")
     technique = forms.ChoiceField(label=_("Technique"), choices=Technique.choices)
-    estim_frequency_hz = forms.DecimalField(
-        label=_("Frequency (Hz)"), required=False, max_digits=5, decimal_places=1
-    )
-    estim_intensity_ma = forms.DecimalField(
-        label=_("Intensity (mA)"), required=False, max_digits=4, decimal_places=1
-    )
-    estim_minutes = _int(_("Duration (minutes)"))
-    retention_seconds = _int(_("Retention (seconds)"), min_value=0)
+    estim_frequency_hz = _decimal(_("Frequency (Hz)"), "estim_frequency_hz", "0.1")
+    estim_intensity_ma = _decimal(_("Intensity (mA)"), "estim_intensity_ma", "0.1")
+    estim_minutes = _int(_("Duration (minutes)"), "estim_minutes")
+    retention_seconds = _int(_("Retention (seconds)"), "retention_seconds")
     twitch = forms.ChoiceField(
         label=_("Local twitch responses"), choices=Twitch.choices, initial=Twitch.NOT_RECORDED
     )
-    twitch_count = _int(_("Twitch count"), min_value=0)
+    twitch_count = _int(_("Twitch count"), "twitch_count")
     referred_pain = forms.BooleanField(label=_("Referred pain reproduced"), required=False)
-    referred_pain_where = _text(_("Where it referred"))
+    referred_pain_where = _text(_("Where it referred"), SHORT_NOTE)
     tolerance = forms.ChoiceField(
         label=_("Patient tolerance"), choices=Tolerance.choices, initial=Tolerance.NOT_RECORDED
     )
     retest = forms.ChoiceField(
         label=_("Re-test"), choices=Retest.choices, initial=Retest.NOT_TESTED
     )
-    retest_note = _text(_("Re-test note"))
+    retest_note = _text(_("Re-test note"), SHORT_NOTE)
     justification = forms.CharField(
         label=_("Clinical justification"),
         required=False,
-        max_length=500,
+        max_length=JUSTIFICATION,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     lot_id = forms.TypedChoiceField(
@@ -242,13 +257,14 @@ class InsertionForm(forms.Form):
         self.justification_reasons: list[str] = []
         self.clearance_reasons: list[str] = []
 
-    def insertion(self) -> dict[str, Any]:
-        """The service's keyword arguments: unset optional numbers are left out."""
+    def typed(self) -> dict[str, Any]:
+        """What was typed, as the spec's fields: unset optional numbers are left out (a
+        favourite keeps only these)."""
         data = dict(self.cleaned_data)
         if self.ims:
             data["needle_count"], data["retention_seconds"] = 1, 0
         if data.get("technique") != Technique.ELECTRICAL:
-            for name in ("estim_frequency_hz", "estim_intensity_ma", "estim_minutes"):
+            for name in ESTIM_FIELDS:
                 data.pop(name, None)
         out: dict[str, Any] = {}
         for name, value in data.items():
@@ -258,6 +274,11 @@ class InsertionForm(forms.Form):
                 continue
             out[name] = value
         return out
+
+    def insertion(self) -> InsertionSpec:
+        """The insertion as its spec: refused (``ValidationError`` by field, put back on the
+        form by :func:`insertion_errors_onto`) with the limits the API and the service use."""
+        return InsertionSpec.parse(self.typed())
 
     @property
     def chosen(self) -> Muscle | None:
@@ -301,20 +322,24 @@ class IncidentForm(forms.Form):
 class AdverseEventForm(forms.Form):
     prefix = "ae"
     kind = forms.ChoiceField(label=_("Type"), choices=[("", "—"), *AdverseEventType.choices])
-    detail = _text(_("What happened"), 500)
+    detail = _text(_("What happened"), EVENT_TEXT)
     severity = forms.ChoiceField(
         label=_("Severity"), choices=Severity.choices, widget=forms.RadioSelect
     )
     timing = forms.ChoiceField(label=_("When"), choices=Timing.choices, widget=forms.RadioSelect)
     muscle = forms.ChoiceField(label=_("Muscle (if any)"), required=False)
     side = forms.ChoiceField(label=_("Side"), required=False, choices=[("", "—"), *Side.choices])
-    action_taken = _text(_("Action taken"), 500)
-    follow_up = _text(_("Follow-up"), 500)
-    reported_to = _text(_("Reported to"))
+    action_taken = _text(_("Action taken"), EVENT_TEXT)
+    follow_up = _text(_("Follow-up"), EVENT_TEXT)
+    reported_to = _text(_("Reported to"), SHORT_NOTE)
 
     def __init__(self, *args: Any, muscles: dict[str, Muscle], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "muscle", [("", "—"), *((m.slug, m.name) for m in muscles.values())])
+
+    def event(self) -> AdverseEventSpec:
+        """The event as its spec (the API's and the service's limits)."""
+        return AdverseEventSpec.parse(self.cleaned_data)
 
 
 class SignForm(forms.Form):

@@ -1,12 +1,13 @@
 """The needling session: started under a clearance, insertions each cleared again at the moment
 they are charted, needles counted in and out, adverse events and needle incidents. The rules live
 in the clearance service; this module makes sure every write goes through it, for the pages and
-the API alike."""
+the API alike. What each write may contain is its spec (``charting/specs.py``): the services
+take the spec, so the limits of what can be typed are stated there once."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from decimal import Decimal, InvalidOperation
+from enum import Enum
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,24 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiform.anatomy.catalogue import Muscle, UnknownMuscle, muscle_get
-from filiform.anatomy.depth_limits import Approach, DepthFinding, depth_findings
+from filiform.anatomy.depth_limits import DepthFinding, depth_findings
 from filiform.anatomy.safety_settings import clinic_depth_choices
-from filiform.anatomy.segments import level_of_trigger_point, levels_of, vertebral_levels
+from filiform.anatomy.segments import level_of_trigger_point, levels_of
 from filiform.audit.services import AuditAction, audit_access
-from filiform.charting.codes import (
-    NEEDLE_DIAMETERS_MM,
-    NEEDLE_LENGTHS_MM,
-    AdverseEventType,
-    Position,
-    Retest,
-    SessionMode,
-    Severity,
-    Technique,
-    Timing,
-    Tolerance,
-    Twitch,
-)
+from filiform.charting.codes import AdverseEventType, SessionMode, Severity, Technique
 from filiform.charting.models import AdverseEvent, Insertion, NeedleIncident, NeedlingSession, Visit
+from filiform.charting.specs import AdverseEventSpec, InsertionSpec, SessionSpec
 from filiform.charting.visits import _require_draft, visit_of_clinic
 from filiform.clearance.decision import (
     MIN_JUSTIFICATION,
@@ -45,33 +35,7 @@ from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.clinics.models import Location
 from filiform.screening.rules import Level
 
-INSERTION_FIELDS = {
-    "muscle",
-    "side",
-    "trigger_point",
-    "needle_diameter_mm",
-    "needle_length_mm",
-    "needle_count",
-    "depth_mm",
-    "approach",
-    "level",
-    "technique",
-    "estim_frequency_hz",
-    "estim_intensity_ma",
-    "estim_minutes",
-    "retention_seconds",
-    "twitch",
-    "twitch_count",
-    "referred_pain",
-    "referred_pain_where",
-    "tolerance",
-    "retest",
-    "retest_note",
-    "justification",
-    "lot_id",
-}
 MAX_NEEDLES = 200
-ESTIM_FIELDS = ("estim_frequency_hz", "estim_intensity_ma", "estim_minutes")
 
 
 def _reasons(items: list[Any]) -> list[dict[str, str]]:
@@ -115,16 +79,12 @@ def _level(muscle: Muscle, level: str, trigger_point: str) -> str:
 
 
 def _session_for_update(access: Access, session_id: int) -> NeedlingSession:
-    session = (
-        NeedlingSession.objects.select_for_update()
-        .select_related("visit")
-        .filter(pk=session_id, visit__clinic_id=access.membership.clinic_id)
-        .first()
+    session = clinic_get(
+        access,
+        NeedlingSession.objects.of(access).select_related("visit"),
+        session_id,
+        for_update=True,
     )
-    if session is None:
-        from django.http import Http404
-
-        raise Http404("No such needling session in this clinic.")
     _require_draft(session.visit)
     return session
 
@@ -144,16 +104,14 @@ def session_start(
     location_id: int | None = None,
 ) -> NeedlingSession:
     """Start the needling in a draft visit: refused unless the acting clinician is cleared for
-    this patient right now (consent, screening, credentials)."""
+    this patient right now (consent, screening, credentials). The arguments are checked
+    against :class:`SessionSpec`, the same limits as the API's and the page's."""
     access.require(Permission.CLINICAL_RECORD)
     visit = visit_of_clinic(access=access, visit_id=visit_id, for_update=True)
     _require_draft(visit)
-    if NeedlingSession.objects.filter(visit=visit).exists():
+    if NeedlingSession.objects.of(access).filter(visit=visit).exists():
         raise ValidationError(_("This visit already has a needling session."))
-    if position not in Position.values:
-        raise ValidationError({"position": _("Record the patient's position.")})
-    if mode not in SessionMode.values:
-        raise ValidationError({"mode": _("Choose dry needling or Gunn IMS.")})
+    spec = SessionSpec.parse({"position": position, "mode": mode, "location_id": location_id})
     clearance = clearance_decide(
         access=access, patient_id=visit.patient_id, practitioner_id=access.membership.pk
     )
@@ -163,16 +121,16 @@ def session_start(
 
     record_id = clearance.consent_record_id
     consent = (
-        ConsentRecord.objects.select_related("template").filter(pk=record_id).first()
+        ConsentRecord.objects.of(access).select_related("template").filter(pk=record_id).first()
         if record_id is not None
         else None
     )
-    session = NeedlingSession.objects.create(
+    session = NeedlingSession.objects.of(access).create(
         visit=visit,
         performer=access.membership,
-        location=_session_location(access, location_id),
-        mode=mode,
-        position=position,
+        location=_session_location(access, spec.location_id),
+        mode=spec.mode.value,
+        position=spec.position.value,
         clearance_verdict=clearance.verdict.value,
         clearance_reasons=_reasons(clearance.reasons),
         clearance_at=clearance.at,
@@ -193,7 +151,7 @@ def session_start(
 
 def _session_location(access: Access, location_id: int | None) -> Location | None:
     """Where the needles come from: the location chosen, or the clinic's first open one."""
-    locations = Location.objects.filter(clinic_id=access.membership.clinic_id, is_active=True)
+    locations = Location.objects.of(access).filter(is_active=True)
     if location_id is None:
         return locations.order_by("name", "id").first()
     location = locations.filter(pk=location_id).first()
@@ -202,155 +160,20 @@ def _session_location(access: Access, location_id: int | None) -> Location | Non
     return location
 
 
-def _decimal(value: Any, field: str, message: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: message}) from None
-    if not number.is_finite():
-        raise ValidationError({field: message})
-    return number
-
-
-def _choice(value: Any, choices: Any, field: str, message: str) -> str:
-    if value not in choices.values:
-        raise ValidationError({field: message})
-    return str(value)
-
-
-def _clean_insertion(data: dict[str, Any]) -> dict[str, Any]:
-    """Types and ranges of one insertion; the clinical rules come after, from clearance."""
-    unknown = set(data) - INSERTION_FIELDS
-    if unknown:
-        raise ValidationError(
-            _("Unknown insertion fields: %(f)s") % {"f": ", ".join(sorted(unknown))}
-        )
-    clean: dict[str, Any] = {}
-    diameter = _decimal(
-        data.get("needle_diameter_mm"), "needle_diameter_mm", _("Choose the needle diameter.")
-    )
-    if f"{diameter:.2f}" not in NEEDLE_DIAMETERS_MM:
-        raise ValidationError(
-            {
-                "needle_diameter_mm": _("Needle diameters are %(d)s mm.")
-                % {"d": ", ".join(NEEDLE_DIAMETERS_MM)}
-            }
-        )
-    clean["needle_diameter_mm"] = diameter.quantize(Decimal("0.01"))
-    length = data.get("needle_length_mm")
-    if not isinstance(length, int) or isinstance(length, bool) or length not in NEEDLE_LENGTHS_MM:
-        raise ValidationError(
-            {
-                "needle_length_mm": _("Needle lengths are %(l)s mm.")
-                % {"l": ", ".join(map(str, NEEDLE_LENGTHS_MM))}
-            }
-        )
-    clean["needle_length_mm"] = length
-    count = data.get("needle_count", 1)
-    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 50:
-        raise ValidationError({"needle_count": _("Needles at this site: 1 to 50.")})
-    clean["needle_count"] = count
-    depth = _decimal(data.get("depth_mm"), "depth_mm", _("Record the depth in millimetres."))
-    if not Decimal("0.5") <= depth <= Decimal(length):
-        raise ValidationError(
-            {
-                "depth_mm": _("The depth is between 0.5 mm and the needle's length (%(l)d mm).")
-                % {"l": length}
-            }
-        )
-    clean["depth_mm"] = depth.quantize(Decimal("0.1"))
-    approach = data.get("approach") or ""
-    if approach and approach not in Approach.values:
-        raise ValidationError({"approach": _("Choose how the needle was aimed.")})
-    clean["approach"] = approach
-    level = str(data.get("level") or "").strip().upper()
-    if level and level not in vertebral_levels():
-        raise ValidationError({"level": _("The level is a vertebra, C1 to S1 (e.g. L4).")})
-    clean["level"] = level
-    clean["technique"] = _choice(
-        data.get("technique", Technique.STATIC), Technique, "technique", _("Choose a technique.")
-    )
-    estim = [n for n in ESTIM_FIELDS if data.get(n) not in (None, "")]
-    if estim and clean["technique"] != Technique.ELECTRICAL:
-        raise ValidationError(
-            {
-                "technique": _(
-                    "Frequency, intensity and duration are for electrical stimulation: choose that technique or leave them out."
-                )
-            }
-        )
-    if clean["technique"] == Technique.ELECTRICAL:
-        hz = _decimal(
-            data.get("estim_frequency_hz"),
-            "estim_frequency_hz",
-            _("Electrical stimulation needs its frequency (Hz)."),
-        )
-        ma = _decimal(
-            data.get("estim_intensity_ma"),
-            "estim_intensity_ma",
-            _("Electrical stimulation needs its intensity (mA)."),
-        )
-        minutes = data.get("estim_minutes")
-        if not Decimal("0.5") <= hz <= Decimal("250") or not Decimal("0.1") <= ma <= Decimal("100"):
-            raise ValidationError({"estim": _("Frequency 0.5 to 250 Hz, intensity 0.1 to 100 mA.")})
-        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 60:
-            raise ValidationError(
-                {"estim_minutes": _("Electrical stimulation lasts 1 to 60 minutes.")}
-            )
-        clean |= {"estim_frequency_hz": hz, "estim_intensity_ma": ma, "estim_minutes": minutes}
-    retention = data.get("retention_seconds", 0)
-    if not isinstance(retention, int) or isinstance(retention, bool) or not 0 <= retention <= 3600:
-        raise ValidationError({"retention_seconds": _("Retention is 0 to 3600 seconds.")})
-    clean["retention_seconds"] = retention
-    clean["twitch"] = _choice(
-        data.get("twitch", Twitch.NOT_RECORDED),
-        Twitch,
-        "twitch",
-        _("Twitch responses: not recorded, none, a few or many."),
-    )
-    twitch_count = data.get("twitch_count")
-    if twitch_count is not None:
-        if (
-            not isinstance(twitch_count, int)
-            or isinstance(twitch_count, bool)
-            or not 0 <= twitch_count <= 500
-        ):
-            raise ValidationError({"twitch_count": _("Twitch count is 0 to 500.")})
-        clean["twitch_count"] = twitch_count
-    clean["referred_pain"] = bool(data.get("referred_pain", False))
-    clean["referred_pain_where"] = (
-        str(data.get("referred_pain_where") or "").replace("\x00", "").strip()[:200]
-    )
-    clean["tolerance"] = _choice(
-        data.get("tolerance", Tolerance.NOT_RECORDED),
-        Tolerance,
-        "tolerance",
-        _("Tolerance: not recorded, good, fair or poor."),
-    )
-    clean["retest"] = _choice(
-        data.get("retest", Retest.NOT_TESTED),
-        Retest,
-        "retest",
-        _("Re-test: better, same, worse or not tested."),
-    )
-    clean["retest_note"] = str(data.get("retest_note") or "").replace("\x00", "").strip()[:200]
-    clean["trigger_point"] = str(data.get("trigger_point") or "")[:30]
-    return clean
-
-
 @transaction.atomic
-def insertion_add(*, access: Access, session_id: int, **data: Any) -> Insertion:
+def insertion_add(*, access: Access, session_id: int, insertion: InsertionSpec) -> Insertion:
     """One insertion, cleared now: a blocked muscle is refused with its reasons; a caution
     muscle needs a written justification; a depth beyond the muscle's safe maximum is refused;
-    both sides of the chest in one session is a caution too. The needles it uses are counted."""
+    both sides of the chest in one session is a caution too. The needles it uses are counted.
+    What can be typed (sizes, counts, ranges) was bounded by :class:`InsertionSpec`."""
     access.require(Permission.CLINICAL_RECORD)
     session = _session_for_update(access, session_id)
     visit: Visit = session.visit
     if session.performer_id != access.membership.pk:
         raise ValidationError(_("Only the clinician performing the session charts its insertions."))
-    slug = str(data.get("muscle") or "")
-    side = str(data.get("side") or "")
-    clean = _clean_insertion(data)
+    clean = insertion.model_dump(exclude={"muscle", "side", "justification", "lot_id"})
+    clean |= {k: v.value for k, v in clean.items() if isinstance(v, Enum)}
+    slug, side, justification = insertion.muscle, insertion.side, insertion.justification
     clinic_id = access.membership.clinic_id
     try:
         muscle: Muscle | None = muscle_get(slug, clinic_id=clinic_id)
@@ -359,7 +182,6 @@ def insertion_add(*, access: Access, session_id: int, **data: Any) -> Insertion:
     if muscle is not None:
         clean["level"] = _level(muscle, clean["level"], clean["trigger_point"])
     key = f"{slug}:{side}" if side else slug
-    justification = str(data.get("justification") or "").replace("\x00", "").strip()[:500]
     others = [_target_key(i.muscle, i.side, i.level) for i in session.insertions.all()]
     this = _target_key(slug, side, clean["level"])
     clearance = clearance_decide(
@@ -399,13 +221,10 @@ def insertion_add(*, access: Access, session_id: int, **data: Any) -> Insertion:
         )
     from filiform.supplies.stock import lot_for_insertion, needles_take
 
-    lot_id = data.get("lot_id")
-    if lot_id is not None and (not isinstance(lot_id, int) or isinstance(lot_id, bool)):
-        raise ValidationError({"lot_id": _("Choose a needle lot.")})
     lot = lot_for_insertion(
         access=access,
         location_id=session.location_id,
-        lot_id=lot_id,
+        lot_id=insertion.lot_id,
         diameter_mm=clean["needle_diameter_mm"],
         length_mm=clean["needle_length_mm"],
         count=clean["needle_count"],
@@ -413,7 +232,7 @@ def insertion_add(*, access: Access, session_id: int, **data: Any) -> Insertion:
         on=timezone.localdate(),
     )
     order = (session.insertions.aggregate(n=Max("order"))["n"] or 0) + 1
-    insertion = Insertion.objects.create(
+    charted = Insertion.objects.of(access).create(
         session=session,
         order=order,
         muscle=slug,
@@ -428,21 +247,21 @@ def insertion_add(*, access: Access, session_id: int, **data: Any) -> Insertion:
         needles_take(
             lot=lot,
             location_id=session.location_id,
-            count=insertion.needle_count,
-            insertion_id=insertion.pk,
+            count=charted.needle_count,
+            insertion_id=charted.pk,
             user_id=access.user.pk,
         )
-    session.needles_opened = min(session.needles_opened + insertion.needle_count, MAX_NEEDLES)
+    session.needles_opened = min(session.needles_opened + charted.needle_count, MAX_NEEDLES)
     session.save(update_fields=["needles_opened"])
     audit_access(
         access,
         action=AuditAction.CREATE,
         object_type="insertion",
-        object_id=insertion.pk,
+        object_id=charted.pk,
         patient_id=visit.patient_id,
         detail={"session": session.pk, "muscle": key},
     )
-    return insertion
+    return charted
 
 
 @transaction.atomic
@@ -476,12 +295,17 @@ def needles_count(*, access: Access, session_id: int, opened: int, removed: int)
     return session
 
 
-def count_problem(session: NeedlingSession) -> str:
-    """Why the count does not allow signing, or "" when it does."""
+def needle_count_blocks_signing(session: NeedlingSession) -> str:
+    """Needles in = needles out: why the count stops the visit from being signed, or "" when
+    it does not. Every needle opened is removed into the sharps container, or the difference
+    is recorded as a "needle unaccounted for" incident (the owners are alerted), before the
+    note is signed (a retained needle is an adverse event: charting/codes.py). The one
+    statement of the rule: the sign service refuses exactly when this says why, and the visit
+    page shows its warning from this same function."""
     missing = session.needles_opened - session.needles_removed
     if missing == 0:
         return ""
-    incident = NeedleIncident.objects.filter(session=session).first()
+    incident = incident_of(session)
     if missing > 0 and incident is not None and incident.needles_unaccounted == missing:
         return ""
     if missing < 0:
@@ -495,6 +319,15 @@ def count_problem(session: NeedlingSession) -> str:
         )
         % {"o": session.needles_opened, "r": session.needles_removed}
     )
+
+
+def incident_of(session: NeedlingSession) -> NeedleIncident | None:
+    """The session's "needle unaccounted for" incident, if one was recorded (found through the
+    session in hand, which is already the clinic's)."""
+    try:
+        return session.incident
+    except NeedleIncident.DoesNotExist:
+        return None
 
 
 @transaction.atomic
@@ -513,7 +346,7 @@ def needle_incident_raise(
         raise ValidationError(
             _("Describe what happened and what was done (searched the room, told the patient, …).")
         )
-    incident, _created = NeedleIncident.objects.update_or_create(
+    incident, _created = NeedleIncident.objects.of(access).update_or_create(
         session=session,
         defaults={
             "needles_unaccounted": missing,
@@ -538,45 +371,15 @@ def needle_incident_raise(
 
 
 @transaction.atomic
-def adverse_event_add(*, access: Access, visit_id: int, **data: Any) -> AdverseEvent:
+def adverse_event_add(*, access: Access, visit_id: int, event: AdverseEventSpec) -> AdverseEvent:
     """An adverse event on the severity scale of §2; significant and serious ones alert the
-    owners at once."""
+    owners at once. What can be typed was bounded by :class:`AdverseEventSpec`; what must be
+    recorded for the kind and severity is decided here."""
     access.require(Permission.CLINICAL_RECORD)
     visit = visit_of_clinic(access=access, visit_id=visit_id, for_update=True)
     _require_draft(visit)
-    allowed = {
-        "kind",
-        "detail",
-        "severity",
-        "timing",
-        "muscle",
-        "side",
-        "action_taken",
-        "follow_up",
-        "reported_to",
-    }
-    unknown = set(data) - allowed
-    if unknown:
-        raise ValidationError(_("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    kind = _choice(data.get("kind"), AdverseEventType, "kind", _("Choose the type of event."))
-    severity = _choice(
-        data.get("severity"), Severity, "severity", _("Choose mild, significant or serious.")
-    )
-    timing = _choice(
-        data.get("timing"), Timing, "timing", _("Did it happen during or after treatment?")
-    )
-    # Each text cut to its column's length: PostgreSQL refuses longer text where SQLite would not.
-    limits = {
-        "detail": 500,
-        "action_taken": 500,
-        "follow_up": 500,
-        "reported_to": 200,
-        "muscle": 60,
-        "side": 8,
-    }
-    text = {k: str(data.get(k) or "").replace("\x00", "").strip()[:n] for k, n in limits.items()}
-    if text["side"] not in ("", "left", "right"):
-        raise ValidationError({"side": _("The side is left or right (or empty for midline).")})
+    kind, severity, timing = event.kind.value, event.severity.value, event.timing.value
+    text = event.model_dump(exclude={"kind", "severity", "timing"})
     if kind == AdverseEventType.OTHER and not text["detail"]:
         raise ValidationError({"detail": _("Describe the event.")})
     if severity != Severity.MILD and not text["action_taken"]:
@@ -593,22 +396,22 @@ def adverse_event_add(*, access: Access, visit_id: int, **data: Any) -> AdverseE
                     % {"slug": text["muscle"]}
                 }
             ) from None
-    event = AdverseEvent.objects.create(
+    recorded = AdverseEvent.objects.of(access).create(
         visit=visit, kind=kind, severity=severity, timing=timing, recorded_by=access.user, **text
     )
     audit_access(
         access,
         action=AuditAction.CREATE,
         object_type="adverse_event",
-        object_id=event.pk,
+        object_id=recorded.pk,
         patient_id=visit.patient_id,
         detail={"kind": kind, "severity": severity},
     )
     if severity != Severity.MILD:
         from filiform.charting.tasks import owners_alert
 
-        owners_alert(access=access, event=event)  # same transaction: durable, retried
-    return event
+        owners_alert(access=access, event=recorded)  # same transaction: durable, retried
+    return recorded
 
 
 def _last_signed_session(access: Access, patient_id: int) -> NeedlingSession | None:
@@ -647,7 +450,7 @@ def last_session_insertions(*, access: Access, patient_id: int) -> list[dict[str
         patient_id=patient_id,
         detail={"purpose": "repeat_last_session"},
     )
-    keep = INSERTION_FIELDS - {"justification"}
+    keep = set(InsertionSpec.model_fields) - {"justification"}
     return [
         {
             k: v

@@ -1,6 +1,8 @@
 """The charting API's shapes: what a client sends (parsed, typed, bounded) and what it reads back.
 
-Input schemas only parse: types, coded values and sane bounds. Every clinical rule (clearance,
+Input schemas only parse: types, coded values and sane bounds. A session, an insertion and an
+adverse event are their specs (``charting/specs.py``: the same limits as the pages' forms and
+the services'), named here as the API has always named them. Every clinical rule (clearance,
 justification, depth, counts, locking) stays in the services, which answer 422 with the reason.
 """
 
@@ -8,23 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from ninja import Field, Schema
 
-from filiform.anatomy.depth_limits import Approach
 from filiform.api_types import Text
 from filiform.charting.codes import (
-    AdverseEventType,
     PlanComponent,
-    Position,
-    Retest,
-    SessionMode,
-    Severity,
-    Technique,
-    Timing,
-    Tolerance,
-    Twitch,
 )
 from filiform.charting.models import (
     Addendum,
@@ -35,6 +27,7 @@ from filiform.charting.models import (
     TreatmentPlan,
     Visit,
 )
+from filiform.charting.specs import AdverseEventSpec, InsertionSpec, SessionSpec
 from filiform.charting.visits import MAX_NOTE
 from filiform.supplies.schemas import RecalledLotOut, recalled_lots_of_visit
 
@@ -83,54 +76,12 @@ class ErrorIn(Schema):
     reason: Text = Field(..., min_length=1, max_length=300)
 
 
-class SessionIn(Schema):
-    position: Position
-    mode: SessionMode = SessionMode.DRY_NEEDLING
-    location_id: int | None = Field(
-        None, ge=1, le=2**62, description="Whose needle stock to use (default: the first location)"
-    )
+class SessionIn(SessionSpec):
+    pass
 
 
-class InsertionIn(Schema):
-    muscle: Text = Field(..., min_length=1, max_length=60, description="Catalogue slug")
-    side: Text = Field("", max_length=8, description="left, right, or empty for a midline muscle")
-    trigger_point: Text = Field("", max_length=30)
-    needle_diameter_mm: Decimal = Field(..., ge=0, le=10, description="0.16 to 0.35")
-    needle_length_mm: int = Field(..., ge=0, le=1000, description="13, 15, 25, … 90")
-    needle_count: int = Field(1, ge=0, le=1000)
-    depth_mm: Decimal = Field(..., ge=0, le=1000)
-    approach: Approach | Literal[""] = Field(
-        "",
-        description="How the needle was aimed; empty = not recorded, judged as perpendicular "
-        "(the strictest) by the depth limits",
-    )
-    level: Text = Field(
-        "",
-        max_length=3,
-        description="Vertebral level (C1…S1); required for muscles whose hazards change with "
-        "the level (lumbar multifidus, quadratus lumborum, …) unless the trigger point gives it",
-    )
-    technique: Technique = Technique.STATIC
-    estim_frequency_hz: Decimal | None = Field(None, ge=0, le=100_000)
-    estim_intensity_ma: Decimal | None = Field(None, ge=0, le=100_000)
-    estim_minutes: int | None = Field(None, ge=0, le=100_000)
-    retention_seconds: int = Field(0, ge=0, le=1_000_000)
-    twitch: Twitch = Twitch.NOT_RECORDED
-    twitch_count: int | None = Field(None, ge=0, le=100_000)
-    referred_pain: bool = False
-    referred_pain_where: Text = Field("", max_length=200)
-    tolerance: Tolerance = Tolerance.NOT_RECORDED
-    retest: Retest = Retest.NOT_TESTED
-    retest_note: Text = Field("", max_length=200)
-    justification: Text = Field(
-        "", max_length=500, description="Required for a muscle the clearance marks as caution"
-    )
-    lot_id: int | None = Field(
-        None,
-        ge=1,
-        le=2**62,
-        description="Needle lot; left out, the earliest-expiring usable lot of that size is used",
-    )
+class InsertionIn(InsertionSpec):
+    pass
 
 
 class CountsIn(Schema):
@@ -143,16 +94,8 @@ class IncidentIn(Schema):
     action_taken: Text = Field(..., min_length=1, max_length=500)
 
 
-class AdverseEventIn(Schema):
-    kind: AdverseEventType
-    severity: Severity
-    timing: Timing
-    detail: Text = Field("", max_length=500)
-    muscle: Text = Field("", max_length=60)
-    side: Text = Field("", max_length=8)
-    action_taken: Text = Field("", max_length=500)
-    follow_up: Text = Field("", max_length=500)
-    reported_to: Text = Field("", max_length=200)
+class AdverseEventIn(AdverseEventSpec):
+    pass
 
 
 class PlanIn(Schema):
@@ -286,11 +229,10 @@ class SessionOut(Schema):
 
     @staticmethod
     def of(session: NeedlingSession) -> SessionOut:
-        from filiform.charting.needling import count_problem
+        from filiform.charting.needling import incident_of, needle_count_blocks_signing
 
         insertions = list(session.insertions.all())
-        incident = NeedleIncident.objects.filter(session=session).select_related("recorded_by")
-        found = incident.first()
+        found = incident_of(session)
         return SessionOut(
             id=session.pk,
             visit_id=session.visit_id,
@@ -309,7 +251,7 @@ class SessionOut(Schema):
             needles_opened=session.needles_opened,
             needles_removed=session.needles_removed,
             needles_inserted=sum(i.needle_count for i in insertions),
-            count_problem=count_problem(session),
+            count_problem=needle_count_blocks_signing(session),
             insertions=[InsertionOut.of(i) for i in insertions],
             incident=IncidentOut.of(found) if found else None,
             recalled_lots=recalled_lots_of_visit(session.visit_id),
@@ -416,7 +358,8 @@ class VisitOut(Schema):
     @staticmethod
     def of(visit: Visit) -> VisitOut:
         session = (
-            NeedlingSession.objects.select_related("performer__user")
+            NeedlingSession.objects.of_clinic(visit.clinic_id)
+            .select_related("performer__user")
             .prefetch_related("insertions")
             .filter(visit=visit)
             .first()

@@ -47,7 +47,7 @@ from filiform.charting.models import (
     TreatmentPlan,
     Visit,
 )
-from filiform.charting.needling import count_problem, last_session_insertion_count
+from filiform.charting.needling import last_session_insertion_count, needle_count_blocks_signing
 from filiform.clinics.access import Access
 from filiform.clinics.cards import cards_context
 
@@ -268,7 +268,7 @@ def session_context(
         "ims": session.mode == SessionMode.GUNN_IMS,
         "incident": NeedleIncident.objects.of(access).filter(session=session).first(),
         "points": points_chart(insertions, clinic_id) if points or full else [],
-        "count_problem": count_problem(session),
+        "count_problem": needle_count_blocks_signing(session),
         "performer": session.performer_id == access.membership.pk,
     }
     if visit.is_draft:

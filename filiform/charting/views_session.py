@@ -34,6 +34,7 @@ from filiform.charting.needling import (
     needles_count,
     session_start,
 )
+from filiform.charting.specs import AdverseEventSpec, InsertionSpec
 from filiform.charting.views_context import (
     done,
     form_write,
@@ -92,13 +93,13 @@ def start(request: HttpRequest, access: Access, visit_id: int) -> HttpResponse:
 def _add(request: HttpRequest, access: Access, record: Visit, form: InsertionForm) -> HttpResponse:
     session = _session(access, record)
     if form.is_valid():
-        data = form.insertion()
         try:
-            insertion_add(access=access, session_id=session.pk, **data)
+            spec = form.insertion()
+            insertion_add(access=access, session_id=session.pk, insertion=spec)
         except ValidationError as error:
             insertion_errors_onto(form, error)
         else:
-            label = muscle_label(form.muscles, data["muscle"], data.get("side", ""))
+            label = muscle_label(form.muscles, spec.muscle, spec.side)
             return done(request, access, record, "live", _("Added: %(m)s.") % {"m": label})
     return render_visit(request, access, record, "live", insertion_form=form)
 
@@ -124,7 +125,8 @@ def repeat(request: HttpRequest, access: Access, visit_id: int) -> HttpResponse:
     added, refused = 0, []
     for row in rows:
         try:
-            insertion_add(access=access, session_id=session.pk, **row)
+            spec = InsertionSpec.parse(row)
+            insertion_add(access=access, session_id=session.pk, insertion=spec)
         except ValidationError as error:
             label = muscle_label(muscles, row["muscle"], row.get("side", ""))
             refused.append((label, error.messages))
@@ -150,7 +152,7 @@ def favourite_add(request: HttpRequest, access: Access, visit_id: int) -> HttpRe
     named = FavouriteForm(request.POST)
     if not (form.is_valid() and named.is_valid()):
         return render_visit(request, access, record, "live", insertion_form=form)
-    data = favourite_data(form.insertion())
+    data = favourite_data(form.typed())
     name = named.cleaned_data["favourite_name"] or _favourite_name(form, data)
     InsertionFavourite.objects.of(access).update_or_create(
         owner=access.membership, name=name, defaults={"data": data}
@@ -246,7 +248,9 @@ def adverse_event(request: HttpRequest, access: Access, visit_id: int) -> HttpRe
         region="adverse",
         form_name="adverse_form",
         saved=_("Adverse event recorded."),
-        write=lambda data: adverse_event_add(access=access, visit_id=record.pk, **data),
+        write=lambda data: adverse_event_add(
+            access=access, visit_id=record.pk, event=AdverseEventSpec.parse(data)
+        ),
     )
 
 

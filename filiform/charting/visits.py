@@ -247,9 +247,9 @@ def visit_sign(*, access: Access, visit_id: int, no_assessment_reason: str = "")
     visit.no_assessment_reason = _assessed_or_reason(visit, no_assessment_reason)
     session = NeedlingSession.objects.filter(visit=visit).first()
     if session is not None:
-        from filiform.charting.needling import count_problem
+        from filiform.charting.needling import needle_count_blocks_signing
 
-        problem = count_problem(session)
+        problem = needle_count_blocks_signing(session)
         if problem:
             raise ValidationError({"needles": problem})
         if session.ended_at is None:

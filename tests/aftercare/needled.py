@@ -7,6 +7,7 @@ from typing import Any
 from filiform.aftercare.instructions import aftercare_advice_save
 from filiform.charting.models import Visit
 from filiform.charting.needling import insertion_add, needles_count, session_start
+from filiform.charting.specs import InsertionSpec
 from filiform.charting.visits import visit_sign, visit_start
 from filiform.patients.models import Patient
 from filiform.practitioners.models import Registration
@@ -69,10 +70,9 @@ def needled_visit(
         insertion_add(
             access=bob,
             session_id=session.pk,
-            muscle=muscle,
-            side=side,
-            approach=approach_for(muscle),
-            **NEEDLE,
+            insertion=InsertionSpec.parse(
+                {"muscle": muscle, "side": side, "approach": approach_for(muscle), **NEEDLE}
+            ),
         )
     needles_count(access=bob, session_id=session.pk, opened=len(muscles), removed=len(muscles))
     if advice or home_exercises:

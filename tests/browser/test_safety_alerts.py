@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from filiform.charting.needling import adverse_event_add
+from filiform.charting.specs import AdverseEventSpec
 from filiform.charting.visits import visit_start
 from filiform.notices.models import MessageStatus, OutboxMessage
 from filiform.notices.outbox import message_attempt
@@ -32,10 +33,14 @@ def test_an_owner_acknowledges_a_safety_alert_with_the_keyboard(
     adverse_event_add(
         access=bob,
         visit_id=visit.pk,
-        kind="pneumothorax",
-        severity="serious",
-        timing="after",
-        action_taken="Sent to the emergency department by ambulance",
+        event=AdverseEventSpec.parse(
+            {
+                "kind": "pneumothorax",
+                "severity": "serious",
+                "timing": "after",
+                "action_taken": "Sent to the emergency department by ambulance",
+            }
+        ),
     )
     with socket_closed() as dead_port:  # the mail server is down: the e-mail waits to retry
         settings.EMAIL_PORT = dead_port

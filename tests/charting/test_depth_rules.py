@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from filiform.anatomy.safety_settings import muscle_safety_set
 from filiform.charting.models import Insertion
 from filiform.charting.needling import insertion_add, session_start
+from filiform.charting.specs import InsertionSpec
 from filiform.charting.visits import visit_start
 from tests.clinical import access_for, consent_given, credential, membership, screened
 from tests.conftest import World
@@ -42,9 +43,7 @@ def _add(world: World, session: Any, muscle: str, **extra: Any) -> Insertion:
     return insertion_add(
         access=access_for(world.bob, world.clinic),
         session_id=session.pk,
-        muscle=slug,
-        side=side,
-        **{**NEEDLE, **extra},
+        insertion=InsertionSpec.parse({"muscle": slug, "side": side, **{**NEEDLE, **extra}}),
     )
 
 

@@ -21,6 +21,7 @@ from filiform.charting.models import (
     Visit,
 )
 from filiform.charting.needling import insertion_add, needles_count, session_start
+from filiform.charting.specs import InsertionSpec
 from filiform.charting.visits import visit_sign, visit_start, visit_update
 from tests.clinical import access_for, consent_given, credential, membership, screened
 from tests.conftest import World, client_for
@@ -75,7 +76,9 @@ def _signed(world: World) -> Visit:
     visit, session = _session(world)
     bob = access_for(world.bob, world.clinic)
     insertion_add(
-        access=bob, session_id=session.pk, muscle="gluteus_medius", side="left", **_typed()
+        access=bob,
+        session_id=session.pk,
+        insertion=InsertionSpec.parse({"muscle": "gluteus_medius", "side": "left", **_typed()}),
     )
     needles_count(access=bob, session_id=session.pk, opened=1, removed=1)
     return visit_sign(access=bob, visit_id=visit.pk)

@@ -19,6 +19,7 @@ from filiform.charting.needling import (
     needles_count,
     session_start,
 )
+from filiform.charting.specs import AdverseEventSpec, InsertionSpec
 from filiform.charting.visits import (
     EditConflict,
     addendum_add,
@@ -73,9 +74,13 @@ def _insert(world: World, session, muscle: str, **extra: Any):
     return insertion_add(
         access=access_for(world.bob, world.clinic),
         session_id=session.pk,
-        muscle=muscle.split(":")[0],
-        side=muscle.partition(":")[2],
-        **{**NEEDLE, **extra},
+        insertion=InsertionSpec.parse(
+            {
+                "muscle": muscle.split(":")[0],
+                "side": muscle.partition(":")[2],
+                **{**NEEDLE, **extra},
+            }
+        ),
     )
 
 
@@ -207,21 +212,31 @@ def test_serious_adverse_event_alerts_the_owner_and_mild_does_not(
     visit, _sess = _session(ready)
     bob = access_for(ready.bob, ready.clinic)
     adverse_event_add(
-        access=bob, visit_id=visit.pk, kind="bruising", severity="mild", timing="after"
+        access=bob,
+        visit_id=visit.pk,
+        event=AdverseEventSpec.parse({"kind": "bruising", "severity": "mild", "timing": "after"}),
     )
     call_command("worker", "--batch", "--verbosity", "0")
     assert smtp_server.messages == []
     with pytest.raises(ValidationError, match="action taken"):
         adverse_event_add(
-            access=bob, visit_id=visit.pk, kind="fainting", severity="significant", timing="during"
+            access=bob,
+            visit_id=visit.pk,
+            event=AdverseEventSpec.parse(
+                {"kind": "fainting", "severity": "significant", "timing": "during"}
+            ),
         )
     adverse_event_add(
         access=bob,
         visit_id=visit.pk,
-        kind="fainting",
-        severity="significant",
-        timing="during",
-        action_taken="Lay supine, recovered in 5 min",
+        event=AdverseEventSpec.parse(
+            {
+                "kind": "fainting",
+                "severity": "significant",
+                "timing": "during",
+                "action_taken": "Lay supine, recovered in 5 min",
+            }
+        ),
     )
     call_command("worker", "--batch", "--verbosity", "0")
     assert len(smtp_server.messages) == 1
@@ -298,7 +313,9 @@ def test_repeat_last_session_gives_the_insertions_to_chart_again(ready: World) -
     again = last_session_insertions(access=bob, patient_id=ready.patient.pk)
     assert [(i["muscle"], i["side"]) for i in again] == [("upper_trapezius", "right")]
     _next_visit, next_session = _session(ready)
-    assert insertion_add(access=bob, session_id=next_session.pk, **again[0])
+    assert insertion_add(
+        access=bob, session_id=next_session.pk, insertion=InsertionSpec.parse(again[0])
+    )
 
 
 def test_treatment_plan_has_components(ready: World) -> None:
@@ -362,9 +379,7 @@ def test_response_fields_are_not_recorded_unless_the_clinician_says(ready: World
     insertion = insertion_add(
         access=access_for(ready.bob, ready.clinic),
         session_id=session.pk,
-        muscle="gluteus_medius",
-        side="left",
-        **quiet,
+        insertion=InsertionSpec.parse({"muscle": "gluteus_medius", "side": "left", **quiet}),
     )
     assert (insertion.twitch, insertion.tolerance) == ("not_recorded", "not_recorded")
     told = _insert(ready, session, "gluteus_medius:right", tolerance="good")

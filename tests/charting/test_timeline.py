@@ -20,6 +20,7 @@ from filiform.charting.needling import (
     needles_count,
     session_start,
 )
+from filiform.charting.specs import AdverseEventSpec, InsertionSpec
 from filiform.charting.timeline import patient_timeline, patient_visit_dates
 from filiform.charting.visits import (
     addendum_add,
@@ -84,10 +85,9 @@ def chart_visit(
             insertion_add(
                 access=access,
                 session_id=started.pk,
-                muscle=name,
-                side=side,
-                approach=approach_for(name),
-                **NEEDLE,
+                insertion=InsertionSpec.parse(
+                    {"muscle": name, "side": side, "approach": approach_for(name), **NEEDLE}
+                ),
             )
         started.refresh_from_db()
         opened = started.needles_opened
@@ -105,7 +105,7 @@ def chart_visit(
                 action_taken="Room and linen searched; patient checked",
             )
     if event:
-        adverse_event_add(access=access, visit_id=visit.pk, **event)
+        adverse_event_add(access=access, visit_id=visit.pk, event=AdverseEventSpec.parse(event))
     if sign:
         visit_sign(access=access, visit_id=visit.pk)
     if addendum:

@@ -26,6 +26,7 @@ from filiform.charting.needling import (
     needles_count,
     session_start,
 )
+from filiform.charting.specs import AdverseEventSpec, InsertionSpec
 from filiform.charting.visits import visit_start
 from filiform.notices.models import MessageStatus, OutboxMessage, SafetyAlert
 from filiform.notices.outbox import MAX_ATTEMPTS, RETRY_MINUTES
@@ -75,13 +76,17 @@ def _incident(world: World) -> NeedleIncident:
     insertion_add(
         access=bob,
         session_id=session.pk,
-        muscle="deltoid",
-        side="left",
-        needle_diameter_mm="0.25",
-        needle_length_mm=40,
-        needle_count=3,
-        depth_mm="15",
-        technique="pistoning",
+        insertion=InsertionSpec.parse(
+            {
+                "muscle": "deltoid",
+                "side": "left",
+                "needle_diameter_mm": "0.25",
+                "needle_length_mm": 40,
+                "needle_count": 3,
+                "depth_mm": "15",
+                "technique": "pistoning",
+            }
+        ),
     )
     needles_count(access=bob, session_id=session.pk, opened=3, removed=2)
     return needle_incident_raise(
@@ -166,7 +171,9 @@ def test_after_the_last_attempt_the_alert_stays_until_someone_acknowledges_it(
     with socket_closed() as dead_port, time_machine.travel(START, tick=False) as clock:
         settings.EMAIL_PORT = dead_port
         adverse_event_add(
-            access=access_for(ready.bob, ready.clinic), visit_id=_visit(ready).pk, **SIGNIFICANT
+            access=access_for(ready.bob, ready.clinic),
+            visit_id=_visit(ready).pk,
+            event=AdverseEventSpec.parse(SIGNIFICANT),
         )
         for wait in (0, *RETRY_MINUTES):
             clock.shift(dt.timedelta(minutes=wait, seconds=1))
@@ -236,7 +243,9 @@ def test_the_alert_its_message_and_its_task_are_written_with_the_event_or_not_at
     def event_then_undo() -> None:
         with transaction.atomic():
             adverse_event_add(
-                access=bob, visit_id=visit.pk, **{**SIGNIFICANT, "severity": "serious"}
+                access=bob,
+                visit_id=visit.pk,
+                event=AdverseEventSpec.parse({**SIGNIFICANT, "severity": "serious"}),
             )
             # Before the commit, in the same transaction: the alert, its message and its task.
             message = OutboxMessage.objects.get()
@@ -261,12 +270,14 @@ def test_a_mild_event_raises_no_alert_and_a_clinic_without_owner_email_still_see
     visit = _visit(ready)
     bob = access_for(ready.bob, ready.clinic)
     adverse_event_add(
-        access=bob, visit_id=visit.pk, kind="bruising", severity="mild", timing="after"
+        access=bob,
+        visit_id=visit.pk,
+        event=AdverseEventSpec.parse({"kind": "bruising", "severity": "mild", "timing": "after"}),
     )
     assert not SafetyAlert.objects.exists()
     ready.alice.email = ""
     ready.alice.save(update_fields=["email"])
-    adverse_event_add(access=bob, visit_id=visit.pk, **SIGNIFICANT)
+    adverse_event_add(access=bob, visit_id=visit.pk, event=AdverseEventSpec.parse(SIGNIFICANT))
     message = OutboxMessage.objects.get()
     assert message.status == MessageStatus.FAILED
     assert "No one to send to" in message.last_error
@@ -275,7 +286,9 @@ def test_a_mild_event_raises_no_alert_and_a_clinic_without_owner_email_still_see
 
 def test_the_api_lists_and_reads_alerts_for_clinicians_only(ready: World) -> None:
     adverse_event_add(
-        access=access_for(ready.bob, ready.clinic), visit_id=_visit(ready).pk, **SIGNIFICANT
+        access=access_for(ready.bob, ready.clinic),
+        visit_id=_visit(ready).pk,
+        event=AdverseEventSpec.parse(SIGNIFICANT),
     )
     alert = SafetyAlert.objects.get()
     client = client_for(ready.bob)
@@ -308,7 +321,9 @@ def test_a_bad_acknowledgement_saves_nothing(ready: World) -> None:
     from filiform.notices.safety import safety_alert_acknowledge
 
     adverse_event_add(
-        access=access_for(ready.bob, ready.clinic), visit_id=_visit(ready).pk, **SIGNIFICANT
+        access=access_for(ready.bob, ready.clinic),
+        visit_id=_visit(ready).pk,
+        event=AdverseEventSpec.parse(SIGNIFICANT),
     )
     alert = SafetyAlert.objects.get()
     bob = access_for(ready.bob, ready.clinic)
@@ -324,7 +339,9 @@ def test_an_alert_task_queued_before_the_upgrade_raises_the_durable_alert(ready:
     from filiform.charting.tasks import alert_owners
 
     adverse_event_add(
-        access=access_for(ready.bob, ready.clinic), visit_id=_visit(ready).pk, **SIGNIFICANT
+        access=access_for(ready.bob, ready.clinic),
+        visit_id=_visit(ready).pk,
+        event=AdverseEventSpec.parse(SIGNIFICANT),
     )
     event = AdverseEvent.objects.get()
     alert_id = alert_owners.call(kind="adverse_event", object_id=event.pk)
@@ -339,7 +356,9 @@ def test_the_old_alert_task_run_again_raises_no_second_alert(ready: World) -> No
     from filiform.charting.tasks import alert_owners
 
     adverse_event_add(
-        access=access_for(ready.bob, ready.clinic), visit_id=_visit(ready).pk, **SIGNIFICANT
+        access=access_for(ready.bob, ready.clinic),
+        visit_id=_visit(ready).pk,
+        event=AdverseEventSpec.parse(SIGNIFICANT),
     )
     event = AdverseEvent.objects.get()
     first = alert_owners.call(kind="adverse_event", object_id=event.pk)
@@ -359,13 +378,13 @@ def test_the_dashboard_query_count_does_not_grow_with_alerts(ready: World) -> No
 
     bob = access_for(ready.bob, ready.clinic)
     visit = _visit(ready)
-    adverse_event_add(access=bob, visit_id=visit.pk, **SIGNIFICANT)
+    adverse_event_add(access=bob, visit_id=visit.pk, event=AdverseEventSpec.parse(SIGNIFICANT))
     client = client_for(ready.alice)
     client.get(f"/c/{ready.clinic.slug}/")
     with CaptureQueriesContext(connection) as one:
         client.get(f"/c/{ready.clinic.slug}/")
     for _n in range(4):
-        adverse_event_add(access=bob, visit_id=visit.pk, **SIGNIFICANT)
+        adverse_event_add(access=bob, visit_id=visit.pk, event=AdverseEventSpec.parse(SIGNIFICANT))
     with CaptureQueriesContext(connection) as five:
         page = client.get(f"/c/{ready.clinic.slug}/").content.decode()
     assert page.count('data-testid="safety-alert-row"') == 5
@@ -374,7 +393,9 @@ def test_the_dashboard_query_count_does_not_grow_with_alerts(ready: World) -> No
 
 def test_the_alert_page_acknowledges_once_and_refuses_outsiders(ready: World) -> None:
     adverse_event_add(
-        access=access_for(ready.bob, ready.clinic), visit_id=_visit(ready).pk, **SIGNIFICANT
+        access=access_for(ready.bob, ready.clinic),
+        visit_id=_visit(ready).pk,
+        event=AdverseEventSpec.parse(SIGNIFICANT),
     )
     alert = SafetyAlert.objects.get()
     url = reverse("notices:alert", args=[ready.clinic.slug, alert.pk])

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from filiform.charting.models import Insertion
 from filiform.charting.needling import insertion_add, session_start
+from filiform.charting.specs import InsertionSpec
 from filiform.charting.visits import visit_start
 from filiform.clinics.models import Location
 from filiform.supplies.models import LotStock, NeedleLot, NeedleProduct
@@ -68,9 +69,7 @@ def _insert(world: World, session, **extra: Any) -> Insertion:
     return insertion_add(
         access=access_for(world.bob, world.clinic),
         session_id=session.pk,
-        muscle="deltoid",
-        side="left",
-        **{**NEEDLE, **extra},
+        insertion=InsertionSpec.parse({"muscle": "deltoid", "side": "left", **{**NEEDLE, **extra}}),
     )
 
 

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from filiform.charting.models import Visit
 from filiform.charting.needling import insertion_add, needles_count, session_start
+from filiform.charting.specs import InsertionSpec
 from filiform.charting.visits import visit_sign, visit_start
 from filiform.clinics.models import Location
 from filiform.notices.models import MessageStatus, SafetyAlert
@@ -71,14 +72,18 @@ def _visit(world: World, lots: tuple[str, ...]) -> Visit:
         insertion_add(
             access=bob,
             session_id=session.pk,
-            muscle=muscle,
-            side="left",
-            needle_diameter_mm="0.25",
-            needle_length_mm=40,
-            needle_count=2,
-            depth_mm="12",
-            technique="static",
-            lot_id=NeedleLot.objects.get(lot_number=number).pk,
+            insertion=InsertionSpec.parse(
+                {
+                    "muscle": muscle,
+                    "side": "left",
+                    "needle_diameter_mm": "0.25",
+                    "needle_length_mm": 40,
+                    "needle_count": 2,
+                    "depth_mm": "12",
+                    "technique": "static",
+                    "lot_id": NeedleLot.objects.get(lot_number=number).pk,
+                }
+            ),
         )
     needles_count(access=bob, session_id=session.pk, opened=2 * len(lots), removed=2 * len(lots))
     return visit_sign(access=bob, visit_id=visit.pk)

@@ -8,6 +8,7 @@ import re
 from django.utils import timezone
 
 from filiform.charting.needling import adverse_event_add, insertion_add, session_start
+from filiform.charting.specs import AdverseEventSpec, InsertionSpec
 from filiform.charting.visits import visit_start
 from filiform.supplies.reports import (
     PUBLISHED_PER_1000,
@@ -31,13 +32,17 @@ def _sessions(world: World, count: int) -> list[int]:
         insertion_add(
             access=bob,
             session_id=session.pk,
-            muscle="deltoid",
-            side="left",
-            needle_diameter_mm="0.25",
-            needle_length_mm=40,
-            needle_count=n + 1,
-            depth_mm="10",
-            technique="static",
+            insertion=InsertionSpec.parse(
+                {
+                    "muscle": "deltoid",
+                    "side": "left",
+                    "needle_diameter_mm": "0.25",
+                    "needle_length_mm": 40,
+                    "needle_count": n + 1,
+                    "depth_mm": "10",
+                    "technique": "static",
+                }
+            ),
         )
         visits.append(visit.pk)
     return visits
@@ -47,18 +52,26 @@ def test_rates_per_1000_sessions_with_the_published_ones(world: World) -> None:
     visits = _sessions(world, 4)
     bob = access_for(world.bob, world.clinic)
     adverse_event_add(
-        access=bob, visit_id=visits[0], kind="bruising", severity="mild", timing="after"
+        access=bob,
+        visit_id=visits[0],
+        event=AdverseEventSpec.parse({"kind": "bruising", "severity": "mild", "timing": "after"}),
     )
     adverse_event_add(
-        access=bob, visit_id=visits[1], kind="bruising", severity="mild", timing="after"
+        access=bob,
+        visit_id=visits[1],
+        event=AdverseEventSpec.parse({"kind": "bruising", "severity": "mild", "timing": "after"}),
     )
     adverse_event_add(
         access=bob,
         visit_id=visits[2],
-        kind="fainting",
-        severity="significant",
-        timing="during",
-        action_taken="Lay down",
+        event=AdverseEventSpec.parse(
+            {
+                "kind": "fainting",
+                "severity": "significant",
+                "timing": "during",
+                "action_taken": "Lay down",
+            }
+        ),
     )
     since = timezone.localdate().replace(day=1)
     sessions, rates = adverse_event_rates(access=access_for(world.alice, world.clinic), since=since)

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from filiform.charting.needling import insertion_add, session_start
+from filiform.charting.specs import InsertionSpec
 from filiform.charting.visits import visit_start
 from filiform.clinics.models import Location
 from filiform.supplies.models import LotStock, NeedleLot, NeedleProduct
@@ -157,14 +158,18 @@ def _treated(world: World, family: str, lot: NeedleLot, location: Location, need
     insertion = insertion_add(
         access=bob,
         session_id=session.pk,
-        muscle="deltoid",
-        side="left",
-        needle_diameter_mm="0.25",
-        needle_length_mm=40,
-        needle_count=needles,
-        depth_mm="10",
-        technique="static",
-        lot_id=lot.pk,  # the stock goes down with the insertion, in the same transaction
+        insertion=InsertionSpec.parse(
+            {
+                "muscle": "deltoid",
+                "side": "left",
+                "needle_diameter_mm": "0.25",
+                "needle_length_mm": 40,
+                "needle_count": needles,
+                "depth_mm": "10",
+                "technique": "static",
+                "lot_id": lot.pk,
+            }
+        ),
     )
     assert insertion.lot == lot
     assert LotStock.objects.get(lot=lot, location=location).quantity >= 0
