@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 
@@ -59,18 +60,32 @@ def api_token_revoke(
     if token is None:
         return None
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        audit_user_event(
-            user,
-            action=AuditAction.TOKEN_REVOKED,
-            clinic_id=token.clinic_id,
-            object_type="api_token",
-            object_id=token.pk,
-            ip=ip,
-            user_agent=user_agent,
-        )
+        _revoke(user, token, when=timezone.now(), ip=ip, user_agent=user_agent)
     return token
+
+
+def _revoke(
+    user: User,
+    token: ApiToken,
+    *,
+    when: dt.datetime,
+    ip: str | None,
+    user_agent: str,
+    detail: dict[str, str] | None = None,
+) -> None:
+    """Mark a locked, active token of ``user`` revoked, and audit it."""
+    token.revoked_at = when
+    token.save(update_fields=["revoked_at"])
+    audit_user_event(
+        user,
+        action=AuditAction.TOKEN_REVOKED,
+        clinic_id=token.clinic_id,
+        object_type="api_token",
+        object_id=token.pk,
+        ip=ip,
+        user_agent=user_agent,
+        **({"detail": detail} if detail else {}),
+    )
 
 
 @transaction.atomic
@@ -86,18 +101,7 @@ def api_tokens_revoke_all(
     now = timezone.now()
     tokens = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
     for token in tokens:
-        token.revoked_at = now
-        token.save(update_fields=["revoked_at"])
-        audit_user_event(
-            user,
-            action=AuditAction.TOKEN_REVOKED,
-            clinic_id=token.clinic_id,
-            object_type="api_token",
-            object_id=token.pk,
-            ip=ip,
-            user_agent=user_agent,
-            detail={"reason": reason},
-        )
+        _revoke(user, token, when=now, ip=ip, user_agent=user_agent, detail={"reason": reason})
     return len(tokens)
 
 
