@@ -152,26 +152,35 @@ def demo_build(*, reset: bool = False, seed: int = 2026, progress: Progress = _q
     progress("patients", len(people), len(people))
     for lakeshore_patient in synthetic_patients(8, seed=seed + 1):
         Patient.objects.create(clinic=lakeshore, created_by=owner, **vars(lakeshore_patient))
-    _demo_credentials(riverside)
-    _demo_consents(riverside)
+    notes = demo_records(riverside, seed=seed, progress=progress)
+    return DemoResult(created=True, patients=len(people), notes=notes)
+
+
+def demo_records(clinic: Clinic, *, seed: int = 2026, progress: Progress = _quiet) -> list[str]:
+    """Every kind of record the demo shows, for ``clinic``'s patients: the demo staff's
+    credentials, consents, clearance states, visits, aftercare, outcomes and billing. The demo
+    staff must work at ``clinic`` and its patients exist. The clinic isolation test builds a
+    second clinic like Riverside with it."""
+    _demo_credentials(clinic)
+    _demo_consents(clinic)
     from filiform.demo.clearance import demo_clearance_states
 
-    notes = demo_clearance_states(riverside)
+    notes = demo_clearance_states(clinic)
     from filiform.demo.visits import demo_visits
 
-    notes += demo_visits(riverside, seed=seed, progress=progress)
+    notes += demo_visits(clinic, seed=seed, progress=progress)
     from filiform.demo.aftercare import demo_aftercare
 
-    notes += demo_aftercare(riverside)
+    notes += demo_aftercare(clinic)
     from filiform.demo.outcomes import demo_outcomes
 
-    notes += demo_outcomes(riverside, seed=seed)
+    notes += demo_outcomes(clinic, seed=seed)
     from filiform.demo.billing import demo_billing
 
-    notes += demo_billing(riverside)
+    notes += demo_billing(clinic)
     for step in DEMO_STEPS:
-        step(riverside, progress)
-    return DemoResult(created=True, patients=len(people), notes=notes)
+        step(clinic, progress)
+    return notes
 
 
 def _demo_credentials(clinic: Clinic) -> None:
