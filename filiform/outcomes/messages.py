@@ -14,13 +14,15 @@ from filiform.outcomes.models import MeasureRequest
 
 
 def measures_message(delivery: Delivery) -> EmailMultiAlternatives:
-    request = MeasureRequest.objects.select_related("clinic", "patient").get(
-        pk=delivery.measure_request_id or 0
+    # The worker composes this for the delivery's clinic: no one acts, the delivery names it.
+    request = (
+        MeasureRequest.objects.of_clinic(delivery.clinic_id)
+        .select_related("clinic", "patient")
+        .get(pk=delivery.measure_request_id or 0)
     )
     link = (
-        PatientLink.objects.filter(
-            purpose=LinkPurpose.MEASURES, target_id=request.pk, revoked_at__isnull=True
-        )
+        PatientLink.objects.of_clinic(delivery.clinic_id)
+        .filter(purpose=LinkPurpose.MEASURES, target_id=request.pk, revoked_at__isnull=True)
         .order_by("-created_at")
         .first()
     )

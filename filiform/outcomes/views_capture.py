@@ -172,10 +172,12 @@ def _visit_url(access: Access, visit_id: int, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def previous_activities(*, episode_id: int) -> list[str]:
-    """The activities of the episode's latest PSFS, so the next one rates the same ones."""
+def previous_activities(*, clinic_id: int, episode_id: int) -> list[str]:
+    """The activities of the episode's latest PSFS, so the next one rates the same ones. Named
+    by clinic, not by an Access: the patient's questionnaire page (a link) asks too."""
     latest = (
-        Measurement.objects.filter(
+        Measurement.objects.of_clinic(clinic_id)
+        .filter(
             episode_id=episode_id,
             instrument=Instrument.PSFS.value,
             status=MeasurementStatus.FINAL,
@@ -209,7 +211,7 @@ def form_for(
         instrument,
         data,
         labels=item_labels(clinic_id=clinic_id, instrument=instrument) if spec.items else (),
-        activities=previous_activities(episode_id=episode_id)
+        activities=previous_activities(clinic_id=clinic_id, episode_id=episode_id)
         if instrument == Instrument.PSFS
         else None,
         prefix=prefix,
