@@ -100,7 +100,6 @@ def fee_set(
     try:
         with transaction.atomic():
             service = Service.objects.of(access).create(
-                clinic=access.clinic,
                 code=code_clean,
                 name=name,
                 kind=kind,

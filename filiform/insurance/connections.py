@@ -88,7 +88,6 @@ def connection_set(
         InsurerConnection.objects.of(access)
         .select_for_update()
         .get_or_create(
-            clinic=access.clinic,
             insurer=insurer,
             defaults={
                 "channel": channel,

@@ -99,7 +99,6 @@ def needlestick_report(
         )
     day = timezone.localtime(occurred_at).date()
     injury = NeedleStickInjury.objects.of(access).create(
-        clinic=access.clinic,
         injured=injured.user,
         occurred_at=occurred_at,
         needle_used=needle_used,

@@ -76,7 +76,6 @@ def product_add(
     try:
         with transaction.atomic():
             product = NeedleProduct.objects.of(access).create(
-                clinic=access.clinic,
                 brand=brand,
                 diameter_mm=diameter,
                 length_mm=length_mm,
