@@ -43,12 +43,12 @@ def get_patient(request: HttpRequest, patient_id: int) -> Patient:
     summary="Register a patient",
 )
 def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
-    data = payload.dict()
-    data["email"] = data["email"] or ""
-    data["province"] = data["province"] or ""
-    confirm = data.pop("confirm_duplicate")
     try:
-        patient = patient_create(access=api_access(request), confirm_duplicate=confirm, **data)
+        patient = patient_create(
+            access=api_access(request),
+            patient=payload.patient(),
+            confirm_duplicate=payload.confirm_duplicate,
+        )
     except PossibleDuplicate as duplicate:
         return Status(
             409,
@@ -63,11 +63,10 @@ def create_patient(request: HttpRequest, payload: PatientIn) -> Status:
     summary="Change a patient's details (only the fields sent)",
 )
 def update_patient(request: HttpRequest, patient_id: int, payload: PatientPatch) -> Patient:
-    changes = payload.dict(exclude_unset=True)
-    for name in ("email", "province"):
-        if name in changes and changes[name] is None:
-            changes[name] = ""
-    nulls = sorted(name for name, value in changes.items() if value is None)
+    sent = payload.model_dump(exclude_unset=True)
+    nulls = sorted(
+        name for name, value in sent.items() if value is None and name not in ("email", "province")
+    )
     if nulls:
         raise HttpError(422, f"These fields cannot be empty: {', '.join(nulls)}")
-    return patient_update(access=api_access(request), patient_id=patient_id, **changes)
+    return patient_update(access=api_access(request), patient_id=patient_id, changes=payload)

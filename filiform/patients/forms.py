@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from filiform.patients.models import Patient
+from filiform.patients.specs import PatientChanges, PatientSpec
 
 
 class PatientForm(forms.ModelForm):
@@ -46,10 +47,20 @@ class PatientForm(forms.ModelForm):
             self.fields["confirm_duplicate"].widget = forms.HiddenInput()
 
     def _post_clean(self) -> None:
-        # The service validates the whole record (and the clinic's rules) in one place.
+        # The spec (patients/specs.py) and the service validate the record, in one place each.
         pass
 
-    def patient_fields(self) -> dict[str, object]:
+    def _typed(self) -> dict[str, object]:
         fields = {k: v for k, v in self.cleaned_data.items() if k != "confirm_duplicate"}
         fields["preferred_language"] = fields.get("preferred_language") or "en"
+        for name in ("email", "province"):  # left blank: none
+            fields[name] = fields.get(name) or None
         return fields
+
+    def patient(self) -> PatientSpec:
+        """A new patient as its spec (the API's limits; refused by field)."""
+        return PatientSpec.parse(self._typed())
+
+    def changes(self) -> PatientChanges:
+        """The record's details as typed, as the changes' spec (every field is given)."""
+        return PatientChanges.parse(self._typed())

@@ -1,11 +1,13 @@
+"""The patients API's shapes: a patient read back, and the specs a client sends
+(``patients/specs.py``: the same limits as the registration page's and the services')."""
+
 import datetime as dt
 
 from ninja import Schema
-from pydantic import EmailStr, Field, StrictBool
+from pydantic import Field, StrictBool
 
-from filiform.api_types import IsoDate, Text
-from filiform.clinics.models import Province
 from filiform.patients.models import AdministrativeGender, PreferredLanguage
+from filiform.patients.specs import PatientChanges, PatientSpec
 
 
 class PatientOut(Schema):
@@ -31,55 +33,19 @@ class PatientOut(Schema):
     active: bool
 
 
-class _PatientFields(Schema):
-    gender_text: Text = Field(default="", max_length=100)
-    phone: Text = Field(default="", max_length=30)
-    phone_home: Text = Field(default="", max_length=30)
-    email: EmailStr | None = None
-    street: Text = Field(default="", max_length=200)
-    city: Text = Field(default="", max_length=100)
-    province: Province | None = None
-    postal_code: Text = Field(default="", max_length=7)
-    preferred_language: PreferredLanguage = PreferredLanguage.ENGLISH
-    emergency_contact_name: Text = Field(default="", max_length=150)
-    emergency_contact_relationship: Text = Field(default="", max_length=60)
-    emergency_contact_phone: Text = Field(default="", max_length=30)
-    email_ok: StrictBool = False
-    sms_ok: StrictBool = False
-
-
-class PatientIn(_PatientFields):
-    family_name: Text = Field(min_length=1, max_length=100)
-    given_names: Text = Field(min_length=1, max_length=150)
-    birth_date: IsoDate
-    gender: AdministrativeGender
+class PatientIn(PatientSpec):
     confirm_duplicate: StrictBool = Field(
         default=False,
         description="Set after a 409 when you have checked that this is a different person.",
     )
 
+    def patient(self) -> PatientSpec:
+        """The patient's spec, without the API's confirmation flag."""
+        return PatientSpec.model_validate(self.model_dump(exclude={"confirm_duplicate"}))
 
-class PatientPatch(Schema):
+
+class PatientPatch(PatientChanges):
     """Only the fields sent are changed."""
-
-    family_name: Text | None = Field(default=None, min_length=1, max_length=100)
-    given_names: Text | None = Field(default=None, min_length=1, max_length=150)
-    birth_date: IsoDate | None = None
-    gender: AdministrativeGender | None = None
-    gender_text: Text | None = Field(default=None, max_length=100)
-    phone: Text | None = Field(default=None, max_length=30)
-    phone_home: Text | None = Field(default=None, max_length=30)
-    email: EmailStr | None = None
-    street: Text | None = Field(default=None, max_length=200)
-    city: Text | None = Field(default=None, max_length=100)
-    province: Province | None = None
-    postal_code: Text | None = Field(default=None, max_length=7)
-    preferred_language: PreferredLanguage | None = None
-    emergency_contact_name: Text | None = Field(default=None, max_length=150)
-    emergency_contact_relationship: Text | None = Field(default=None, max_length=60)
-    emergency_contact_phone: Text | None = Field(default=None, max_length=30)
-    email_ok: StrictBool | None = None
-    sms_ok: StrictBool | None = None
 
 
 class DuplicateOut(Schema):

@@ -1,9 +1,10 @@
-"""Writing patients: checked, validated, audited, in one transaction."""
+"""Writing patients: checked, validated, audited, in one transaction. What staff may set on a
+patient record, and its limits, is the spec (``patients/specs.py``); the rules here need the
+record or the clinic."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,31 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.patients.models import EpisodeOfCare, Patient
 from filiform.patients.selectors import patient_of_clinic, patient_possible_duplicates
-
-# What staff may set on a patient record (the rest is kept by Filiform).
-PATIENT_FIELDS = (
-    "family_name",
-    "given_names",
-    "birth_date",
-    "gender",
-    "gender_text",
-    "phone",
-    "phone_home",
-    "email",
-    "street",
-    "city",
-    "province",
-    "postal_code",
-    "preferred_language",
-    "emergency_contact_name",
-    "emergency_contact_relationship",
-    "emergency_contact_phone",
-    "email_ok",
-    "sms_ok",
-)
+from filiform.patients.specs import PatientChanges, PatientSpec
 
 
 class PossibleDuplicate(ValidationError):
@@ -69,61 +49,54 @@ def _clean(patient: Patient) -> None:
 
 
 @transaction.atomic
-def patient_create(*, access: Access, confirm_duplicate: bool = False, **fields: Any) -> Patient:
+def patient_create(
+    *, access: Access, patient: PatientSpec, confirm_duplicate: bool = False
+) -> Patient:
     """Register a patient. Refuses with :class:`PossibleDuplicate` when the same name and date of
     birth exist in the clinic, unless the person creating it confirms it is someone else."""
     access.require(Permission.PATIENT_EDIT)
-    unknown = set(fields) - set(PATIENT_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("Unknown patient fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
-        )
-    patient = Patient(
+    record = Patient(
         clinic_id=access.membership.clinic_id,
         created_by=access.user,
         created_at=timezone.now(),
-        **fields,
+        **patient.record_fields(),
     )
-    _clean(patient)
+    _clean(record)
     if not confirm_duplicate:
         matches = patient_possible_duplicates(
             access=access,
-            family_name=patient.family_name,
-            given_names=patient.given_names,
-            birth_date=patient.birth_date,
+            family_name=record.family_name,
+            given_names=record.given_names,
+            birth_date=record.birth_date,
         )
         if matches:
             raise PossibleDuplicate(matches)
-    patient.save()
+    record.save()
     audit_access(
         access,
         action=AuditAction.CREATE,
         object_type="patient",
-        object_id=patient.pk,
-        patient_id=patient.pk,
+        object_id=record.pk,
+        patient_id=record.pk,
         detail={"confirmed_not_duplicate": confirm_duplicate},
     )
-    return patient
+    return record
 
 
 @transaction.atomic
-def patient_update(*, access: Access, patient_id: int, **changes: Any) -> Patient:
-    """Change a patient's details; the audit entry names the fields that changed (a refusal
-    names the patient)."""
+def patient_update(*, access: Access, patient_id: int, changes: PatientChanges) -> Patient:
+    """Change a patient's details (only the fields given); the audit entry names the fields
+    that changed (a refusal names the patient)."""
     patient = patient_of_clinic(access=access, patient_id=patient_id, for_update=True)
     access.require(
         Permission.PATIENT_EDIT, object_type="patient", object_id=patient.pk, patient_id=patient.pk
     )
-    unknown = set(changes) - set(PATIENT_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("Unknown patient fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
-        )
-    before = {name: getattr(patient, name) for name in changes}
-    for name, value in changes.items():
+    given = changes.record_fields()
+    before = {name: getattr(patient, name) for name in given}
+    for name, value in given.items():
         setattr(patient, name, value)
     _clean(patient)
-    changed = sorted(name for name in changes if getattr(patient, name) != before[name])
+    changed = sorted(name for name in given if getattr(patient, name) != before[name])
     if not changed:
         # Nothing changed: no write and no "update" in the audit log (issue 17: a no-op PATCH
         # was logged as an update of nothing). The details were still shown: a read.
@@ -153,15 +126,7 @@ def episode_end(
 ) -> EpisodeOfCare:
     """Close an episode of care (discharge). Its screenings, visits and plan stay; a new
     condition starts a new episode."""
-    episode = (
-        EpisodeOfCare.objects.select_for_update()
-        .filter(pk=episode_id, clinic_id=access.membership.clinic_id)
-        .first()
-    )
-    if episode is None:
-        from django.http import Http404
-
-        raise Http404("No such episode of care in this clinic.")
+    episode = clinic_get(access, EpisodeOfCare, episode_id, for_update=True)
     access.require(
         Permission.CLINICAL_RECORD,
         object_type="episode",

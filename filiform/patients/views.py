@@ -44,8 +44,8 @@ def patient_new(request: HttpRequest, access: Access) -> HttpResponse:
         try:
             patient = patient_create(
                 access=access,
+                patient=form.patient(),
                 confirm_duplicate=form.cleaned_data.get("confirm_duplicate", False),
-                **form.patient_fields(),
             )
         except PossibleDuplicate as duplicate:
             duplicates = list(duplicate.matches)
@@ -68,7 +68,7 @@ def patient_edit(request: HttpRequest, access: Access, patient_id: int) -> HttpR
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
         try:
-            patient_update(access=access, patient_id=patient.pk, **form.patient_fields())
+            patient_update(access=access, patient_id=patient.pk, changes=form.changes())
         except ValidationError as error:
             _show_errors(form, error)
         else:
