@@ -52,12 +52,10 @@ EXEMPT_NAMES: dict[str, str] = {
 NOT_YET_CONVERTED: frozenset[str] = frozenset(
     {
         "filiform/aftercare/instructions.py",
-        "filiform/charting/visits.py",
         "filiform/consent/templates_service.py",
         "filiform/insurance/policies.py",
         "filiform/notices/outbox.py",
         "filiform/outcomes/services.py",
-        "filiform/practitioners/services.py",
         "filiform/screening/selectors.py",
         "filiform/screening/services.py",
         "filiform/screening/views.py",

@@ -21,18 +21,20 @@ from django.utils.translation import gettext_lazy as _
 
 from filiform.clinics.door import ClinicScopedQuerySet
 from filiform.clinics.models import Province
+from filiform.clinics.records import NeverDeleted, RecordNeverDeleted
 
 
-class FinancialRecordDeleted(Exception):
+class FinancialRecordDeleted(RecordNeverDeleted):
     """Someone tried to delete a financial row: a programming error, never a user's."""
 
 
-class _Kept(models.Model):
+class _Kept(NeverDeleted):
+    """Never deleted (clinics/records.py refuses it), saying so as a financial row."""
+
+    delete_refused = FinancialRecordDeleted
+
     class Meta:
         abstract = True
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise FinancialRecordDeleted(f"{type(self).__name__} rows are never deleted")
 
 
 def _money(verbose_name: Any = None, **kwargs: Any) -> Any:

@@ -9,7 +9,8 @@ models refuse it too, so that no code path can edit a signed record.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import datetime as dt
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -29,11 +30,21 @@ from filiform.charting.codes import (
     Twitch,
     VisitStatus,
 )
+from filiform.charting.signals import visit_entered_in_error
 from filiform.clinics.door import ClinicScopedQuerySet
+from filiform.clinics.records import ClinicalRecord, NeverDeleted, RecordNeverDeleted
+
+if TYPE_CHECKING:
+    from filiform.accounts.models import User
+    from filiform.clinics.access import Access
 
 
 class SignedRecordChanged(Exception):
     """A signed clinical record was about to change: a programming error, never a user's."""
+
+
+class SignedRecordDeleted(SignedRecordChanged, RecordNeverDeleted):
+    """A charting record was about to be deleted (clinics/records.py refuses it)."""
 
 
 class TreatmentPlan(models.Model):
@@ -80,8 +91,10 @@ class NoteTemplate(models.Model):
         return self.name
 
 
-class _Locked(models.Model):
-    """Refuses any save or delete once the visit it belongs to is signed."""
+class _Locked(NeverDeleted):
+    """Refuses any save once the visit it belongs to is signed; never deleted (the base)."""
+
+    delete_refused = SignedRecordDeleted
 
     class Meta:
         abstract = True
@@ -97,15 +110,17 @@ class _Locked(models.Model):
             raise SignedRecordChanged(f"{type(self).__name__} of signed visit {visit_id}")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise SignedRecordChanged(f"{type(self).__name__} rows are never deleted")
-
     def owning_visit_id(self) -> int | None:
         raise NotImplementedError
 
 
-class Visit(models.Model):
-    """One encounter: SOAP note, optionally one needling session."""
+class Visit(ClinicalRecord):
+    """One encounter: SOAP note, optionally one needling session. Never deleted; one charted by
+    mistake is entered in error (clinics/records.py), which locks it like a signed one."""
+
+    delete_refused = SignedRecordDeleted
+    reason_required = _("Say why this visit was entered in error.")
+    already_marked = _("This visit is already marked as entered in error.")
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="visits")
@@ -157,12 +172,21 @@ class Visit(models.Model):
                 raise SignedRecordChanged(f"visit {self.pk} is {stored}")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise SignedRecordChanged("visits are never deleted")
-
     @property
     def is_draft(self) -> bool:
         return self.status == VisitStatus.DRAFT
+
+    @property
+    def is_entered_in_error(self) -> bool:
+        return self.status == VisitStatus.ENTERED_IN_ERROR
+
+    def mark_entered_in_error(self, *, by: User, at: dt.datetime, reason: str) -> list[str]:
+        self.status, self.error_reason = VisitStatus.ENTERED_IN_ERROR, reason
+        return ["status", "error_reason"]
+
+    def entered_in_error_hook(self, *, access: Access) -> None:
+        # Aftercare cancels the visit's check-in and its links (aftercare/receivers.py).
+        visit_entered_in_error.send(sender=Visit, visit=self, access=access)
 
 
 class NeedlingSession(_Locked):
@@ -326,8 +350,10 @@ class NeedleIncident(_Locked):
         )
 
 
-class Addendum(models.Model):
-    """A later note on a signed visit: who, when, why. Never edited."""
+class Addendum(NeverDeleted):
+    """A later note on a signed visit: who, when, why. Never edited, never deleted."""
+
+    delete_refused = SignedRecordDeleted
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="addenda")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -348,9 +374,6 @@ class Addendum(models.Model):
         if self.pk is not None:
             raise SignedRecordChanged("addenda are never edited")
         super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise SignedRecordChanged("addenda are never deleted")
 
 
 class InsertionFavourite(models.Model):

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.codes import PlanComponent, VisitStatus
 from filiform.charting.models import Addendum, NeedlingSession, TreatmentPlan, Visit
-from filiform.charting.signals import visit_entered_in_error, visit_signed
+from filiform.charting.signals import visit_signed
 from filiform.clinics.access import Access, Permission, clinic_get
+from filiform.clinics.records import enter_in_error
 from filiform.patients.models import EpisodeOfCare
 from filiform.patients.selectors import patient_of_clinic
 
@@ -55,7 +56,7 @@ def visit_start(*, access: Access, patient_id: int, episode_id: int, **note: str
     if not access.is_clinician:
         raise ValidationError(_("Only physiotherapists chart visits."))
     patient = patient_of_clinic(access=access, patient_id=patient_id)
-    episode = EpisodeOfCare.objects.filter(pk=episode_id, patient=patient).first()
+    episode = EpisodeOfCare.objects.of(access).filter(pk=episode_id, patient=patient).first()
     if episode is None or not episode.is_open:
         raise ValidationError(
             {"episode_id": _("Choose one of the patient's open episodes of care.")}
@@ -63,8 +64,7 @@ def visit_start(*, access: Access, patient_id: int, episode_id: int, **note: str
     unknown = set(note) - set(SOAP_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown note fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
-    visit = Visit.objects.create(
-        clinic_id=access.membership.clinic_id,
+    visit = Visit.objects.of(access).create(
         patient=patient,
         episode=episode,
         practitioner=access.membership,
@@ -122,7 +122,7 @@ def visit_update(*, access: Access, visit_id: int, version: int, **note: str) ->
 def visit_content(visit: Visit) -> dict[str, Any]:
     """What signing freezes: the note, the needling session and its insertions, adverse events
     and any needle incident, as plain JSON (times in UTC)."""
-    session = NeedlingSession.objects.filter(visit=visit).first()
+    session = NeedlingSession.objects.of_clinic(visit.clinic_id).filter(visit=visit).first()
     content: dict[str, Any] = {
         "visit": visit.pk,
         "patient": visit.patient_id,
@@ -245,7 +245,7 @@ def visit_sign(*, access: Access, visit_id: int, no_assessment_reason: str = "")
     if visit.practitioner.user_id != access.user.pk:
         raise ValidationError(_("Only the clinician who charted this visit can sign it."))
     visit.no_assessment_reason = _assessed_or_reason(visit, no_assessment_reason)
-    session = NeedlingSession.objects.filter(visit=visit).first()
+    session = NeedlingSession.objects.of(access).filter(visit=visit).first()
     if session is not None:
         from filiform.charting.needling import needle_count_blocks_signing
 
@@ -275,7 +275,9 @@ def addendum_add(*, access: Access, visit_id: int, reason: str, text: str) -> Ad
     reason, text = _clean_text(reason, 200), _clean_text(text, MAX_NOTE)
     if not reason or not text:
         raise ValidationError(_("Give the reason for the addendum and its text."))
-    addendum = Addendum.objects.create(visit=visit, author=access.user, reason=reason, text=text)
+    addendum = Addendum.objects.of(access).create(
+        visit=visit, author=access.user, reason=reason, text=text
+    )
     audit_access(
         access,
         action=AuditAction.CREATE,
@@ -289,19 +291,11 @@ def addendum_add(*, access: Access, visit_id: int, reason: str, text: str) -> Ad
 
 @transaction.atomic
 def visit_enter_in_error(*, access: Access, visit_id: int, reason: str) -> Visit:
-    """A visit charted by mistake (wrong patient, duplicate) stays on file, marked, with why."""
+    """A visit charted by mistake (wrong patient, duplicate) stays on file, marked, with why;
+    its aftercare check-in is cancelled (the ``visit_entered_in_error`` signal)."""
     access.require(Permission.CLINICAL_RECORD)
     visit = visit_of_clinic(access=access, visit_id=visit_id, for_update=True)
-    if visit.status == VisitStatus.ENTERED_IN_ERROR:
-        raise ValidationError(_("This visit is already marked as entered in error."))
-    reason = _clean_text(reason, 300)
-    if not reason:
-        raise ValidationError({"reason": _("Say why this visit was entered in error.")})
-    visit.status, visit.error_reason = VisitStatus.ENTERED_IN_ERROR, reason
-    visit.save()
-    _audit(access, AuditAction.UPDATE, visit, entered_in_error=True)
-    visit_entered_in_error.send(sender=Visit, visit=visit, access=access)
-    return visit
+    return enter_in_error(access=access, record=visit, reason=reason)
 
 
 @transaction.atomic
@@ -316,9 +310,7 @@ def plan_set(
 ) -> TreatmentPlan:
     """The episode's treatment plan (dry needling is one component among others)."""
     access.require(Permission.CLINICAL_RECORD)
-    episode = EpisodeOfCare.objects.filter(
-        pk=episode_id, clinic_id=access.membership.clinic_id
-    ).first()
+    episode = EpisodeOfCare.objects.of(access).filter(pk=episode_id).first()
     if episode is None:
         raise Http404("No such episode of care in this clinic.")
     goals = _clean_text(goals, 4000)
@@ -331,10 +323,9 @@ def plan_set(
         )
     if expected_weeks is not None and not 1 <= expected_weeks <= 104:
         raise ValidationError({"expected_weeks": _("Expected duration is 1 to 104 weeks.")})
-    plan, _created = TreatmentPlan.objects.update_or_create(
+    plan, _created = TreatmentPlan.objects.of(access).update_or_create(
         episode=episode,
         defaults={
-            "clinic_id": access.membership.clinic_id,
             "goals": goals,
             "components": list(dict.fromkeys(components)),
             "frequency": _clean_text(frequency, 100),

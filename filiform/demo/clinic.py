@@ -9,6 +9,7 @@ from django.db import transaction
 
 from filiform.accounts.models import ApiToken, User
 from filiform.clinics.models import Clinic, Location, Membership, Province, Role
+from filiform.clinics.records import kept_records_removed
 from filiform.demo.people import synthetic_patients
 from filiform.patients.models import Patient
 
@@ -68,6 +69,7 @@ def _quiet(label: str, done: int, total: int) -> None:
     return None
 
 
+@kept_records_removed("the demo clinics are rebuilt from scratch")
 def demo_reset() -> None:
     """Remove the demo clinics and people. The audit log keeps its entries: it is append-only."""
     clinics = Clinic.objects.filter(slug__in=DEMO_SLUGS)

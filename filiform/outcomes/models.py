@@ -4,7 +4,8 @@ link sent before it). Measurements are never edited; a mistake is marked entered
 
 from __future__ import annotations
 
-from typing import ClassVar
+import datetime as dt
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filiform.clinics.door import ClinicScopedQuerySet
+from filiform.clinics.records import ClinicalRecord
 from filiform.outcomes.instruments import Instrument
+
+if TYPE_CHECKING:
+    from filiform.accounts.models import User
 
 
 class MeasurementSource(models.TextChoices):
@@ -25,7 +30,13 @@ class MeasurementStatus(models.TextChoices):
     ENTERED_IN_ERROR = "entered_in_error", _("Entered in error")
 
 
-class Measurement(models.Model):
+class Measurement(ClinicalRecord):
+    """One measure taken. Never deleted: a mistake is entered in error (clinics/records.py) and
+    left out of progress and reports."""
+
+    reason_required = _("Say why this measurement was entered in error.")
+    already_marked = _("This measurement is already marked as entered in error.")
+
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="measurements"
@@ -79,6 +90,14 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.value}"
+
+    @property
+    def is_entered_in_error(self) -> bool:
+        return self.status == MeasurementStatus.ENTERED_IN_ERROR
+
+    def mark_entered_in_error(self, *, by: User, at: dt.datetime, reason: str) -> list[str]:
+        self.status, self.error_reason = MeasurementStatus.ENTERED_IN_ERROR, reason
+        return ["status", "error_reason"]
 
 
 class MeasureRequest(models.Model):

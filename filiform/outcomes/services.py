@@ -9,19 +9,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.models import Visit
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
+from filiform.clinics.records import enter_in_error
 from filiform.outcomes.instruments import SPECS, Instrument, ItemError, Score, score
 from filiform.outcomes.models import (
     InstrumentText,
     Measurement,
     MeasurementSource,
-    MeasurementStatus,
     MeasureRequest,
 )
 from filiform.patients.models import EpisodeOfCare, Patient
@@ -174,35 +173,11 @@ def measurement_record(
 
 @transaction.atomic
 def measurement_enter_in_error(*, access: Access, measurement_id: int, reason: str) -> Measurement:
-    measurement = (
-        Measurement.objects.select_for_update()
-        .filter(pk=measurement_id, clinic_id=access.membership.clinic_id)
-        .first()
+    """A measurement taken by mistake stays on file, marked, and leaves progress and reports."""
+    measurement = clinic_get(
+        access, Measurement, measurement_id, permission=Permission.CLINICAL_RECORD, for_update=True
     )
-    if measurement is None:
-        raise Http404("No such measurement in this clinic.")
-    access.require(
-        Permission.CLINICAL_RECORD,
-        object_type="measurement",
-        object_id=measurement.pk,
-        patient_id=measurement.patient_id,
-    )
-    if measurement.status == MeasurementStatus.ENTERED_IN_ERROR:
-        raise ValidationError(_("This measurement is already marked as entered in error."))
-    reason = str(reason or "").replace("\x00", "").strip()[:300]
-    if not reason:
-        raise ValidationError({"reason": _("Say why this measurement was entered in error.")})
-    measurement.status, measurement.error_reason = MeasurementStatus.ENTERED_IN_ERROR, reason
-    measurement.save(update_fields=["status", "error_reason"])
-    audit_access(
-        access,
-        action=AuditAction.UPDATE,
-        object_type="measurement",
-        object_id=measurement.pk,
-        patient_id=measurement.patient_id,
-        detail={"entered_in_error": True},
-    )
-    return measurement
+    return enter_in_error(access=access, record=measurement, reason=reason)
 
 
 @transaction.atomic

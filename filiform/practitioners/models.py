@@ -6,7 +6,8 @@ facts behind the types are in shared/domain/clinical-reference.md §3.
 
 from __future__ import annotations
 
-from typing import ClassVar
+import datetime as dt
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filiform.clinics.models import Province
+from filiform.clinics.records import ClinicalRecord
+
+if TYPE_CHECKING:
+    from filiform.accounts.models import User
 
 
 class RegistrationStatus(models.TextChoices):
@@ -37,14 +42,23 @@ class TrainingProvider(models.TextChoices):
     OTHER = "other", _("Other provider")
 
 
-class _Credential(models.Model):
+class _Credential(ClinicalRecord):
+    """Never deleted: a credential recorded by mistake is marked entered-in-error (FHIR's status,
+    clinics/records.py), kept for the record, and no longer counts towards the standing."""
+
+    reason_required = _("Say why this entry is in error.")
+    already_marked = _("This entry is already marked as entered in error.")
+    already_marked_field = "reason"
+    # A single credential's delete() is refused; a queryset's is not: credentials belong to their
+    # membership (on_delete=CASCADE) and leave with it, and a backup restored over the database
+    # replaces them in bulk (tests/operations/test_backup.py).
+    bulk_delete_refused = False
+
     membership = models.ForeignKey("clinics.Membership", on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
-    # Never deleted: a credential recorded by mistake is marked entered-in-error (FHIR's status),
-    # kept for the record, and no longer counts towards the standing.
     entered_in_error_at = models.DateTimeField(null=True, blank=True, editable=False)
     entered_in_error_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -58,6 +72,24 @@ class _Credential(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def is_entered_in_error(self) -> bool:
+        return self.entered_in_error_at is not None
+
+    def mark_entered_in_error(self, *, by: User, at: dt.datetime, reason: str) -> list[str]:
+        self.entered_in_error_at, self.entered_in_error_by, self.entered_in_error_reason = (
+            at,
+            by,
+            reason,
+        )
+        return ["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"]
+
+    def entered_in_error_object_type(self) -> str:
+        return self._meta.model_name or "credential"  # as the audit log has always named them
+
+    def entered_in_error_detail(self) -> dict[str, Any]:
+        return {"practitioner": self.membership.user.email, "status": "entered-in-error"}
 
 
 class Registration(_Credential):

@@ -21,6 +21,7 @@ from filiform.anatomy.regions import Region as BodyRegion
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.models import Membership
+from filiform.clinics.records import enter_in_error
 from filiform.practitioners.models import (
     NeedlingAuthorization,
     NeedlingTraining,
@@ -44,9 +45,7 @@ def credentials_member(*, access: Access, membership_id: int, change: bool = Fal
     """The staff member whose credentials are asked for: owners see everyone's, a practitioner
     their own."""
     membership = (
-        Membership.objects.select_related("user")
-        .filter(pk=membership_id, clinic_id=access.membership.clinic_id)
-        .first()
+        Membership.objects.of(access).select_related("user").filter(pk=membership_id).first()
     )
     if membership is None:
         raise Http404("No such staff member in this clinic.")
@@ -272,22 +271,4 @@ def credential_enter_in_error(
     )
     if record is None:
         raise Http404("No such credential.")
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why this entry is in error.")})
-    if record.entered_in_error_at is not None:
-        raise ValidationError({"reason": _("This entry is already marked as entered in error.")})
-    record.entered_in_error_at = timezone.now()
-    record.entered_in_error_by = access.user
-    record.entered_in_error_reason = reason
-    record.save(
-        update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"]
-    )
-    audit_access(
-        access,
-        action=AuditAction.UPDATE,
-        object_type=record._meta.model_name or "credential",
-        object_id=record.pk,
-        detail={"practitioner": membership.user.email, "status": "entered-in-error"},
-    )
-    return record
+    return enter_in_error(access=access, record=record, reason=reason)

@@ -3,7 +3,8 @@ about the default screening rules."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import datetime as dt
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filiform.clinics.door import ClinicScopedQuerySet
+from filiform.clinics.records import ClinicalRecord
+
+if TYPE_CHECKING:
+    from filiform.accounts.models import User
 
 
 class ScreeningStatus(models.TextChoices):
@@ -20,14 +25,17 @@ class ScreeningStatus(models.TextChoices):
     ENTERED_IN_ERROR = "entered_in_error", _("Entered in error")
 
 
-class Screening(models.Model):
+class Screening(ClinicalRecord):
     """One dry-needling screening. A complete one is never edited: a change is a new screening,
     which supersedes it; a mistake is marked entered-in-error with a reason. A draft (at most
     one per patient) is saved again until it is completed, and clears no one meanwhile.
 
     ``predates_explicit_answers`` marks screenings recorded before every question had to be
     answered yes, no or unsure: their "no" may mean "not asked", so they clear no one and the
-    patient is screened again (migration 0002)."""
+    patient is screened again (migration 0002). Never deleted (clinics/records.py)."""
+
+    reason_required = _("Say why this screening was entered in error.")
+    already_marked = _("This screening is already marked as entered in error.")
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(
@@ -64,6 +72,14 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"Screening {self.screened_at:%Y-%m-%d}"
+
+    @property
+    def is_entered_in_error(self) -> bool:
+        return self.status == ScreeningStatus.ENTERED_IN_ERROR
+
+    def mark_entered_in_error(self, *, by: User, at: dt.datetime, reason: str) -> list[str]:
+        self.status, self.error_reason = ScreeningStatus.ENTERED_IN_ERROR, reason
+        return ["status", "error_reason"]
 
 
 class MedicationCheck(models.Model):

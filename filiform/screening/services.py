@@ -18,6 +18,7 @@ from pydantic import ValidationError as PydanticError
 
 from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
+from filiform.clinics.records import enter_in_error
 from filiform.patients.models import EpisodeOfCare, Patient
 from filiform.patients.selectors import patient_of_clinic
 from filiform.screening.answers import ScreeningAnswers, answers_problems, screening_context_check
@@ -239,26 +240,11 @@ def screening_mark_error(
     access.require(Permission.CLINICAL_RECORD)
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     screening = (
-        Screening.objects.select_for_update().filter(pk=screening_id, patient=patient).first()
-    )
+        Screening.objects.of(access).select_for_update().filter(pk=screening_id, patient=patient)
+    ).first()
     if screening is None:
         raise Http404("No such screening.")
-    reason = reason.replace("\x00", "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why this screening was entered in error.")})
-    if screening.status == ScreeningStatus.ENTERED_IN_ERROR:
-        raise ValidationError(_("This screening is already marked as entered in error."))
-    screening.status, screening.error_reason = ScreeningStatus.ENTERED_IN_ERROR, reason[:300]
-    screening.save(update_fields=["status", "error_reason"])
-    audit_access(
-        access,
-        action=AuditAction.UPDATE,
-        object_type="screening",
-        object_id=screening.pk,
-        patient_id=patient.pk,
-        detail={"entered_in_error": True},
-    )
-    return screening
+    return enter_in_error(access=access, record=screening, reason=reason)
 
 
 @transaction.atomic
