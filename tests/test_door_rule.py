@@ -59,7 +59,6 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset(
         "filiform/screening/selectors.py",
         "filiform/screening/services.py",
         "filiform/screening/views.py",
-        "filiform/supplies/recalls.py",
     }
 )
 

@@ -254,7 +254,7 @@ class SessionOut(Schema):
             count_problem=needle_count_blocks_signing(session),
             insertions=[InsertionOut.of(i) for i in insertions],
             incident=IncidentOut.of(found) if found else None,
-            recalled_lots=recalled_lots_of_visit(session.visit_id),
+            recalled_lots=recalled_lots_of_visit(session.visit),
         )
 
 
@@ -389,7 +389,7 @@ class VisitOut(Schema):
                 AdverseEventOut.of(e) for e in visit.adverse_events.select_related("recorded_by")
             ],
             addenda=[AddendumOut.of(a) for a in visit.addenda.select_related("author")],
-            recalled_lots=recalled_lots_of_visit(visit.pk),
+            recalled_lots=recalled_lots_of_visit(visit),
         )
 
 

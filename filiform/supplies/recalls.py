@@ -36,7 +36,7 @@ from filiform.supplies.models import MovementReason, NeedleLot, StockMovement
 
 if TYPE_CHECKING:
     from filiform.accounts.models import User
-    from filiform.charting.models import Insertion
+    from filiform.charting.models import Insertion, Visit
     from filiform.clinics.models import Clinic
 
 
@@ -82,27 +82,37 @@ def recall_flags(insertions: Iterable[Insertion]) -> list[RecallFlag]:
     return sorted(flags, key=lambda f: (f.recalled_at, f.lot_number))
 
 
-def _recalled_insertions(visit_ids: Iterable[int]) -> list[Insertion]:
+def _recalled_insertions(visits: Iterable[Visit]) -> list[Insertion]:
+    """The recalled insertions of visits already found in their clinic (a visit page, a
+    timeline, the visit API). They are shown where no Access is at hand (a template tag, an
+    API schema), so the visits name the clinic: a timeline's visits are one patient's, of one
+    clinic, and a visit of another clinic than the first is not read."""
     from filiform.charting.models import Insertion
 
+    found = list(visits)
+    if not found:
+        return []
+    clinic_id = found[0].clinic_id
     return list(
-        Insertion.objects.filter(
-            session__visit_id__in=list(visit_ids), lot__recalled_at__isnull=False
+        Insertion.objects.of_clinic(clinic_id)
+        .filter(
+            session__visit_id__in=[v.pk for v in found if v.clinic_id == clinic_id],
+            lot__recalled_at__isnull=False,
         )
         .select_related("lot__product", "session")
         .order_by("order", "id")
     )
 
 
-def visit_recall_flags(visit_id: int) -> list[RecallFlag]:
+def visit_recall_flags(visit: Visit) -> list[RecallFlag]:
     """The recalled lots one visit used (one query)."""
-    return recall_flags(_recalled_insertions([visit_id]))
+    return recall_flags(_recalled_insertions([visit]))
 
 
-def visits_recall_flags(visit_ids: Iterable[int]) -> dict[int, list[RecallFlag]]:
+def visits_recall_flags(visits: Iterable[Visit]) -> dict[int, list[RecallFlag]]:
     """The recalled lots of many visits (a timeline), by visit id (one query)."""
     by_visit: dict[int, list[Insertion]] = {}
-    for insertion in _recalled_insertions(visit_ids):
+    for insertion in _recalled_insertions(visits):
         by_visit.setdefault(insertion.session.visit_id, []).append(insertion)
     return {visit_id: recall_flags(rows) for visit_id, rows in by_visit.items()}
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from ninja import Field, Schema
 
 from filiform.supplies.recalls import RecallFlag
+
+if TYPE_CHECKING:
+    from filiform.charting.models import Visit
 
 
 class RecalledLotOut(Schema):
@@ -33,7 +37,7 @@ class RecalledLotOut(Schema):
         )
 
 
-def recalled_lots_of_visit(visit_id: int) -> list[RecalledLotOut]:
+def recalled_lots_of_visit(visit: Visit) -> list[RecalledLotOut]:
     from filiform.supplies.recalls import visit_recall_flags
 
-    return [RecalledLotOut.of(f) for f in visit_recall_flags(visit_id)]
+    return [RecalledLotOut.of(f) for f in visit_recall_flags(visit)]

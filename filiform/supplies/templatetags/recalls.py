@@ -15,13 +15,13 @@ register = template.Library()
 @register.simple_tag
 def visit_recalls(visit: Any) -> list[RecallFlag]:
     """``{% visit_recalls visit as flags %}``: one query."""
-    return visit_recall_flags(visit.pk)
+    return visit_recall_flags(visit)
 
 
 @register.simple_tag
 def timeline_recalls(timeline: Any) -> dict[int, list[RecallFlag]]:
     """``{% timeline_recalls timeline as recalls %}``: every visit on the page, one query."""
-    return visits_recall_flags(entry.visit.pk for entry in timeline.entries)
+    return visits_recall_flags(entry.visit for entry in timeline.entries)
 
 
 @register.filter
