@@ -54,7 +54,9 @@ def follow_up_queue(*, access: Access, now: dt.datetime | None = None) -> list[C
         .select_related("patient", "practitioner__user")
         .annotate(attempts=Count("calls"))
         .prefetch_related(
-            Prefetch("calls", queryset=FollowUpCall.objects.order_by("-called_at", "-id"))
+            Prefetch(
+                "calls", queryset=FollowUpCall.objects.of(access).order_by("-called_at", "-id")
+            )
         )
         .order_by("due_at", "pk")
     )
@@ -101,7 +103,7 @@ def follow_up_call_record(
         raise ValidationError(
             {"note": _("Write the patient's concern so the clinician knows what to call about.")}
         )
-    call = FollowUpCall.objects.create(
+    call = FollowUpCall.objects.of(access).create(
         check_in=check_in, outcome=outcome, note=note, called_by=access.user
     )
     if outcome == CallOutcome.REACHED_CONCERN:

@@ -290,6 +290,8 @@ CALL_CLOSES = frozenset(
 class FollowUpCall(models.Model):
     """A front-desk call about a check-in that was not answered (or could not be sent)."""
 
+    clinic_field = "check_in__clinic"  # scoped through its check-in
+
     check_in = models.ForeignKey(CheckIn, on_delete=models.PROTECT, related_name="calls")
     outcome = models.CharField(max_length=20, choices=CallOutcome.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
@@ -297,6 +299,8 @@ class FollowUpCall(models.Model):
     called_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = ClinicScopedQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["called_at", "id"]
