@@ -42,6 +42,7 @@ from filiform.charting.schemas import (
 )
 from filiform.charting.selectors import visit_get, visit_list
 from filiform.clinics.access import api_access
+from filiform.clinics.record_endpoints import enter_in_error_operation
 
 router = Router(tags=["charting"])
 
@@ -136,16 +137,19 @@ def add_addendum(request: HttpRequest, visit_id: int, payload: AddendumIn) -> St
     return Status(201, AddendumOut.of(addendum))
 
 
-@router.post(
+enter_in_error_operation(
+    router,
     "/visits/{visit_id}/entered-in-error",
+    module=__name__,
+    name="enter_in_error",
+    ids={"visit_id": int},
+    payload=ErrorIn,
     response={200: VisitOut, **WRITE_ONE},
     summary="Mark a visit entered in error, with why (it stays on file, locked)",
+    mark=lambda access, reason, visit_id: VisitOut.of(
+        visits.visit_enter_in_error(access=access, visit_id=visit_id, reason=reason)
+    ),
 )
-def enter_in_error(request: HttpRequest, visit_id: int, payload: ErrorIn) -> VisitOut:
-    visit = visits.visit_enter_in_error(
-        access=api_access(request), visit_id=visit_id, reason=payload.reason
-    )
-    return VisitOut.of(visit)
 
 
 # --- needling ------------------------------------------------------------------------------

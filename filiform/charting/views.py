@@ -48,6 +48,7 @@ from filiform.charting.visits import (
 )
 from filiform.clinics.access import Access, Permission
 from filiform.clinics.decorators import clinic_page
+from filiform.clinics.record_endpoints import enter_in_error_page
 from filiform.patients.selectors import patient_get
 
 # --- start a visit -----------------------------------------------------------------------------
@@ -237,13 +238,11 @@ def addendum(request: HttpRequest, access: Access, visit_id: int) -> HttpRespons
 @require_POST
 def entered_in_error(request: HttpRequest, access: Access, visit_id: int) -> HttpResponse:
     record = visit_of_clinic(access=access, visit_id=visit_id)
-    form = EnteredInErrorForm(request.POST)
-    if form.is_valid():
-        try:
-            visit_enter_in_error(access=access, visit_id=record.pk, **form.cleaned_data)
-        except ValidationError as error:
-            errors_onto(form, error)
-        else:
-            messages.success(request, _("The visit is marked as entered in error."))
-            return HttpResponseRedirect(visit_url(access, record))
-    return render_visit(request, access, record, entered_in_error_form=form)
+    return enter_in_error_page(
+        request,
+        EnteredInErrorForm(request.POST),
+        mark=lambda data: visit_enter_in_error(access=access, visit_id=record.pk, **data),
+        done=_("The visit is marked as entered in error."),
+        back=visit_url(access, record),
+        again=lambda form: render_visit(request, access, record, entered_in_error_form=form),
+    )

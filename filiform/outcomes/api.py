@@ -19,6 +19,7 @@ from ninja import Query, Router, Status
 
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, Error
 from filiform.clinics.access import Access, Permission, api_access
+from filiform.clinics.record_endpoints import enter_in_error_operation
 from filiform.outcomes import clinic_outcomes, requests, selectors, services
 from filiform.outcomes.instruments import SPECS, Instrument
 from filiform.outcomes.schemas import (
@@ -176,16 +177,21 @@ def get_measurement(request: HttpRequest, measurement_id: int) -> MeasurementOut
     return MeasurementOut.of(measurement, _labels(access, Instrument(measurement.instrument)))
 
 
-@router.post(
-    "/measurements/{measurement_id}/entered-in-error",
-    response={200: MeasurementOut, **WRITE_ONE},
-    summary="Mark a measurement as entered in error (kept, left out of progress and reports)",
-)
-def enter_in_error(
-    request: HttpRequest, measurement_id: int, payload: EnteredInErrorIn
-) -> MeasurementOut:
-    access = api_access(request)
+def _marked(access: Access, reason: str, measurement_id: int) -> MeasurementOut:
     measurement = services.measurement_enter_in_error(
-        access=access, measurement_id=measurement_id, reason=payload.reason
+        access=access, measurement_id=measurement_id, reason=reason
     )
     return MeasurementOut.of(measurement, _labels(access, Instrument(measurement.instrument)))
+
+
+enter_in_error_operation(
+    router,
+    "/measurements/{measurement_id}/entered-in-error",
+    module=__name__,
+    name="enter_in_error",
+    ids={"measurement_id": int},
+    payload=EnteredInErrorIn,
+    response={200: MeasurementOut, **WRITE_ONE},
+    summary="Mark a measurement as entered in error (kept, left out of progress and reports)",
+    mark=_marked,
+)

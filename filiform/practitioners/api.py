@@ -18,6 +18,7 @@ from filiform import api_auth
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from filiform.clinics.access import CLINICIAN_ROLES, Access, Permission, api_access
 from filiform.clinics.models import Membership
+from filiform.clinics.record_endpoints import enter_in_error_operation
 from filiform.practitioners.models import NeedlingAuthorization, NeedlingTraining, Registration
 from filiform.practitioners.schemas import (
     AuthorizationIn,
@@ -219,31 +220,34 @@ def add_training(
     return Status(201, _training(record))
 
 
-@router.post(
-    "/{membership_id}/{kind}/{credential_id}/entered-in-error",
-    response={200: RegistrationOut | AuthorizationOut | TrainingOut, **ADD_ERRORS},
-    auth=MEMBER_WRITE,
-    summary="Mark a credential as entered in error (credentials are never deleted)",
-)
-def enter_in_error(
-    request: HttpRequest,
-    membership_id: int,
-    kind: Literal["registrations", "authorizations", "trainings"],
-    credential_id: int,
-    payload: CredentialEnteredInErrorIn,
+def _credential_out(
+    record: Registration | NeedlingAuthorization | NeedlingTraining,
 ) -> RegistrationOut | AuthorizationOut | TrainingOut:
-    record = credential_enter_in_error(
-        access=api_access(request),
-        membership_id=membership_id,
-        kind=kind,
-        credential_id=credential_id,
-        reason=payload.reason,
-    )
     if isinstance(record, Registration):
         return _registration(record)
     if isinstance(record, NeedlingAuthorization):
         return _authorization(record)
     return _training(record)
+
+
+enter_in_error_operation(
+    router,
+    "/{membership_id}/{kind}/{credential_id}/entered-in-error",
+    module=__name__,
+    name="enter_in_error",
+    ids={
+        "membership_id": int,
+        "kind": Literal["registrations", "authorizations", "trainings"],
+        "credential_id": int,
+    },
+    payload=CredentialEnteredInErrorIn,
+    response={200: RegistrationOut | AuthorizationOut | TrainingOut, **ADD_ERRORS},
+    auth=MEMBER_WRITE,
+    summary="Mark a credential as entered in error (credentials are never deleted)",
+    mark=lambda access, reason, **ids: _credential_out(
+        credential_enter_in_error(access=access, reason=reason, **ids)
+    ),
+)
 
 
 CERTIFICATE_CONTENT: dict[str, Any] = {

@@ -50,4 +50,4 @@ class EnteredInErrorForm(forms.Form):
         choices=[(kind, kind) for kind in CREDENTIAL_KINDS], widget=forms.HiddenInput
     )
     credential_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Why is this entry wrong?"), max_length=1000)
+    reason = forms.CharField(label=_("Why is this entry wrong?"), max_length=300)

@@ -90,7 +90,7 @@ class TrainingOut(_OnFile):
 
 
 class CredentialEnteredInErrorIn(Schema):
-    reason: Text = Field(min_length=1, max_length=1000, description="Why the entry is wrong.")
+    reason: Text = Field(min_length=1, max_length=300, description="Why the entry is wrong.")
 
 
 class CredentialsOut(Schema):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from filiform.anatomy.regions import Region as BodyRegion
 from filiform.clinics.access import Access
 from filiform.clinics.decorators import clinic_page
+from filiform.clinics.record_endpoints import enter_in_error_page
 from filiform.practitioners.forms import (
     AuthorizationForm,
     EnteredInErrorForm,
@@ -102,24 +104,22 @@ def credentials(request: HttpRequest, access: Access, membership_id: int) -> Htt
 
 
 def _enter_in_error(request: HttpRequest, access: Access, membership_id: int) -> HttpResponse:
-    form = EnteredInErrorForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say why this entry is in error."))
-    else:
-        try:
-            credential_enter_in_error(
-                access=access,
-                membership_id=membership_id,
-                kind=form.cleaned_data["what"],
-                credential_id=form.cleaned_data["credential_id"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Marked as entered in error."))
-    return redirect(
-        "practitioners:credentials", clinic_slug=access.clinic.slug, membership_id=membership_id
+    return enter_in_error_page(
+        request,
+        EnteredInErrorForm(request.POST),
+        mark=lambda data: credential_enter_in_error(
+            access=access,
+            membership_id=membership_id,
+            kind=data["what"],
+            credential_id=data["credential_id"],
+            reason=data["reason"],
+        ),
+        done=_("Marked as entered in error."),
+        back=reverse(
+            "practitioners:credentials",
+            kwargs={"clinic_slug": access.clinic.slug, "membership_id": membership_id},
+        ),
+        invalid=_("Say why this entry is in error."),
     )
 
 

@@ -17,6 +17,7 @@ from pydantic import create_model
 from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from filiform.api_types import IsoDate, Text
 from filiform.clinics.access import Access, Permission, api_access
+from filiform.clinics.record_endpoints import enter_in_error_operation
 from filiform.screening.answers import QUESTIONS, Answer, Epilepsy, ScreeningAnswers
 from filiform.screening.models import Screening
 from filiform.screening.selectors import clinic_rules, screening_get, screening_history
@@ -203,21 +204,25 @@ def get_screening(request: HttpRequest, screening_id: int) -> ScreeningOut:
     )
 
 
-@router.post(
-    "/screenings/{screening_id}/entered-in-error",
-    response={200: ScreeningOut, **WRITE_ERRORS, 404: ONE_ERRORS[404]},
-    summary="Mark a screening entered in error (it stays on file)",
-)
-def mark_error(request: HttpRequest, screening_id: int, payload: ErrorIn) -> ScreeningOut:
-    access = api_access(request)
+def _marked(access: Access, reason: str, screening_id: int) -> ScreeningOut:
     screening = screening_get(access=access, screening_id=screening_id)
     screening_mark_error(
-        access=access,
-        patient_id=screening.patient_id,
-        screening_id=screening.pk,
-        reason=payload.reason,
+        access=access, patient_id=screening.patient_id, screening_id=screening.pk, reason=reason
     )
-    return ScreeningOut.from_screening(screening_get(access=access, screening_id=screening_id))
+    return ScreeningOut.from_screening(screening_get(access=access, screening_id=screening.pk))
+
+
+enter_in_error_operation(
+    router,
+    "/screenings/{screening_id}/entered-in-error",
+    module=__name__,
+    name="mark_error",
+    ids={"screening_id": int},
+    payload=ErrorIn,
+    response={200: ScreeningOut, **WRITE_ERRORS, 404: ONE_ERRORS[404]},
+    summary="Mark a screening entered in error (it stays on file)",
+    mark=_marked,
+)
 
 
 def _rules(access: Access) -> list[dict[str, Any]]:
