@@ -119,7 +119,7 @@ def clinic_get(
     try:
         record = records.get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError):
-        raise Http404(f"No such {record_type(model)} in this clinic.") from None
+        raise Http404(f"No such {model._meta.verbose_name} in this clinic.") from None
     if permission is not None:
         patient_id = _patient_of(record) if patient is _INFER else patient(record)
         access.require(
