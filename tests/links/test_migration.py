@@ -100,3 +100,24 @@ def test_links_made_before_one_scheme_keep_working(world: World) -> None:
     with pytest.raises(LinkRefused) as refusal:
         signing_link_open(token="cancelled-token", where=HERE)
     assert refusal.value.reason == "cancelled"
+
+
+def test_the_consent_migration_goes_back_and_forth_without_losing_a_link(world: World) -> None:
+    from filiform.consent.models import ConsentSigningRequest
+    from filiform.consent.remote import signing_link_issue
+    from tests.consent.helpers import sent_link
+
+    request, token = sent_link(world)
+    expires_at = request.expires_at
+    assert signing_link_issue(request_id=request.pk) is None  # sent once
+    call_command("migrate", "consent", "0003", verbosity=0)
+    try:
+        old = MigrationExecutor(connection).loader.project_state(BEFORE).apps
+        [back] = old.get_model("consent", "ConsentSigningRequest").objects.all()
+        assert back.token_hash == _sha256(token)
+        assert back.expires_at == expires_at
+        assert not PatientLink.objects.filter(purpose=LinkPurpose.CONSENT_SIGNING).exists()
+    finally:
+        call_command("migrate", verbosity=0)
+    assert signing_link_open(token=token, where=HERE).pk == request.pk
+    assert ConsentSigningRequest.objects.get().status == "pending"
