@@ -3,7 +3,7 @@ visit the sheet, its deliveries, the check-in and its alerts), the sheet shown t
 printed, the dashboard's alerts / call list / sheets to hand over, the alert page, the follow-up
 call list with the answers taken on the phone, the clinic's aftercare text, and patient links.
 
-Every read and write is one call to a service or selector of ``aftercare`` or ``portal``, which
+Every read and write is one call to a service or selector of ``aftercare`` or ``links``, which
 check the permission and audit; these views parse the form, call, and show the refusal."""
 
 from __future__ import annotations
