@@ -54,8 +54,6 @@ SIGNING_LINK_HOURS = 72  # how long an e-mailed signing link works
 SigningLinkRefused = LinkRefused
 token_hash = token_digest  # what the link stores of its token
 
-__all__ = ["LinkContext", "SigningLinkRefused", "token_hash"]
-
 
 @transaction.atomic
 def signing_request_create(
