@@ -36,7 +36,7 @@ class LinkStatus(models.TextChoices):
 class PatientLink(models.Model):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, related_name="portal_links"
+        "patients.Patient", on_delete=models.PROTECT, related_name="patient_links"
     )
     purpose = models.CharField(max_length=20, choices=LinkPurpose.choices)
     target_id = models.PositiveBigIntegerField()  # the sheet, check-in or request it opens
