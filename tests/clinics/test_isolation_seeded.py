@@ -3,8 +3,9 @@
 Clinic A is the demo's Riverside (filiform/demo), which holds a row of every kind of record;
 the few kinds the demo does not make are added below, and ``test_every_clinic_scoped_model_is_
 seeded`` fails when a new clinic-scoped model (one with a foreign key chain to Clinic) has no row
-in A, so the walks below always aim at real rows. Clinic B is a fresh clinic with one user of
-each role and a patient of its own.
+in A or in B, so the walks below always aim at real rows. Clinic B is built the same way, with
+patients of its own (the demo's staff work at both), so B's pages and lists are full of B's own
+rows, as a real clinic's are; the walkers are B's own users, one of each role, who work at B only.
 
 Every page under ``c/<clinic_slug>/`` is requested as each of B's users on B's own slug with A's
 real ids in the path (the decorator lets them in, so only the query's clinic filter stands
@@ -34,14 +35,16 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from filiform.accounts.models import User
+from filiform.anatomy.catalogue import muscle_catalogue
 from filiform.api import api
-from filiform.clinics.models import Clinic, Membership, Role
-from filiform.demo.clinic import demo_build
+from filiform.clinics.models import Clinic, Location, Membership, Province, Role
+from filiform.demo.clinic import DEMO_STAFF, demo_build, demo_records
+from filiform.demo.people import synthetic_patients
 from filiform.insurance.models import Policy
 from filiform.patients.models import EpisodeOfCare, Patient
 from tests.clinical import all_answered
 from tests.conftest import bearer, clinic_morning
-from tests.factories import ClinicFactory, MembershipFactory, PatientFactory, UserFactory
+from tests.factories import ClinicFactory, MembershipFactory, UserFactory
 
 ROLES = (Role.OWNER, Role.PHYSIOTHERAPIST, Role.FRONT_DESK, Role.BILLING)
 
@@ -135,17 +138,29 @@ class Seeded:
     b_users: dict[str, User]
     b_tokens: dict[str, dict[str, Any]]
     ids: dict[str, list[int]]  # model label -> A's row ids
+    b_kinds: set[str]  # the labels of the models B has a row of
     markers: tuple[str, ...]
 
 
-def _add_missing(a: Clinic) -> None:
-    """Rows the demo does not make, so that every clinic-scoped model has one in A. Plain
-    creates: the point is a row to aim at, not a story."""
+def _add_missing(a: Clinic, word: str) -> None:
+    """Rows the demo does not make, so that every clinic-scoped model has one in the clinic
+    (``word`` makes its names its own). Plain creates: the point is a row to aim at, not a
+    story."""
     owner = User.objects.get(email="owner@demo.filiform.test")
     patient = Patient.objects.filter(clinic=a).order_by("pk").first()
     episode = EpisodeOfCare.objects.filter(clinic=a).order_by("pk")[0]
     membership = Membership.objects.filter(clinic=a, user=owner).get()
-    bearer(owner, a)  # an API token of A's
+    muscle = f"{word.lower()}_isolation"
+    shipped = next(iter(muscle_catalogue().values())).model_dump(mode="json")
+    bearer(owner, a)  # an API token of the clinic's
+    # A member of this clinic's staff only: their name is one of the clinic's own values.
+    MembershipFactory.create(
+        clinic=a,
+        role=Role.FRONT_DESK,
+        user=UserFactory.create(
+            email=f"{word.lower()}@staff.test", first_name=word, last_name="Staffperson"
+        ),
+    )
     _model("aftercare.FollowUpCall")._default_manager.create(
         check_in=_model("aftercare.CheckIn")
         ._default_manager.filter(clinic=a)
@@ -156,27 +171,27 @@ def _add_missing(a: Clinic) -> None:
     )
     _model("anatomy.ClinicMuscle")._default_manager.create(
         clinic=a,
-        slug="zanzibarian-isolation",
-        muscle={"name": "Zanzibarian isolation muscle"},
+        slug=muscle,
+        muscle={**shipped, "slug": muscle, "name": f"{word} isolation muscle"},
         view="front",
         shape={},
         created_by=owner,
     )
     _model("anatomy.ClinicTriggerPoint")._default_manager.create(
-        clinic=a, muscle_slug="zanzibarian-isolation", view="front", x=1, y=1, created_by=owner
+        clinic=a, muscle_slug=muscle, view="front", x=1, y=1, created_by=owner
     )
     _model("anatomy.MuscleSafetyChoice")._default_manager.create(
-        clinic=a, muscle_slug="zanzibarian-isolation", note="isolation", changed_by=owner
+        clinic=a, muscle_slug=muscle, note="isolation", changed_by=owner
     )
     _model("charting.InsertionFavourite")._default_manager.create(
-        owner=membership, name="Zanzibarian fav"
+        owner=membership, name=f"{word} fav"
     )
-    _model("charting.NoteTemplate")._default_manager.create(clinic=a, name="Zanzibarian template")
+    _model("charting.NoteTemplate")._default_manager.create(clinic=a, name=f"{word} template")
     _model("consent.ConsentSigningRequest")._default_manager.create(
         clinic=a,
         patient=patient,
         template=_model("consent.ConsentTemplate")._default_manager.filter(clinic=a).get(),
-        email="zanzibarian@example.test",
+        email=f"{word.lower()}@example.test",
         risks_discussed=True,
         benefits_discussed=True,
         alternatives_discussed=True,
@@ -184,7 +199,7 @@ def _add_missing(a: Clinic) -> None:
         created_by=owner,
     )
     _model("idempotency.IdempotentRequest")._default_manager.create(
-        clinic=a, user=owner, key="zanzibarian", fingerprint="isolation"
+        clinic=a, user=owner, key=word.lower(), fingerprint="isolation"
     )
     _model("insurance.InsurerConnection")._default_manager.create(
         clinic=a,
@@ -192,7 +207,7 @@ def _add_missing(a: Clinic) -> None:
         updated_by=owner,
     )
     _model("outcomes.InstrumentText")._default_manager.create(
-        clinic=a, instrument="psfs", item=1, text="Zanzibarian item", loaded_by=owner
+        clinic=a, instrument="psfs", item=1, text=f"{word} item", loaded_by=owner
     )
     _model("outcomes.MeasureRequest")._default_manager.create(
         clinic=a, patient=episode.patient, episode=episode, created_by=owner
@@ -212,14 +227,25 @@ def _add_missing(a: Clinic) -> None:
     )
 
 
-def _markers(a: Clinic) -> tuple[str, ...]:
-    patients = Patient.objects.filter(clinic=a)
-    names = [a.name]
-    for given, family in patients.values_list("given_names", "family_name"):
-        names += [f"{given} {family}", f"{family}, {given}"]
-    for user in User.objects.filter(memberships__clinic=a):
-        names += [user.email, f"{user.first_name} {user.last_name}"]
-    return tuple(sorted(set(names)))
+def _values(clinic: Clinic) -> set[str]:
+    """The clinic's distinctive values: its name, its patients' names and emergency contacts,
+    and the names and e-mails of the staff who work there and nowhere else."""
+    names = {clinic.name}
+    for given, family, contact in Patient.objects.filter(clinic=clinic).values_list(
+        "given_names", "family_name", "emergency_contact_name"
+    ):
+        names |= {f"{given} {family}", f"{family}, {given}"} | ({contact} if contact else set())
+    for user in User.objects.filter(memberships__clinic=clinic).exclude(
+        memberships__in=Membership.objects.exclude(clinic=clinic)
+    ):
+        names |= {user.email, f"{user.first_name} {user.last_name}"}
+    return names
+
+
+def _markers(a: Clinic, b: Clinic) -> tuple[str, ...]:
+    """A's values that B's answers must never contain (a synthetic name both clinics happen to
+    have is B's too, so it is left out)."""
+    return tuple(sorted(_values(a) - _values(b)))
 
 
 @pytest.fixture(scope="module")
@@ -229,14 +255,25 @@ def seeded(django_db_setup: None, django_db_blocker: Any) -> Iterator[Seeded]:
     with django_db_blocker.unblock(), clinic_morning(), transaction.atomic():
         demo_build()
         a = Clinic.objects.get(slug="riverside")
-        _add_missing(a)
+        _add_missing(a, "Zanzibarian")
         b = ClinicFactory.create(name="Harbourview Isolation Physio", slug="harbourview")
+        Location.objects.create(clinic=b, name="Harbourview", city="Halifax", province=Province.NS)
+        owner = User.objects.get(email="owner@demo.filiform.test")
+        for person in DEMO_STAFF:  # the demo's records of B are charted by the demo's staff
+            Membership.objects.create(
+                user=User.objects.get(email=person.email), clinic=b, role=person.role
+            )
+        Patient.objects.bulk_create(
+            Patient(clinic=b, created_by=owner, **vars(person))
+            for person in synthetic_patients(40, seed=77)
+        )
+        demo_records(b, seed=77)
+        _add_missing(b, "Harbourian")
         b_users = {}
         for role in ROLES:
             user = UserFactory.create(email=f"{role}@harbourview.test", first_name="Harbour")
             MembershipFactory.create(user=user, clinic=b, role=role)
             b_users[str(role)] = user
-        PatientFactory.create(clinic=b, family_name="Harbourfolk", given_names="Wren")
         ids = {
             model._meta.label: list(
                 model._default_manager.filter(**{path: a})
@@ -245,28 +282,41 @@ def seeded(django_db_setup: None, django_db_blocker: Any) -> Iterator[Seeded]:
             )
             for model, path in clinic_scoped().items()
         }
+        b_kinds = {
+            model._meta.label
+            for model, path in clinic_scoped().items()
+            if model._default_manager.filter(**{path: b}).exists()
+        }
         yield Seeded(
             a=a,
             b=b,
             b_users=b_users,
             b_tokens={role: bearer(user, b) for role, user in b_users.items()},
             ids=ids,
-            markers=_markers(a),
+            b_kinds=b_kinds,
+            markers=_markers(a, b),
         )
         transaction.set_rollback(True)
 
 
 def test_every_clinic_scoped_model_is_seeded(seeded: Seeded, db: None) -> None:
-    """A new clinic-scoped model without a row in A fails here: add it to _add_missing."""
+    """A new clinic-scoped model without a row in A or in B fails here: add it to _add_missing
+    (or to the demo)."""
     empty = sorted(label for label, found in seeded.ids.items() if not found)
     assert not empty, f"no row of clinic A for {empty}: seed one in _add_missing"
+    assert not set(seeded.ids) - seeded.b_kinds, (
+        f"no row of clinic B for {sorted(set(seeded.ids) - seeded.b_kinds)}"
+    )
     assert len(seeded.ids) >= 60
+    # B's own staff and patients are not A's markers; A's patients and A-only staff are.
+    assert "Zanzibarian Staffperson" in seeded.markers
+    assert "Harbourian Staffperson" not in seeded.markers
 
 
 # Parameters that name no row (catalogue entries, choices); filled with a value that exists.
 PLAIN = {
-    "slug": "zanzibarian-isolation",  # A's own muscle: a row after all (anatomy.ClinicMuscle)
-    "muscle": "zanzibarian-isolation",
+    "slug": "zanzibarian_isolation",  # A's own muscle: a row after all (anatomy.ClinicMuscle)
+    "muscle": "zanzibarian_isolation",
     "kind": "registrations",
     "action": "seal",
     "table": "receivables",
@@ -419,7 +469,7 @@ def _body(seeded: Seeded) -> dict[str, Any]:
         "version": 1,
         "text": "Isolation check",
         "position": "prone",
-        "muscle": "zanzibarian-isolation",
+        "muscle": "zanzibarian_isolation",
         "side": "left",
         "needle_diameter_mm": "0.25",
         "needle_length_mm": 40,
