@@ -57,6 +57,7 @@ from filiform.insurance.models import (
     Policy,
 )
 from filiform.insurance.policies import policy_add, usage_report
+from filiform.insurance.specs import PolicyTermsSpec
 from filiform.patients.models import Patient
 
 FEES = (
@@ -155,15 +156,19 @@ def _policy(
     return policy_add(
         access=access,
         patient_id=patient.pk,
-        insurer_id=Insurer.objects.get(code=plan.insurer).pk,
-        rank=rank,
-        plan_name=plan.label,
-        group_number=f"G{40000 + patient.pk}",
-        member_id=f"M{7000000 + patient.pk * 13}",
-        relationship=relationship,
-        effective_on=effective_on,
-        **spouse,
-        **terms,
+        terms=PolicyTermsSpec.parse(
+            {
+                "insurer_id": Insurer.objects.get(code=plan.insurer).pk,
+                "rank": rank,
+                "plan_name": plan.label,
+                "group_number": f"G{40000 + patient.pk}",
+                "member_id": f"M{7000000 + patient.pk * 13}",
+                "relationship": relationship,
+                "effective_on": effective_on,
+                **spouse,
+                **terms,
+            }
+        ),
     )
 
 

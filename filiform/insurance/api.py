@@ -32,14 +32,6 @@ MAX_ID = 2**62
 WRITE_ONE = {**WRITE_ERRORS, 404: Error}
 PATIENT_QUERY = Query(..., ge=1, le=MAX_ID, description="The patient")
 FEE_QUERY = Query(..., max_length=20, description='The fee, e.g. "110.00"')
-NULLABLE = {
-    "subscriber_birth_date",
-    "ends_on",
-    "annual_maximum",
-    "per_visit_maximum",
-    "referral_on_file_on",
-    "progress_report_after",
-}
 
 
 def _id(description: str) -> int:
@@ -75,7 +67,7 @@ def add_policy(
     request: HttpRequest, payload: PolicyIn, patient_id: int = _id("The patient")
 ) -> Status:
     access = api_access(request)
-    policy = policies.policy_add(access=access, patient_id=patient_id, **payload.dict())
+    policy = policies.policy_add(access=access, patient_id=patient_id, terms=payload)
     return Status(201, PolicyOut.of(selectors.policy_get(access=access, policy_id=policy.pk)))
 
 
@@ -97,12 +89,7 @@ def change_policy(
     request: HttpRequest, payload: PolicyChangeIn, policy_id: int = _id("The policy")
 ) -> PolicyOut:
     access = api_access(request)
-    changes = {
-        name: value
-        for name, value in payload.dict(exclude_unset=True).items()
-        if value is not None or name in NULLABLE
-    }
-    policies.policy_change(access=access, policy_id=policy_id, **changes)
+    policies.policy_change(access=access, policy_id=policy_id, changes=payload)
     return PolicyOut.of(selectors.policy_get(access=access, policy_id=policy_id))
 
 

@@ -4,14 +4,16 @@ Who: adding, changing and ending a policy is desk work (PATIENT_EDIT or BILLING,
 ``billing.selectors.require_desk``); reporting usage paid elsewhere (another clinic, another
 discipline under a combined maximum) changes what the plan will pay, so it needs BILLING.
 
-Rules (refused with a message naming the field):
+Rules (refused with a message naming the field; the limits of each field are the policy terms'
+spec, ``insurance/specs.py``, which the API's schemas derive from):
 - group / policy number and member id are required (insurers reject claims without them);
 - coinsurance is 0 to 100 %; amounts are dollars and cents (``billing.money.parse_amount``);
 - a spouse's or dependant's birthday-year plan needs the plan member's name and date of birth
   (the benefit year runs from the member's birthday, not the patient's);
 - one active primary and one active secondary per patient, and no secondary without a primary
   (coordination of benefits claims the primary first);
-- coverage cannot end before it starts; an insurer that no longer takes claims is refused.
+- coverage cannot end before it starts (a FHIR Period); an insurer that no longer takes claims
+  is refused.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import ValidationError as PydanticValidationError
 
 from filiform.audit.services import AuditAction, audit_access
 from filiform.billing.money import ZERO, parse_amount
 from filiform.billing.selectors import checked_write, clinic_today, require_billing, require_desk
 from filiform.clinics.access import Access
+from filiform.fhir_types import Period
 from filiform.insurance.coverage import PHYSIOTHERAPY
 from filiform.insurance.models import (
     BenefitYear,
@@ -41,10 +45,19 @@ from filiform.insurance.models import (
     UsageSource,
 )
 from filiform.insurance.selectors import policy_of_clinic
+from filiform.insurance.specs import (
+    GROUP_NUMBER,
+    MEMBER_ID,
+    PLAN_NAME,
+    PROGRESS_REPORT_VISITS,
+    SUBSCRIBER_NAME,
+    PolicyTermsChanges,
+    PolicyTermsSpec,
+)
 from filiform.patients.selectors import patient_of_clinic
 from filiform.typed_text import typed_text
 
-MAX_PROGRESS_VISITS = 365
+MAX_PROGRESS_VISITS = PROGRESS_REPORT_VISITS[1]
 COINSURANCE_MESSAGE = "Coinsurance is the share the plan pays: 0 to 100 %."
 
 # What policy_change may change (everything but the patient).
@@ -135,7 +148,7 @@ def _visits(value: Any, field: str) -> int | None:
         number = int(str(value).strip())
     except ValueError:
         raise ValidationError({field: _("Enter a number of visits.")}) from None
-    if number < 1 or number > MAX_PROGRESS_VISITS:
+    if number < PROGRESS_REPORT_VISITS[0] or number > MAX_PROGRESS_VISITS:
         raise ValidationError(
             {field: _("Enter a number of visits from 1 to %(n)d.") % {"n": MAX_PROGRESS_VISITS}}
         )
@@ -195,16 +208,18 @@ def _clean(
 
     take("insurer", lambda: _insurer(values.get("insurer_id"), keep=keep_insurer))
     take("rank", rank)
-    take("plan_name", lambda: text("plan_name", 120))
+    take("plan_name", lambda: text("plan_name", PLAN_NAME))
     take(
         "group_number",
         lambda: text(
-            "group_number", 40, _("Enter the group / policy number from the patient's card.")
+            "group_number",
+            GROUP_NUMBER,
+            _("Enter the group / policy number from the patient's card."),
         ),
     )
     take(
         "member_id",
-        lambda: text("member_id", 40, _("Enter the member / certificate id from the card.")),
+        lambda: text("member_id", MEMBER_ID, _("Enter the member / certificate id from the card.")),
     )
     take(
         "relationship",
@@ -215,7 +230,7 @@ def _clean(
             _("Choose whether the patient is the plan member, a spouse or a dependant."),
         ),
     )
-    take("subscriber_name", lambda: text("subscriber_name", 160))
+    take("subscriber_name", lambda: text("subscriber_name", SUBSCRIBER_NAME))
     take(
         "subscriber_birth_date",
         lambda: _date(values.get("subscriber_birth_date"), "subscriber_birth_date", required=False),
@@ -275,7 +290,7 @@ def _clean(
             _("A date of birth cannot be in the future.")
         )
     starts, ends = cleaned.get("effective_on"), cleaned.get("ends_on")
-    if starts is not None and ends is not None and ends < starts:
+    if starts is not None and ends is not None and not _a_period(starts, ends):
         errors.setdefault("ends_on", []).append(
             _("Coverage cannot end (%(e)s) before it starts (%(s)s).")
             % {"e": ends.isoformat(), "s": starts.isoformat()}
@@ -304,13 +319,25 @@ def _clean(
     return cleaned
 
 
-def _rank_rules(policy: Policy) -> None:
+def _a_period(starts: dt.date, ends: dt.date) -> bool:
+    """The coverage is a FHIR Period: it cannot end before it starts (per-1); the day it
+    starts may be its last."""
+    try:
+        Period(start=starts, end=ends)
+    except PydanticValidationError:
+        return False
+    return True
+
+
+def _rank_rules(access: Access, policy: Policy) -> None:
     """One active primary and one active secondary per patient; no secondary without a
     primary. Run under the patient's row lock, so two desks cannot both add a primary."""
     if not policy.is_active:
         return
-    others = Policy.objects.select_related("insurer").filter(
-        patient_id=policy.patient_id, is_active=True
+    others = (
+        Policy.objects.of(access)
+        .select_related("insurer")
+        .filter(patient_id=policy.patient_id, is_active=True)
     )
     if policy.pk is not None:
         others = others.exclude(pk=policy.pk)
@@ -346,34 +373,11 @@ def _save(policy: Policy) -> None:
 
 
 @checked_write(require_desk)
-def policy_add(
-    *,
-    access: Access,
-    patient_id: int,
-    insurer_id: int | None,
-    group_number: str,
-    member_id: str,
-    effective_on: dt.date | str | None,
-    rank: int = Rank.PRIMARY,
-    plan_name: str = "",
-    relationship: str = Relationship.SUBSCRIBER,
-    subscriber_name: str = "",
-    subscriber_birth_date: dt.date | str | None = None,
-    ends_on: dt.date | str | None = None,
-    annual_maximum: Decimal | str | None = None,
-    maximum_scope: str = MaximumScope.DISCIPLINE,
-    per_visit_maximum: Decimal | str | None = None,
-    coinsurance_percent: Decimal | str = "80",
-    deductible: Decimal | str | None = "0.00",
-    benefit_year: str = BenefitYear.CALENDAR,
-    referral_required: bool = False,
-    referral_on_file_on: dt.date | str | None = None,
-    progress_report_after: int | None = None,
-) -> Policy:
+def policy_add(*, access: Access, patient_id: int, terms: PolicyTermsSpec) -> Policy:
     """Add a policy to a patient. Amounts are parsed by ``billing.money.parse_amount``
     (``None`` or "" for no annual / per-visit maximum); progress_report_after defaults to the
     insurer's usual number of visits."""
-    values = {name: value for name, value in locals().items() if name in CHANGEABLE}
+    values = terms.values()
     patient = patient_of_clinic(access=access, patient_id=patient_id, for_update=True)
     cleaned = _clean(values, today=clinic_today(access.clinic))
     insurer: Insurer = cleaned.pop("insurer")
@@ -390,7 +394,7 @@ def policy_add(
         updated_by=access.user,
         **cleaned,
     )
-    _rank_rules(policy)
+    _rank_rules(access, policy)
     _save(policy)
     _audit(access, AuditAction.CREATE, policy, insurer=insurer.code, rank=policy.rank)
     return policy
@@ -401,13 +405,9 @@ def _current(policy: Policy) -> dict[str, Any]:
 
 
 @checked_write(require_desk)
-def policy_change(*, access: Access, policy_id: int, **changes: Any) -> Policy:
-    """Change a policy's details or terms. An ended policy stays as it was (add a new one)."""
-    unknown = set(changes) - set(CHANGEABLE)
-    if unknown:
-        raise ValidationError(
-            {"__all__": _("Unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))}}
-        )
+def policy_change(*, access: Access, policy_id: int, changes: PolicyTermsChanges) -> Policy:
+    """Change a policy's details or terms (only those given). An ended policy stays as it was
+    (add a new one)."""
     found = policy_of_clinic(access=access, policy_id=policy_id)
     patient_of_clinic(access=access, patient_id=found.patient_id, for_update=True)
     policy = policy_of_clinic(access=access, policy_id=policy_id, for_update=True)
@@ -417,7 +417,9 @@ def policy_change(*, access: Access, policy_id: int, **changes: Any) -> Policy:
         )
     before = _current(policy)
     cleaned = _clean(
-        {**before, **changes}, today=clinic_today(access.clinic), keep_insurer=policy.insurer_id
+        {**before, **changes.values()},
+        today=clinic_today(access.clinic),
+        keep_insurer=policy.insurer_id,
     )
     insurer: Insurer = cleaned.pop("insurer")
     policy.insurer = insurer
@@ -430,7 +432,7 @@ def policy_change(*, access: Access, policy_id: int, **changes: Any) -> Policy:
         return policy
     policy.updated_at = timezone.now()
     policy.updated_by = access.user
-    _rank_rules(policy)
+    _rank_rules(access, policy)
     _save(policy)
     _audit(access, AuditAction.UPDATE, policy, changed=changed)
     return policy
@@ -524,8 +526,7 @@ def usage_report(
         )
     if errors:
         raise ValidationError(errors)
-    usage = CoverageUsage.objects.create(
-        clinic_id=access.membership.clinic_id,
+    usage = CoverageUsage.objects.of(access).create(
         policy=policy,
         source=UsageSource.REPORTED,
         discipline=kind,

@@ -1,8 +1,8 @@
 """The insurance API's shapes. Amounts travel as text in dollars and cents ("110.00"), in and
 out, like the rest of billing: parsed by ``billing.money.parse_amount`` in the services, so a
 bad amount answers 422 with the same message a form shows. Input schemas only parse types and
-bounds; the rules (coinsurance 0 to 100 %, one primary, a birthday year's member) stay in
-:mod:`filiform.insurance.policies`."""
+bounds (a policy's terms are their spec, ``insurance/specs.py``); the rules (coinsurance 0 to
+100 %, one primary, a birthday year's member) stay in :mod:`filiform.insurance.policies`."""
 
 from __future__ import annotations
 
@@ -14,15 +14,11 @@ from ninja import Field, Schema
 from filiform.api_types import IsoDate, Text
 from filiform.insurance.coverage import Estimate, PlanShare
 from filiform.insurance.models import (
-    BenefitYear,
     CoverageUsage,
     Insurer,
-    MaximumScope,
-    Relationship,
 )
 from filiform.insurance.selectors import PolicyWithUsage
-
-AMOUNT = Field(None, max_length=20, description='Dollars and cents as text, e.g. "500.00"')
+from filiform.insurance.specs import PolicyTermsChanges, PolicyTermsSpec
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -32,52 +28,12 @@ def _money(value: Decimal | None) -> str | None:
 # --- input -------------------------------------------------------------------------------------
 
 
-class PolicyIn(Schema):
-    insurer_id: int = Field(..., ge=1, le=2**62, description="An insurer from GET /insurers")
-    rank: int = Field(1, ge=1, le=2, description="1 primary, 2 secondary")
-    plan_name: Text = Field("", max_length=120)
-    group_number: Text = Field(..., max_length=40, description="Group / policy number")
-    member_id: Text = Field(..., max_length=40, description="Member / certificate id")
-    relationship: Relationship = Field(Relationship.SUBSCRIBER, description="The patient is the")
-    subscriber_name: Text = Field("", max_length=160, description="Plan member's name")
-    subscriber_birth_date: IsoDate | None = None
-    effective_on: IsoDate = Field(..., description="Policy effective date")
-    ends_on: IsoDate | None = None
-    annual_maximum: Text | None = AMOUNT
-    maximum_scope: MaximumScope = MaximumScope.DISCIPLINE
-    per_visit_maximum: Text | None = AMOUNT
-    coinsurance_percent: Text = Field("80", max_length=10, description="Plan's share, 0 to 100")
-    deductible: Text = Field("0.00", max_length=20, description="Annual deductible")
-    benefit_year: BenefitYear = BenefitYear.CALENDAR
-    referral_required: bool = False
-    referral_on_file_on: IsoDate | None = None
-    progress_report_after: int | None = Field(
-        None, ge=1, le=365, description="Default: the insurer's usual number"
-    )
+class PolicyIn(PolicyTermsSpec):
+    pass
 
 
-class PolicyChangeIn(Schema):
+class PolicyChangeIn(PolicyTermsChanges):
     """Only the fields sent change; null clears an optional field."""
-
-    insurer_id: int | None = Field(None, ge=1, le=2**62)
-    rank: int | None = Field(None, ge=1, le=2)
-    plan_name: Text | None = Field(None, max_length=120)
-    group_number: Text | None = Field(None, max_length=40)
-    member_id: Text | None = Field(None, max_length=40)
-    relationship: Relationship | None = None
-    subscriber_name: Text | None = Field(None, max_length=160)
-    subscriber_birth_date: IsoDate | None = None
-    effective_on: IsoDate | None = None
-    ends_on: IsoDate | None = None
-    annual_maximum: Text | None = AMOUNT
-    maximum_scope: MaximumScope | None = None
-    per_visit_maximum: Text | None = AMOUNT
-    coinsurance_percent: Text | None = Field(None, max_length=10)
-    deductible: Text | None = Field(None, max_length=20)
-    benefit_year: BenefitYear | None = None
-    referral_required: bool | None = None
-    referral_on_file_on: IsoDate | None = None
-    progress_report_after: int | None = Field(None, ge=1, le=365)
 
 
 class PolicyEndIn(Schema):

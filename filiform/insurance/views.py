@@ -27,6 +27,7 @@ from filiform.insurance.forms import PolicyEndForm, PolicyForm, UsageForm
 from filiform.insurance.models import Rank
 from filiform.insurance.policies import policy_add, policy_change, policy_end, usage_report
 from filiform.insurance.selectors import policies_of_patient, policy_get
+from filiform.insurance.specs import PolicyTermsChanges, PolicyTermsSpec
 from filiform.patients.selectors import patient_of_clinic
 
 
@@ -48,7 +49,9 @@ def patient_policies(request: HttpRequest, access: Access, patient_id: int) -> H
             access.require(Permission.PATIENT_EDIT)  # audits the refusal: 403
         if form.is_valid():
             try:
-                policy = policy_add(access=access, patient_id=patient.pk, **form.values())
+                policy = policy_add(
+                    access=access, patient_id=patient.pk, terms=PolicyTermsSpec.parse(form.values())
+                )
             except ValidationError as error:
                 errors_onto(form, error)
             else:
@@ -84,7 +87,11 @@ def policy_change_page(request: HttpRequest, access: Access, policy_id: int) -> 
     form = PolicyForm(request.POST or None, prefix="change", initial=PolicyForm.initial_of(policy))
     if request.method == "POST" and form.is_valid():
         try:
-            policy_change(access=access, policy_id=policy.pk, **form.values())
+            policy_change(
+                access=access,
+                policy_id=policy.pk,
+                changes=PolicyTermsChanges.parse(form.values()),
+            )
         except ValidationError as error:
             errors_onto(form, error)
         else:

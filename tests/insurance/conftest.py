@@ -8,6 +8,7 @@ from typing import Any
 
 from filiform.insurance.models import Insurer, Policy
 from filiform.insurance.policies import policy_add
+from filiform.insurance.specs import PolicyTermsSpec
 from tests.billing.conftest import acting, fees, invoice, key  # noqa: F401  (fixtures)
 from tests.conftest import World
 
@@ -31,4 +32,8 @@ def add_policy(world: World, who: str = "fran", **values: Any) -> Policy:
         "coinsurance_percent": "80",
     }
     patient_id = values.pop("patient_id", world.patient.pk)
-    return policy_add(access=acting(world, who), patient_id=patient_id, **{**defaults, **values})
+    return policy_add(
+        access=acting(world, who),
+        patient_id=patient_id,
+        terms=PolicyTermsSpec.parse({**defaults, **values}),
+    )

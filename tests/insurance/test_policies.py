@@ -15,6 +15,7 @@ from filiform.billing.selectors import clinic_today
 from filiform.insurance.models import CoverageUsage, Insurer, Policy
 from filiform.insurance.policies import policy_change, policy_end, usage_report
 from filiform.insurance.selectors import policies_of_patient, policy_get
+from filiform.insurance.specs import PolicyTermsChanges
 from tests.conftest import World
 from tests.insurance.conftest import acting, add_policy, insurer
 
@@ -123,7 +124,9 @@ def test_change_records_what_changed_and_an_ended_policy_stays(world: World) -> 
     policy = add_policy(world)
     bill = acting(world, "bill")
     changed = policy_change(
-        access=bill, policy_id=policy.pk, annual_maximum="750", referral_required=True
+        access=bill,
+        policy_id=policy.pk,
+        changes=PolicyTermsChanges.parse({"annual_maximum": "750", "referral_required": True}),
     )
     assert changed.annual_maximum == Decimal("750.00")
     assert changed.referral_required is True
@@ -131,21 +134,35 @@ def test_change_records_what_changed_and_an_ended_policy_stays(world: World) -> 
     entry = AuditEntry.objects.filter(object_type="policy", action="update").latest("pk")
     assert entry.detail == {"changed": ["annual_maximum", "referral_required"]}
     with pytest.raises(ValidationError) as error:
-        policy_change(access=bill, policy_id=policy.pk, coinsurance_percent="100.5")
+        policy_change(
+            access=bill,
+            policy_id=policy.pk,
+            changes=PolicyTermsChanges.parse({"coinsurance_percent": "100.5"}),
+        )
     assert "0 to 100 %" in messages(error)["coinsurance_percent"][0]
     with pytest.raises(ValidationError):
-        policy_change(access=bill, policy_id=policy.pk, patient_id=world.other_patient.pk)
+        policy_change(
+            access=bill,
+            policy_id=policy.pk,
+            changes=PolicyTermsChanges.parse({"patient_id": world.other_patient.pk}),
+        )
     with pytest.raises(ValidationError) as no_reason:
         policy_end(access=bill, policy_id=policy.pk, reason="  ")
     assert "Say why" in messages(no_reason)["reason"][0]
     policy_end(access=bill, policy_id=policy.pk, reason="plan lapsed")
     with pytest.raises(ValidationError) as ended:
-        policy_change(access=bill, policy_id=policy.pk, member_id="M-9")
+        policy_change(
+            access=bill, policy_id=policy.pk, changes=PolicyTermsChanges.parse({"member_id": "M-9"})
+        )
     assert "has ended" in messages(ended)["__all__"][0]
     with pytest.raises(ValidationError):
         policy_end(access=bill, policy_id=policy.pk, reason="again")
     with pytest.raises(Http404):
-        policy_change(access=acting(world, "olga"), policy_id=policy.pk, member_id="M-9")
+        policy_change(
+            access=acting(world, "olga"),
+            policy_id=policy.pk,
+            changes=PolicyTermsChanges.parse({"member_id": "M-9"}),
+        )
 
 
 def test_usage_paid_elsewhere_is_billing_work_and_counts_this_year(world: World) -> None:
