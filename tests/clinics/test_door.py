@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.http import Http404
 
+from filiform.aftercare.models import FollowUpCall
 from filiform.audit.models import AuditAction, AuditEntry
 from filiform.charting.models import Insertion
 from filiform.clinics.access import (
@@ -110,3 +111,9 @@ def test_a_scoped_create_refuses_a_row_of_another_clinic(world: World) -> None:
             started_on=TODAY,
         )
     assert not EpisodeOfCare.objects.exists()
+
+
+def test_a_follow_up_call_is_scoped_through_its_check_in(world: World) -> None:
+    # The front desk's note of a call can say what worries the patient: it is behind the door.
+    query = str(FollowUpCall.objects.of(_access(world, "fran")).query)
+    assert '"aftercare_checkin"."clinic_id" = ' in query
