@@ -53,8 +53,6 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset(
     {
         "filiform/aftercare/instructions.py",
         "filiform/consent/templates_service.py",
-        "filiform/aftercare/instructions.py",
-        "filiform/consent/templates_service.py",
         "filiform/notices/outbox.py",
         "filiform/outcomes/services.py",
         "filiform/screening/selectors.py",
