@@ -23,6 +23,7 @@ from filiform.charting.codes import VisitStatus
 from filiform.charting.models import NeedlingSession
 from filiform.charting.visits import visit_of_clinic
 from filiform.clinics.access import Access, Permission, clinic_get
+from filiform.clinics.text_versions import version_current, version_publish
 from filiform.patient_text import patient_text_html
 
 DEFAULT_TITLE = "After your dry needling treatment"
@@ -38,20 +39,17 @@ def _clean(value: Any, limit: int) -> str:
     return str(value or "").replace("\x00", "").strip()[:limit]
 
 
+DEFAULT = {
+    "title": DEFAULT_TITLE,
+    "body": DEFAULT_BODY,
+    "thorax_warning": DEFAULT_THORAX_WARNING,
+    "change_note": "Filiform's default text",
+}
+
+
 def template_current_of_clinic(clinic_id: int) -> AftercareTemplate:
     """The clinic's current aftercare text, seeded with Filiform's default on first use."""
-    template = AftercareTemplate.objects.filter(clinic_id=clinic_id).first()
-    if template is None:
-        with transaction.atomic():
-            template = AftercareTemplate.objects.create(
-                clinic_id=clinic_id,
-                version=1,
-                title=DEFAULT_TITLE,
-                body=DEFAULT_BODY,
-                thorax_warning=DEFAULT_THORAX_WARNING,
-                change_note="Filiform's default text",
-            )
-    return template
+    return version_current(AftercareTemplate, clinic_id=clinic_id, default=DEFAULT)
 
 
 def aftercare_template_current(*, access: Access) -> AftercareTemplate:
@@ -62,10 +60,9 @@ def aftercare_template_current(*, access: Access) -> AftercareTemplate:
 def aftercare_templates(*, access: Access) -> list[AftercareTemplate]:
     access.require(Permission.PATIENT_VIEW)
     template_current_of_clinic(access.membership.clinic_id)
-    return list(AftercareTemplate.objects.filter(clinic_id=access.membership.clinic_id))
+    return list(AftercareTemplate.objects.of(access))
 
 
-@transaction.atomic
 def aftercare_template_new_version(
     *, access: Access, title: str, body: str, thorax_warning: str, change_note: str
 ) -> AftercareTemplate:
@@ -84,34 +81,18 @@ def aftercare_template_new_version(
         )
     if errors:
         raise ValidationError(errors)
-    current = template_current_of_clinic(access.membership.clinic_id)
-    AftercareTemplate.objects.select_for_update().filter(pk=current.pk).first()
-    if (title, body, thorax_warning) == (
-        current.title,
-        current.body.strip(),
-        current.thorax_warning.strip(),
-    ):
-        raise ValidationError(
-            _("The text is the same as the current version %(v)d: nothing to save.")
-            % {"v": current.version}
-        )
-    template = AftercareTemplate.objects.create(
-        clinic_id=access.membership.clinic_id,
-        version=current.version + 1,
-        title=title,
-        body=body + "\n",
-        thorax_warning=thorax_warning + "\n",
-        change_note=change_note,
-        created_by=access.user,
-    )
-    audit_access(
-        access,
-        action=AuditAction.CREATE,
+    return version_publish(
+        AftercareTemplate,
+        access=access,
+        fields={
+            "title": title,
+            "body": body + "\n",
+            "thorax_warning": thorax_warning + "\n",
+            "change_note": change_note,
+        },
+        default=DEFAULT,
         object_type="aftercare_template",
-        object_id=template.pk,
-        detail={"version": template.version, "sha256": template.body_sha256},
     )
-    return template
 
 
 @transaction.atomic
@@ -130,10 +111,9 @@ def aftercare_advice_save(
         raise ValidationError(
             _("The visit is signed and its aftercare sheet was issued; it can no longer change.")
         )
-    sheet, _created = AftercareSheet.objects.update_or_create(
+    sheet, _created = AftercareSheet.objects.of(access).update_or_create(
         visit=visit,
         defaults={
-            "clinic_id": visit.clinic_id,
             "patient_id": visit.patient_id,
             "advice": _clean(advice, MAX_ADVICE),
             "home_exercises": _clean(home_exercises, MAX_ADVICE),
@@ -216,7 +196,7 @@ def sheet_of_clinic(*, access: Access, sheet_id: int) -> AftercareSheet:
     hand it over in person; billing has no need of it); audited, and so is a refusal."""
     sheet = clinic_get(
         access,
-        AftercareSheet.objects.select_related("visit", "patient", "clinic"),
+        AftercareSheet.objects.of(access).select_related("visit", "patient", "clinic"),
         sheet_id,
         permission=Permission.PATIENT_EDIT,
     )

@@ -13,11 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filiform.clinics.door import ClinicScopedQuerySet
+from filiform.clinics.text_versions import VersionedText
 
 
-class AftercareTemplate(models.Model):
-    """A version of the clinic's aftercare text (Markdown). Versions are never changed: a sheet
-    points at the exact version it was made from."""
+class AftercareTemplate(VersionedText):
+    """A version of the clinic's aftercare text (Markdown). Versions are never changed
+    (clinics/text_versions.py): a sheet points at the exact version it was made from."""
+
+    text_fields = ("title", "body", "thorax_warning")
 
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(_("version"))
@@ -44,12 +47,9 @@ class AftercareTemplate(models.Model):
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise ValueError("An aftercare template version is never changed; save a new one.")
+    def fingerprint(self) -> str:
         joined = f"{self.title}\n{self.body}\n{self.thorax_warning}"
-        self.body_sha256 = hashlib.sha256(joined.encode("utf-8")).hexdigest()
-        super().save(*args, **kwargs)
+        return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
 
 class AftercareSheet(models.Model):

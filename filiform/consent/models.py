@@ -4,7 +4,6 @@ new version, so every consent record can keep the exact text it was given under.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from typing import ClassVar
 
 from django.conf import settings
@@ -14,9 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filiform.clinics.door import ClinicScopedQuerySet
+from filiform.clinics.text_versions import VersionedText
 
 
-class ConsentTemplate(models.Model):
+class ConsentTemplate(VersionedText):
+    """A version of the clinic's consent text (clinics/text_versions.py): never changed once
+    saved; a consent record keeps a snapshot of the version it was given under."""
+
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(_("version"))
     title = models.CharField(_("title"), max_length=200)
@@ -38,12 +41,6 @@ class ConsentTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise ValueError("A consent template version is never changed; save a new version.")
-        self.body_sha256 = hashlib.sha256(self.body.encode("utf-8")).hexdigest()
-        super().save(*args, **kwargs)
 
     def snapshot(self) -> dict[str, str]:
         """The copy of this text that a consent record keeps."""

@@ -16,9 +16,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.safestring import SafeString
 
-from filiform.audit.services import AuditAction, audit_access
 from filiform.clinics.access import Access, Permission
-from filiform.clinics.text_versions import default_upgrade
+from filiform.clinics.text_versions import default_upgrade, version_current, version_publish
 from filiform.consent.models import ConsentTemplate
 from filiform.patient_text import patient_text_html
 
@@ -47,45 +46,30 @@ def consent_text_html(body: str) -> SafeString:
     return patient_text_html(body)
 
 
-@transaction.atomic
+DEFAULT = {"title": DEFAULT_TITLE, "body": DEFAULT_BODY, "change_note": "Filiform's default text"}
+
+
 def consent_template_current(*, access: Access) -> ConsentTemplate:
-    template = ConsentTemplate.objects.filter(clinic_id=access.membership.clinic_id).first()
-    if template is None:
-        template = ConsentTemplate.objects.create(
-            clinic_id=access.membership.clinic_id,
-            version=1,
-            title=DEFAULT_TITLE,
-            body=DEFAULT_BODY,
-            change_note="Filiform's default text",
-        )
-    return template
+    return version_current(ConsentTemplate, clinic_id=access.membership.clinic_id, default=DEFAULT)
 
 
-@transaction.atomic
 def consent_template_new_version(
     *, access: Access, title: str, body: str, change_note: str
 ) -> ConsentTemplate:
     """Save the text as the next version; earlier versions and the records signed under them
     stay exactly as they were."""
     access.require(Permission.CLINIC_MANAGE)
-    current = consent_template_current(access=access)
-    ConsentTemplate.objects.select_for_update().filter(pk=current.pk).first()
-    template = ConsentTemplate.objects.create(
-        clinic_id=access.membership.clinic_id,
-        version=current.version + 1,
-        title=title.strip(),
-        body=body.strip() + "\n",
-        change_note=change_note.strip(),
-        created_by=access.user,
-    )
-    audit_access(
-        access,
-        action=AuditAction.CREATE,
+    return version_publish(
+        ConsentTemplate,
+        access=access,
+        fields={
+            "title": title.strip(),
+            "body": body.strip() + "\n",
+            "change_note": change_note.strip(),
+        },
+        default=DEFAULT,
         object_type="consent_template",
-        object_id=template.pk,
-        detail={"version": template.version, "sha256": template.body_sha256},
     )
-    return template
 
 
 def consent_default_is_retired(template: ConsentTemplate) -> bool:
