@@ -153,7 +153,9 @@ def link_token_send(*, link: PatientLink, token: str, replace: bool = True) -> b
 
 def link_renew(*, link: PatientLink, valid_for: dt.timedelta) -> PatientLink:
     """A link sent once, to be sent again: its old token stops working at once, and the new
-    one works ``valid_for`` from now."""
+    one works ``valid_for`` from now. A kept link cannot be renewed: its token is printed."""
+    if link.nonce:
+        raise ValueError("A kept link's token is printed and cannot be renewed; revoke it.")
     link.secret_sha256, link.expires_at = None, timezone.now() + valid_for
     link.save(update_fields=["secret_sha256", "expires_at"])
     return link

@@ -156,6 +156,13 @@ def test_a_link_sent_once_keeps_only_its_tokens_digest_and_a_renewal_stops_the_o
     assert refused(token, purpose=LinkPurpose.CONSENT_SIGNING) == "unknown"
 
 
+def test_a_printed_link_is_not_renewed(world: World) -> None:
+    link = issue(world)
+    with pytest.raises(ValueError, match="cannot be renewed"):
+        link_renew(link=link, valid_for=dt.timedelta(days=1))
+    assert link_open(token=link_token(link), where=HERE).pk == link.pk
+
+
 def test_a_link_works_until_the_second_it_expires(world: World) -> None:
     start = dt.datetime(2026, 5, 1, 9, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False) as clock:
