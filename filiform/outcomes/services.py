@@ -68,7 +68,7 @@ def subject_of(instrument: Instrument, answers: dict[str, Any]) -> str:
 
 def episode_for_measures(patient: Patient, episode_id: int | None) -> EpisodeOfCare:
     """The named episode of the patient, or their latest open one."""
-    episodes = EpisodeOfCare.objects.filter(patient=patient)
+    episodes = EpisodeOfCare.objects.of_clinic(patient.clinic_id).filter(patient=patient)
     episode = (
         episodes.filter(pk=episode_id).first()
         if episode_id is not None
@@ -94,8 +94,7 @@ def measurement_store(
     recorded_by: Any = None,
     request: MeasureRequest | None = None,
 ) -> Measurement:
-    return Measurement.objects.create(
-        clinic_id=patient.clinic_id,
+    return Measurement.objects.of_clinic(patient.clinic_id).create(
         patient=patient,
         episode=episode,
         visit=visit,
@@ -137,7 +136,7 @@ def measurement_record(
     code = instrument_of(instrument)
     visit = None
     if visit_id is not None:
-        visit = Visit.objects.filter(pk=visit_id, patient=patient).first()
+        visit = Visit.objects.of(access).filter(pk=visit_id, patient=patient).first()
         if visit is None:
             raise ValidationError({"visit_id": _("That visit is not this patient's.")})
         episode = visit.episode
@@ -199,8 +198,8 @@ def instrument_texts_load(
             }
         )
     clinic_id = access.membership.clinic_id
-    InstrumentText.objects.filter(clinic_id=clinic_id, instrument=code.value).delete()
-    rows = InstrumentText.objects.bulk_create(
+    InstrumentText.objects.of(access).filter(instrument=code.value).delete()
+    rows = InstrumentText.objects.of(access).bulk_create(
         InstrumentText(
             clinic_id=clinic_id,
             instrument=code.value,
@@ -224,8 +223,8 @@ def item_labels(*, clinic_id: int, instrument: Instrument) -> tuple[str, ...]:
     """The clinic's licensed wording where loaded, else the neutral labels."""
     spec = SPECS[instrument]
     loaded = dict(
-        InstrumentText.objects.filter(clinic_id=clinic_id, instrument=instrument.value).values_list(
-            "item", "text"
-        )
+        InstrumentText.objects.of_clinic(clinic_id)
+        .filter(instrument=instrument.value)
+        .values_list("item", "text")
     )
     return tuple(loaded.get(n, label) for n, label in enumerate(spec.item_labels, start=1))

@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from filiform.audit.services import AuditAction, audit_access
-from filiform.clinics.access import Access, Permission
+from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.clinics.models import Clinic
 from filiform.dates import add_months, age_on
 from filiform.patients.models import Patient
@@ -42,7 +42,7 @@ from filiform.screening.rules import (
 
 
 def clinic_rules(clinic_id: int) -> tuple[Rule, ...]:
-    choices = RuleChoice.objects.filter(clinic_id=clinic_id).values_list("rule_id", "effect")
+    choices = RuleChoice.objects.of_clinic(clinic_id).values_list("rule_id", "effect")
     return rules_for_clinic(dict(choices))
 
 
@@ -114,9 +114,9 @@ def screening_state(*, patient: Patient, clinic: Clinic, today: dt.date) -> Scre
     answered, a full re-screen after the clinic's months (default 6), medications answered and
     re-confirmed within the clinic's days (default 0: on the day of needling)."""
     on_file = list(
-        Screening.objects.filter(
-            patient=patient, status__in=(ScreeningStatus.CURRENT, ScreeningStatus.DRAFT)
-        ).prefetch_related("checks")
+        Screening.objects.of_clinic(clinic.pk)
+        .filter(patient=patient, status__in=(ScreeningStatus.CURRENT, ScreeningStatus.DRAFT))
+        .prefetch_related("checks")
     )
     screening = next((s for s in on_file if s.status == ScreeningStatus.CURRENT), None)
     draft = next((s for s in on_file if s.status == ScreeningStatus.DRAFT), None)
@@ -198,26 +198,21 @@ def screening_history(*, access: Access, patient_id: int) -> QuerySet[Screening]
         object_type="screening_list",
         patient_id=patient.pk,
     )
-    return Screening.objects.filter(patient=patient).select_related("episode", "screened_by")
+    return (
+        Screening.objects.of(access)
+        .filter(patient=patient)
+        .select_related("episode", "screened_by")
+    )
 
 
 def screening_get(*, access: Access, screening_id: int) -> Screening:
     """One screening of this clinic (404 otherwise), for clinicians (audited; a refusal names
     the screening and its patient)."""
-    screening = (
-        Screening.objects.select_related("episode", "screened_by", "patient")
-        .filter(pk=screening_id, clinic_id=access.membership.clinic_id)
-        .first()
-    )
-    if screening is None:
-        from django.http import Http404
-
-        raise Http404("No such screening in this clinic.")
-    access.require(
-        Permission.CLINICAL_RECORD,
-        object_type="screening",
-        object_id=screening.pk,
-        patient_id=screening.patient_id,
+    screening = clinic_get(
+        access,
+        Screening.objects.of(access).select_related("episode", "screened_by", "patient"),
+        screening_id,
+        permission=Permission.CLINICAL_RECORD,
     )
     audit_access(
         access,

@@ -57,7 +57,7 @@ def _episode(
 ) -> EpisodeOfCare:
     """The open episode named, or a new one for the condition."""
     if episode_id is not None:
-        episode = EpisodeOfCare.objects.filter(pk=episode_id, patient=patient).first()
+        episode = EpisodeOfCare.objects.of(access).filter(pk=episode_id, patient=patient).first()
         if episode is None or not episode.is_open:
             raise ValidationError({"episode_id": _("Choose one of the patient's open episodes.")})
         return episode
@@ -66,8 +66,7 @@ def _episode(
         raise ValidationError(
             {"condition": _("Name the condition being treated (the episode of care).")}
         )
-    return EpisodeOfCare.objects.create(
-        clinic_id=access.membership.clinic_id,
+    return EpisodeOfCare.objects.of(access).create(
         patient=patient,
         condition=condition[:200],
         referral_source=referral_source.replace("\x00", "").strip()[:200],
@@ -78,7 +77,8 @@ def _episode(
 
 def _draft_for_update(patient: Patient) -> Screening | None:
     return (
-        Screening.objects.select_for_update()
+        Screening.objects.of_clinic(patient.clinic_id)
+        .select_for_update()
         .filter(patient=patient, status=ScreeningStatus.DRAFT)
         .first()
     )
@@ -109,7 +109,7 @@ def screening_record(
     if screening is not None and episode_id is None and not condition.strip():
         episode_id = screening.episode_id  # completing the draft, in its episode
     episode = _episode(access, patient, episode_id, condition, referral_source)
-    Screening.objects.filter(patient=patient, status=ScreeningStatus.CURRENT).update(
+    Screening.objects.of(access).filter(patient=patient, status=ScreeningStatus.CURRENT).update(
         status=ScreeningStatus.SUPERSEDED
     )
     fields = {
@@ -120,9 +120,7 @@ def screening_record(
         "status": ScreeningStatus.CURRENT,
     }
     if screening is None:
-        screening = Screening.objects.create(
-            clinic_id=access.membership.clinic_id, patient=patient, **fields
-        )
+        screening = Screening.objects.of(access).create(patient=patient, **fields)
     else:
         for name, value in fields.items():
             setattr(screening, name, value)
@@ -175,8 +173,7 @@ def screening_draft_save(
     }
     created = draft is None
     if draft is None:
-        draft = Screening.objects.create(
-            clinic_id=access.membership.clinic_id,
+        draft = Screening.objects.of(access).create(
             patient=patient,
             status=ScreeningStatus.DRAFT,
             **fields,
@@ -199,7 +196,8 @@ def screening_draft_save(
 def _current_for_update(access: Access, patient_id: int) -> Screening:
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     screening = (
-        Screening.objects.select_for_update()
+        Screening.objects.of(access)
+        .select_for_update()
         .filter(patient=patient, status=ScreeningStatus.CURRENT)
         .first()
     )
@@ -259,13 +257,11 @@ def rule_choice_set(
         raise Http404("There is no such screening rule.")
     if effect not in {e.value for e in Effect}:
         raise ValidationError({"effect": _("Choose block, caution or off.")})
-    clinic_id = access.membership.clinic_id
     choice = None
     if effect == rule.effect:
-        RuleChoice.objects.filter(clinic_id=clinic_id, rule_id=rule_id).delete()
+        RuleChoice.objects.of(access).filter(rule_id=rule_id).delete()
     else:
-        choice, _created = RuleChoice.objects.update_or_create(
-            clinic_id=clinic_id,
+        choice, _created = RuleChoice.objects.of(access).update_or_create(
             rule_id=rule_id,
             defaults={
                 "effect": effect,

@@ -55,7 +55,7 @@ def screening_page(request: HttpRequest, access: Access, patient_id: int) -> Htt
     history = list(screening_history(access=access, patient_id=patient.pk))
     current = next((s for s in history if s.status == ScreeningStatus.CURRENT), None)
     draft = next((s for s in history if s.status == ScreeningStatus.DRAFT), None)
-    episodes = list(EpisodeOfCare.objects.filter(patient=patient, ended_on__isnull=True))
+    episodes = list(EpisodeOfCare.objects.of(access).filter(patient=patient, ended_on__isnull=True))
     initial = initial_from(draft.answers) if draft else {}
     if draft or current:
         initial["episode"] = str((draft or current).episode_id)  # type: ignore[union-attr]
@@ -98,7 +98,9 @@ def screening_page(request: HttpRequest, access: Access, patient_id: int) -> Htt
             "current": current,
             "draft": draft,
             "history": history,
-            "episodes": EpisodeOfCare.objects.filter(patient=patient).order_by("-started_on"),
+            "episodes": EpisodeOfCare.objects.of(access)
+            .filter(patient=patient)
+            .order_by("-started_on"),
         },
     )
 
@@ -131,9 +133,7 @@ def rules_page(request: HttpRequest, access: Access) -> HttpResponse:
         else:
             messages.success(request, _("Screening rule saved."))
         return redirect("screening:rules", clinic_slug=access.clinic.slug)
-    choices = {
-        c.rule_id: c for c in RuleChoice.objects.filter(clinic_id=access.membership.clinic_id)
-    }
+    choices = {c.rule_id: c for c in RuleChoice.objects.of(access)}
     rules = [
         {
             "rule": rule,
