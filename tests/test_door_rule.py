@@ -49,11 +49,7 @@ EXEMPT_NAMES: dict[str, str] = {
 }
 
 # TODO: shrink to nothing (see the module docstring).
-NOT_YET_CONVERTED: frozenset[str] = frozenset(
-    {
-        "filiform/notices/outbox.py",
-    }
-)
+NOT_YET_CONVERTED: frozenset[str] = frozenset()
 
 
 SCOPES = frozenset({"of", "of_clinic"})

@@ -83,7 +83,7 @@ def invitation_compose(message: OutboxMessage) -> Outgoing:
 
 def invitations_of(memberships: list[Membership]) -> dict[int, OutboxMessage]:
     """The latest invitation of each membership: its delivery status, for the staff list."""
-    return {int(k): m for k, m in messages_about(ABOUT, [m.pk for m in memberships]).items()}
+    return messages_about(ABOUT, memberships)
 
 
 @transaction.atomic

@@ -103,7 +103,7 @@ def _request_out(
     link: ConsentSigningRequest, delivery: OutboxMessage | None = None
 ) -> SigningRequestOut:
     if delivery is None:
-        delivery = signing_link_delivery([link.pk]).get(link.pk)
+        delivery = signing_link_delivery([link]).get(link.pk)
     return SigningRequestOut(
         id=link.pk,
         patient_id=link.patient_id,
@@ -184,7 +184,7 @@ def list_signing_requests(request: HttpRequest, patient_id: int) -> list[Signing
     links = list(
         consent_requests_of_patient(access=api_access(request), patient_id=patient_id)[:200]
     )
-    deliveries = signing_link_delivery([link.pk for link in links])
+    deliveries = signing_link_delivery(links)
     return [_request_out(link, deliveries.get(link.pk)) for link in links]
 
 

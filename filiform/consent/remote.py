@@ -14,6 +14,7 @@ records. The refusals, and their audit, are the links app's."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -158,11 +159,13 @@ def _signing_link_queue(request: ConsentSigningRequest) -> OutboxMessage:
     )
 
 
-def signing_link_delivery(request_ids: list[int]) -> dict[int, OutboxMessage]:
-    """The latest e-mail of each signing request: its delivery status."""
+def signing_link_delivery(
+    requests: Sequence[ConsentSigningRequest],
+) -> dict[int, OutboxMessage]:
+    """The latest e-mail of each signing request (by its id): its delivery status."""
     from filiform.consent.messages import ABOUT
 
-    return {int(k): m for k, m in messages_about(ABOUT, request_ids).items()}
+    return messages_about(ABOUT, requests)
 
 
 def _request_locked(
@@ -201,7 +204,7 @@ def signing_request_send_again(
             _("This link can no longer be sent: it is %(status)s.")
             % {"status": request.get_status_display().lower()}
         )
-    last = signing_link_delivery([request.pk]).get(request.pk)
+    last = signing_link_delivery([request]).get(request.pk)
     if last is not None and last.status in IN_FLIGHT:
         raise StillOnItsWay(
             _("This link's e-mail is still on its way: %(status)s.")

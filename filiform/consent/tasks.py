@@ -28,7 +28,7 @@ def send_consent_signing_link(*, request_id: int) -> str:
             .filter(pk=request_id, link__secret_sha256__isnull=True)
             .first()
         )
-        if request is None or signing_link_delivery([request_id]):
+        if request is None or signing_link_delivery([request]):
             return ""
         _signing_link_queue(request)
         return request.email

@@ -97,7 +97,7 @@ def patient_consent(request: HttpRequest, access: Access, patient_id: int) -> Ht
         .filter(patient=patient)
         .select_related("template", "created_by", "link__revoked_by")
     )
-    deliveries = signing_link_delivery([link.pk for link in requests])
+    deliveries = signing_link_delivery(requests)
     for link in requests:  # its latest e-mail: whether it went, and if not, why
         link.delivery = deliveries.get(link.pk)  # type: ignore[attr-defined]
     return render(

@@ -238,13 +238,21 @@ class StillOnItsWay(ValidationError):
     for its next attempt, and a second one could arrive twice (the API answers 409)."""
 
 
-def messages_about(object_type: str, object_ids: Sequence[object]) -> dict[str, OutboxMessage]:
-    """The latest message about each object (by id as text): its delivery status."""
-    latest: dict[str, OutboxMessage] = {}
-    for message in OutboxMessage.objects.filter(
-        object_type=object_type, object_id__in=[str(i) for i in object_ids]
-    ).order_by("created_at", "id"):
-        latest[message.object_id] = message
+def messages_about(object_type: str, records: Sequence[Any]) -> dict[int, OutboxMessage]:
+    """The latest message about each record (by its id): its delivery status. The records are
+    one clinic's (the caller found them through the door); the messages are read in it."""
+    latest: dict[int, OutboxMessage] = {}
+    clinics = {record.clinic_id for record in records}
+    if not clinics:
+        return latest
+    if len(clinics) > 1:
+        raise ValueError("messages_about: the records are of more than one clinic")
+    for message in (
+        OutboxMessage.objects.of_clinic(clinics.pop())
+        .filter(object_type=object_type, object_id__in=[str(record.pk) for record in records])
+        .order_by("created_at", "id")
+    ):
+        latest[int(message.object_id)] = message
     return latest
 
 

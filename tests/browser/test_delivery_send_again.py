@@ -27,7 +27,7 @@ def test_a_clinician_sends_a_failed_signing_link_again_by_keyboard(
         alternatives_discussed=True,
         discussion_method="phone",
     )
-    message = signing_link_delivery([request.pk])[request.pk]
+    message = signing_link_delivery([request])[request.pk]
     message.status, message.attempts = MessageStatus.FAILED, 6
     message.last_error = "SMTPRecipientsRefused: {'quill@patient.test': (550, b'no mailbox')}"
     message.save()
@@ -56,4 +56,4 @@ def test_a_clinician_sends_a_failed_signing_link_again_by_keyboard(
         page.get_by_role("button", name="Send again: a fresh signing link to quill@patient.test")
     ).to_have_count(0)
     shot("delivery-send-again-queued")
-    assert signing_link_delivery([request.pk])[request.pk].status == MessageStatus.QUEUED
+    assert signing_link_delivery([request])[request.pk].status == MessageStatus.QUEUED

@@ -48,7 +48,7 @@ def test_a_failed_email_never_marks_the_link_sent_and_send_again_issues_a_fresh_
     port, settings.EMAIL_PORT = settings.EMAIL_PORT, _free_port()  # the mail server is down
     call_command("worker", "--batch", "--verbosity", "0")
     request.refresh_from_db()
-    message = signing_link_delivery([request.pk])[request.pk]
+    message = signing_link_delivery([request])[request.pk]
     assert message.status == MessageStatus.RETRYING
     assert (request.sent_at, request.token_hash) == (None, None)
     bob = access_of(world.bob, world.clinic)
@@ -61,7 +61,7 @@ def test_a_failed_email_never_marks_the_link_sent_and_send_again_issues_a_fresh_
     signing_request_send_again(access=bob, request_id=request.pk)
     call_command("worker", "--batch", "--verbosity", "0")
     request.refresh_from_db()
-    assert signing_link_delivery([request.pk])[request.pk].status == MessageStatus.SENT
+    assert signing_link_delivery([request])[request.pk].status == MessageStatus.SENT
     [mail] = smtp_server.messages
     token = re.search(r"/consent/sign/([\w-]+)/", mail.as_string())
     assert token is not None

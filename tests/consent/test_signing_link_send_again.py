@@ -31,7 +31,7 @@ def _link(world: World) -> tuple[ConsentSigningRequest, OutboxMessage]:
         alternatives_discussed=True,
         discussion_method="phone",
     )
-    return request, signing_link_delivery([request.pk])[request.pk]
+    return request, signing_link_delivery([request])[request.pk]
 
 
 def _failed(message: OutboxMessage) -> None:
@@ -76,7 +76,7 @@ def test_the_page_shows_why_it_failed_and_sends_a_fresh_link(world: World, smtp_
     assert 'data-status="queued"' in sent
     call_command("db_worker", "--batch", "--verbosity", "0")
     request.refresh_from_db()
-    assert signing_link_delivery([request.pk])[request.pk].status == MessageStatus.SENT
+    assert signing_link_delivery([request])[request.pk].status == MessageStatus.SENT
     [mail] = smtp_server.messages
     token = re.search(r"/consent/sign/([\w-]+)/", mail.as_string())
     assert token is not None
