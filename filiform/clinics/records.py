@@ -1,6 +1,6 @@
 """Kept records: never deleted, and a clinical record entered in error says so, once, with why.
 
-Rule (docs/architecture.md, "Inside an app"; STYLE.md §5): clinical and financial records are
+Rule (docs/architecture.md, "Kept records and versioned texts"): clinical and financial records are
 never deleted. A clinical record recorded by mistake (wrong patient, duplicate, typo) is marked
 *entered in error* — FHIR's ``entered-in-error`` status — with who, when and why; it stays on
 file and in the audit log, and no longer counts (in the clearance, the progress, the standing).
