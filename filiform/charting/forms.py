@@ -40,6 +40,7 @@ from filiform.charting.specs import (
     TRIGGER_POINT,
     AdverseEventSpec,
     InsertionSpec,
+    NeedleCountSpec,
 )
 from filiform.charting.visits import MAX_NOTE
 from filiform.specs import html_limits
@@ -300,11 +301,16 @@ class FavouriteForm(forms.Form):
     favourite_name = forms.CharField(label=_("Favourite's name"), required=False, max_length=80)
 
 
+def _count(label: Any, name: str) -> forms.IntegerField:
+    widget = forms.NumberInput(attrs=html_limits(NeedleCountSpec, name))
+    return forms.IntegerField(label=label, widget=widget)
+
+
 class NeedleCountForm(forms.Form):
-    opened = forms.IntegerField(label=_("Needles opened (inserted)"), min_value=0)
-    removed = forms.IntegerField(
-        label=_("Needles removed and in the sharps container"), min_value=0
-    )
+    """The count; its limits are :class:`NeedleCountSpec`'s, checked by the service."""
+
+    opened = _count(_("Needles opened (inserted)"), "opened")
+    removed = _count(_("Needles removed and in the sharps container"), "removed")
 
 
 class IncidentForm(forms.Form):

@@ -23,7 +23,13 @@ from filiform.anatomy.segments import level_of_trigger_point, levels_of
 from filiform.audit.services import AuditAction, audit_access
 from filiform.charting.codes import AdverseEventType, SessionMode, Severity, Technique
 from filiform.charting.models import AdverseEvent, Insertion, NeedleIncident, NeedlingSession, Visit
-from filiform.charting.specs import AdverseEventSpec, InsertionSpec, SessionSpec
+from filiform.charting.specs import (
+    MOST_NEEDLES_IN_A_SESSION,
+    AdverseEventSpec,
+    InsertionSpec,
+    NeedleCountSpec,
+    SessionSpec,
+)
 from filiform.charting.visits import _require_draft, visit_of_clinic
 from filiform.clearance.decision import (
     MIN_JUSTIFICATION,
@@ -35,7 +41,7 @@ from filiform.clinics.access import Access, Permission, clinic_get
 from filiform.clinics.models import Location
 from filiform.screening.rules import Level
 
-MAX_NEEDLES = 200
+MAX_NEEDLES = MOST_NEEDLES_IN_A_SESSION
 
 
 def _reasons(items: list[Any]) -> list[dict[str, str]]:
@@ -266,12 +272,11 @@ def insertion_add(*, access: Access, session_id: int, insertion: InsertionSpec) 
 
 @transaction.atomic
 def needles_count(*, access: Access, session_id: int, opened: int, removed: int) -> NeedlingSession:
-    """The explicit count: needles opened (inserted) and removed into the sharps container."""
+    """The explicit count: needles opened (inserted) and removed into the sharps container,
+    within :class:`NeedleCountSpec`'s limits."""
     access.require(Permission.CLINICAL_RECORD)
     session = _session_for_update(access, session_id)
-    for name, value in (("needles_opened", opened), ("needles_removed", removed)):
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_NEEDLES:
-            raise ValidationError({name: _("Count 0 to %(n)d needles.") % {"n": MAX_NEEDLES}})
+    NeedleCountSpec.parse({"opened": opened, "removed": removed})
     inserted = sum(session.insertions.values_list("needle_count", flat=True))
     if opened < inserted:
         raise ValidationError(

@@ -27,7 +27,12 @@ from filiform.charting.models import (
     TreatmentPlan,
     Visit,
 )
-from filiform.charting.specs import AdverseEventSpec, InsertionSpec, SessionSpec
+from filiform.charting.specs import (
+    AdverseEventSpec,
+    InsertionSpec,
+    NeedleCountSpec,
+    SessionSpec,
+)
 from filiform.charting.visits import MAX_NOTE
 from filiform.supplies.schemas import RecalledLotOut, recalled_lots_of_visit
 
@@ -84,9 +89,8 @@ class InsertionIn(InsertionSpec):
     pass
 
 
-class CountsIn(Schema):
-    opened: int = Field(..., ge=0, le=100_000, description="Needles opened (inserted)")
-    removed: int = Field(..., ge=0, le=100_000, description="Needles removed and disposed of")
+class CountsIn(NeedleCountSpec):
+    pass
 
 
 class IncidentIn(Schema):

@@ -44,6 +44,8 @@ THICKEST_NEEDLE_MM = Decimal(NEEDLE_DIAMETERS_MM[-1])
 SHORTEST_NEEDLE_MM = NEEDLE_LENGTHS_MM[0]
 LONGEST_NEEDLE_MM = NEEDLE_LENGTHS_MM[-1]
 NEEDLES_PER_SITE = (1, 50)
+# Needles opened, and removed, in one session: four times the most a session has needed.
+MOST_NEEDLES_IN_A_SESSION = 200
 # Depth: through the skin at least; never beyond the needle (the muscle's own safe maximum is
 # the depth rule's, anatomy/depth_limits.py).
 SHALLOWEST_DEPTH_MM = Decimal("0.5")
@@ -257,6 +259,22 @@ class InsertionSpec(Spec):
 
     def depth(self) -> Quantity:
         return Quantity.of(self.depth_mm, "mm")
+
+
+class NeedleCountSpec(Spec):
+    """The explicit count: needles opened (inserted) and removed into the sharps container."""
+
+    opened: int = Field(
+        ..., ge=0, le=MOST_NEEDLES_IN_A_SESSION, description="Needles opened (inserted)"
+    )
+    removed: int = Field(
+        ..., ge=0, le=MOST_NEEDLES_IN_A_SESSION, description="Needles removed and disposed of"
+    )
+
+    messages: ClassVar[dict[str, Any]] = {
+        "opened": lambda: _("Count 0 to %(n)d needles.") % {"n": MOST_NEEDLES_IN_A_SESSION},
+        "removed": lambda: _("Count 0 to %(n)d needles.") % {"n": MOST_NEEDLES_IN_A_SESSION},
+    }
 
 
 class AdverseEventSpec(Spec):

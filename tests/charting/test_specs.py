@@ -13,7 +13,12 @@ from django.test import Client
 from django.urls import reverse
 
 from filiform.charting.models import AdverseEvent, Insertion, NeedlingSession, Visit
-from filiform.charting.needling import adverse_event_add, insertion_add, session_start
+from filiform.charting.needling import (
+    adverse_event_add,
+    insertion_add,
+    needles_count,
+    session_start,
+)
 from filiform.charting.specs import (
     NEEDLES_PER_SITE,
     AdverseEventSpec,
@@ -251,3 +256,56 @@ def test_form_api_and_service_take_and_refuse_the_same_adverse_events(
         before = AdverseEvent.objects.filter(visit=visit).count()
         assert records() is accepted, f"the {side} {'refused' if accepted else 'took'} {value!r}"
         assert AdverseEvent.objects.filter(visit=visit).count() == before + accepted, side
+
+
+COUNT_EDGES = [(0, True), (200, True), (201, False), (-1, False), ("many", False)]
+
+
+def _count_by_service(world: World, session: NeedlingSession, n: Any) -> bool:
+    try:
+        needles_count(
+            access=access_for(world.bob, world.clinic), session_id=session.pk, opened=n, removed=n
+        )
+    except ValidationError:
+        return False
+    return True
+
+
+def _count_by_api(world: World, session: NeedlingSession, n: Any) -> bool:
+    response = _api(world).put(
+        f"/api/v1/sessions/{session.pk}/counts",
+        json.dumps({"opened": n, "removed": n}),
+        content_type="application/json",
+    )
+    assert response.status_code in (200, 422), response.content
+    return response.status_code == 200
+
+
+def _count_by_page(world: World, visit: Visit, n: Any) -> bool:
+    response = client_for(world.bob).post(
+        _page_url("needles", world, visit),
+        {"opened": str(n), "removed": str(n)},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200, response.status_code
+    return "Needle count recorded." in response.content.decode()
+
+
+@pytest.mark.parametrize(("count", "accepted"), COUNT_EDGES)
+def test_form_api_and_service_take_and_refuse_the_same_needle_counts(
+    ready: World, count: Any, accepted: bool
+) -> None:
+    visit, session = _session(ready)
+    for n, (side, counts) in enumerate(
+        (
+            ("service", lambda: _count_by_service(ready, session, count)),
+            ("API", lambda: _count_by_api(ready, session, count)),
+            ("page", lambda: _count_by_page(ready, visit, count)),
+        )
+    ):
+        session.needles_opened = session.needles_removed = 7 + n  # a count that was there
+        session.save(update_fields=["needles_opened", "needles_removed"])
+        assert counts() is accepted, f"the {side} {'refused' if accepted else 'took'} {count!r}"
+        session.refresh_from_db()
+        expected = count if accepted else 7 + n
+        assert (session.needles_opened, session.needles_removed) == (expected, expected), side
