@@ -73,7 +73,7 @@ def internal_seed(runs: int, site_url: str) -> dict[str, Any]:
     from filiform.aftercare.check_ins import check_in_send
     from filiform.aftercare.models import CheckIn
     from filiform.charting.needling import insertion_add, needles_count, session_start
-    from filiform.charting.specs import InsertionSpec
+    from filiform.charting.specs import InsertionSpec, SessionSpec
     from filiform.charting.visits import visit_sign, visit_start
     from filiform.clinics.models import Role
     from filiform.links.models import LinkPurpose, PatientLink
@@ -108,7 +108,9 @@ def internal_seed(runs: int, site_url: str) -> dict[str, Any]:
         screened(patient, physio)
         episode = patient.episodes.get()
         visit = visit_start(access=bob, patient_id=patient.pk, episode_id=episode.pk)
-        session = session_start(access=bob, visit_id=visit.pk, position="prone")
+        session = session_start(
+            access=bob, visit_id=visit.pk, session=SessionSpec.parse({"position": "prone"})
+        )
         insertion_add(
             access=bob,
             session_id=session.pk,

@@ -161,13 +161,7 @@ enter_in_error_operation(
     summary="Start the needling session (refused with the reasons unless cleared now)",
 )
 def start_session(request: HttpRequest, visit_id: int, payload: SessionIn) -> Status:
-    session = needling.session_start(
-        access=api_access(request),
-        visit_id=visit_id,
-        position=payload.position.value,
-        mode=payload.mode.value,
-        location_id=payload.location_id,
-    )
+    session = needling.session_start(access=api_access(request), visit_id=visit_id, session=payload)
     return Status(201, SessionOut.of(session))
 
 

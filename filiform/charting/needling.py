@@ -21,7 +21,7 @@ from filiform.anatomy.depth_limits import DepthFinding, depth_findings
 from filiform.anatomy.safety_settings import clinic_depth_choices
 from filiform.anatomy.segments import level_of_trigger_point, levels_of
 from filiform.audit.services import AuditAction, audit_access
-from filiform.charting.codes import AdverseEventType, SessionMode, Severity, Technique
+from filiform.charting.codes import AdverseEventType, Severity, Technique
 from filiform.charting.models import AdverseEvent, Insertion, NeedleIncident, NeedlingSession, Visit
 from filiform.charting.specs import (
     MOST_NEEDLES_IN_A_SESSION,
@@ -101,23 +101,14 @@ def _refused(clearance: Clearance, reasons: list[Any]) -> ValidationError:
 
 
 @transaction.atomic
-def session_start(
-    *,
-    access: Access,
-    visit_id: int,
-    position: str,
-    mode: str = SessionMode.DRY_NEEDLING,
-    location_id: int | None = None,
-) -> NeedlingSession:
+def session_start(*, access: Access, visit_id: int, session: SessionSpec) -> NeedlingSession:
     """Start the needling in a draft visit: refused unless the acting clinician is cleared for
-    this patient right now (consent, screening, credentials). The arguments are checked
-    against :class:`SessionSpec`, the same limits as the API's and the page's."""
+    this patient right now (consent, screening, credentials)."""
     access.require(Permission.CLINICAL_RECORD)
     visit = visit_of_clinic(access=access, visit_id=visit_id, for_update=True)
     _require_draft(visit)
     if NeedlingSession.objects.of(access).filter(visit=visit).exists():
         raise ValidationError(_("This visit already has a needling session."))
-    spec = SessionSpec.parse({"position": position, "mode": mode, "location_id": location_id})
     clearance = clearance_decide(
         access=access, patient_id=visit.patient_id, practitioner_id=access.membership.pk
     )
@@ -131,12 +122,12 @@ def session_start(
         if record_id is not None
         else None
     )
-    session = NeedlingSession.objects.of(access).create(
+    started = NeedlingSession.objects.of(access).create(
         visit=visit,
         performer=access.membership,
-        location=_session_location(access, spec.location_id),
-        mode=spec.mode.value,
-        position=spec.position.value,
+        location=_session_location(access, session.location_id),
+        mode=session.mode.value,
+        position=session.position.value,
         clearance_verdict=clearance.verdict.value,
         clearance_reasons=_reasons(clearance.reasons),
         clearance_at=clearance.at,
@@ -148,11 +139,11 @@ def session_start(
         access,
         action=AuditAction.CREATE,
         object_type="needling_session",
-        object_id=session.pk,
+        object_id=started.pk,
         patient_id=visit.patient_id,
         detail={"visit": visit.pk, "clearance": clearance.verdict.value},
     )
-    return session
+    return started
 
 
 def _session_location(access: Access, location_id: int | None) -> Location | None:

@@ -34,7 +34,7 @@ from filiform.charting.needling import (
     needles_count,
     session_start,
 )
-from filiform.charting.specs import AdverseEventSpec, InsertionSpec
+from filiform.charting.specs import AdverseEventSpec, InsertionSpec, SessionSpec
 from filiform.charting.views_context import (
     done,
     form_write,
@@ -73,7 +73,8 @@ def start(request: HttpRequest, access: Access, visit_id: int) -> HttpResponse:
     form = SessionStartForm(request.POST)
     if form.is_valid():
         try:
-            session_start(access=access, visit_id=record.pk, **form.cleaned_data)
+            spec = SessionSpec.parse(form.cleaned_data)
+            session_start(access=access, visit_id=record.pk, session=spec)
         except ValidationError as error:
             if hasattr(error, "error_dict") and "clearance" in error.error_dict:
                 return render_visit(

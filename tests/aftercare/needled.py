@@ -7,7 +7,7 @@ from typing import Any
 from filiform.aftercare.instructions import aftercare_advice_save
 from filiform.charting.models import Visit
 from filiform.charting.needling import insertion_add, needles_count, session_start
-from filiform.charting.specs import InsertionSpec
+from filiform.charting.specs import InsertionSpec, SessionSpec
 from filiform.charting.visits import visit_sign, visit_start
 from filiform.patients.models import Patient
 from filiform.practitioners.models import Registration
@@ -64,7 +64,9 @@ def needled_visit(
         subjective="Pain 6/10",
         assessment="Active trigger points reproduce the pain",
     )
-    session = session_start(access=bob, visit_id=visit.pk, position="prone")
+    session = session_start(
+        access=bob, visit_id=visit.pk, session=SessionSpec.parse({"position": "prone"})
+    )
     for entry in muscles:
         muscle, _, side = entry.partition(":")
         insertion_add(

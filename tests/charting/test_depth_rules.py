@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from filiform.anatomy.safety_settings import muscle_safety_set
 from filiform.charting.models import Insertion
 from filiform.charting.needling import insertion_add, session_start
-from filiform.charting.specs import InsertionSpec
+from filiform.charting.specs import InsertionSpec, SessionSpec
 from filiform.charting.visits import visit_start
 from tests.clinical import access_for, consent_given, credential, membership, screened
 from tests.conftest import World
@@ -35,7 +35,9 @@ def _cleared(world: World, *, thorax: bool = True) -> Any:
         episode_id=world.patient.episodes.get().pk,
         assessment="Myofascial pain",
     )
-    return session_start(access=bob, visit_id=visit.pk, position="prone")
+    return session_start(
+        access=bob, visit_id=visit.pk, session=SessionSpec.parse({"position": "prone"})
+    )
 
 
 def _add(world: World, session: Any, muscle: str, **extra: Any) -> Insertion:
@@ -215,7 +217,9 @@ def test_a_pacemaker_blocks_electrical_stimulation_not_manual_needling(world: Wo
         episode_id=world.patient.episodes.get().pk,
         assessment="Myofascial pain",
     )
-    session = session_start(access=bob, visit_id=visit.pk, position="prone")
+    session = session_start(
+        access=bob, visit_id=visit.pk, session=SessionSpec.parse({"position": "prone"})
+    )
     electrical = {
         "technique": "electrical",
         "estim_frequency_hz": "2",

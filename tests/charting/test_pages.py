@@ -21,7 +21,7 @@ from filiform.charting.models import (
     Visit,
 )
 from filiform.charting.needling import insertion_add, needles_count, session_start
-from filiform.charting.specs import InsertionSpec
+from filiform.charting.specs import InsertionSpec, SessionSpec
 from filiform.charting.visits import visit_sign, visit_start, visit_update
 from tests.clinical import access_for, consent_given, credential, membership, screened
 from tests.conftest import World, client_for
@@ -67,7 +67,9 @@ def _visit(world: World) -> Visit:
 def _session(world: World, mode: str = "dry_needling") -> tuple[Visit, NeedlingSession]:
     visit = _visit(world)
     session = session_start(
-        access=access_for(world.bob, world.clinic), visit_id=visit.pk, position="prone", mode=mode
+        access=access_for(world.bob, world.clinic),
+        visit_id=visit.pk,
+        session=SessionSpec.parse({"position": "prone", "mode": mode}),
     )
     return visit, session
 

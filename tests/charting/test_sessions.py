@@ -19,7 +19,7 @@ from filiform.charting.needling import (
     needles_count,
     session_start,
 )
-from filiform.charting.specs import AdverseEventSpec, InsertionSpec
+from filiform.charting.specs import AdverseEventSpec, InsertionSpec, SessionSpec
 from filiform.charting.visits import (
     EditConflict,
     addendum_add,
@@ -66,7 +66,9 @@ def _visit(world: World, user=None) -> Visit:
 def _session(world: World):
     visit = _visit(world)
     return visit, session_start(
-        access=access_for(world.bob, world.clinic), visit_id=visit.pk, position="prone"
+        access=access_for(world.bob, world.clinic),
+        visit_id=visit.pk,
+        session=SessionSpec.parse({"position": "prone"}),
     )
 
 
@@ -175,7 +177,9 @@ def test_consent_withdrawn_a_minute_ago_stops_the_next_insertion(ready: World) -
         _insert(ready, session, "deltoid:right")
     with pytest.raises(ValidationError, match="withdrawn"):
         session_start(
-            access=access_for(ready.bob, ready.clinic), visit_id=_visit(ready).pk, position="prone"
+            access=access_for(ready.bob, ready.clinic),
+            visit_id=_visit(ready).pk,
+            session=SessionSpec.parse({"position": "prone"}),
         )
 
 

@@ -16,7 +16,7 @@ from filiform.charting.needling import (
     needles_count,
     session_start,
 )
-from filiform.charting.specs import InsertionSpec
+from filiform.charting.specs import InsertionSpec, SessionSpec
 from filiform.charting.visits import visit_sign, visit_start
 from tests.clinical import access_for, consent_given, credential, membership, screened
 from tests.conftest import World, client_for
@@ -55,7 +55,9 @@ def _counted(
         subjective="Shoulder pain",
         assessment="Active trigger points reproduce the pain",
     )
-    session = session_start(access=bob, visit_id=visit.pk, position="prone")
+    session = session_start(
+        access=bob, visit_id=visit.pk, session=SessionSpec.parse({"position": "prone"})
+    )
     insertion_add(access=bob, session_id=session.pk, insertion=InsertionSpec.parse(INSERTION))
     if incident_at is not None:
         needles_count(

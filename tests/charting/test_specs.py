@@ -88,7 +88,9 @@ def _session(world: World) -> tuple[Visit, NeedlingSession]:
         subjective="Shoulder pain 4/10",
         assessment="Active trigger points reproduce the pain",
     )
-    return visit, session_start(access=bob, visit_id=visit.pk, position="prone")
+    return visit, session_start(
+        access=bob, visit_id=visit.pk, session=SessionSpec.parse({"position": "prone"})
+    )
 
 
 def _api(world: World) -> Client:

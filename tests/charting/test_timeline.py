@@ -20,7 +20,7 @@ from filiform.charting.needling import (
     needles_count,
     session_start,
 )
-from filiform.charting.specs import AdverseEventSpec, InsertionSpec
+from filiform.charting.specs import AdverseEventSpec, InsertionSpec, SessionSpec
 from filiform.charting.timeline import patient_timeline, patient_visit_dates
 from filiform.charting.visits import (
     addendum_add,
@@ -79,7 +79,9 @@ def chart_visit(
         plan="Needling, then stretches at home; review in a week",
     )
     if session:
-        started = session_start(access=access, visit_id=visit.pk, position=position)
+        started = session_start(
+            access=access, visit_id=visit.pk, session=SessionSpec.parse({"position": position})
+        )
         for muscle in muscles:
             name, _sep, side = muscle.partition(":")
             insertion_add(

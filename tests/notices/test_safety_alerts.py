@@ -26,7 +26,7 @@ from filiform.charting.needling import (
     needles_count,
     session_start,
 )
-from filiform.charting.specs import AdverseEventSpec, InsertionSpec
+from filiform.charting.specs import AdverseEventSpec, InsertionSpec, SessionSpec
 from filiform.charting.visits import visit_start
 from filiform.notices.models import MessageStatus, OutboxMessage, SafetyAlert
 from filiform.notices.outbox import MAX_ATTEMPTS, RETRY_MINUTES
@@ -72,7 +72,9 @@ def _visit(world: World) -> Visit:
 
 def _incident(world: World) -> NeedleIncident:
     bob = access_for(world.bob, world.clinic)
-    session = session_start(access=bob, visit_id=_visit(world).pk, position="prone")
+    session = session_start(
+        access=bob, visit_id=_visit(world).pk, session=SessionSpec.parse({"position": "prone"})
+    )
     insertion_add(
         access=bob,
         session_id=session.pk,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from filiform.charting.models import Insertion
 from filiform.charting.needling import insertion_add, session_start
-from filiform.charting.specs import InsertionSpec
+from filiform.charting.specs import InsertionSpec, SessionSpec
 from filiform.charting.visits import visit_start
 from filiform.clinics.models import Location
 from filiform.supplies.models import LotStock, NeedleLot, NeedleProduct
@@ -62,7 +62,9 @@ def _session(world: World):
     visit = visit_start(
         access=bob, patient_id=world.patient.pk, episode_id=world.patient.episodes.get().pk
     )
-    return session_start(access=bob, visit_id=visit.pk, position="prone")
+    return session_start(
+        access=bob, visit_id=visit.pk, session=SessionSpec.parse({"position": "prone"})
+    )
 
 
 def _insert(world: World, session, **extra: Any) -> Insertion:

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from filiform.charting.models import Visit
 from filiform.charting.needling import insertion_add, needles_count, session_start
-from filiform.charting.specs import InsertionSpec
+from filiform.charting.specs import InsertionSpec, SessionSpec
 from filiform.charting.visits import visit_sign, visit_start
 from filiform.clinics.models import Location
 from filiform.notices.models import MessageStatus, SafetyAlert
@@ -67,7 +67,9 @@ def _visit(world: World, lots: tuple[str, ...]) -> Visit:
         subjective="Neck pain 6/10",
         assessment="Active trigger points in the upper trapezius reproduce the pain",
     )
-    session = session_start(access=bob, visit_id=visit.pk, position="prone")
+    session = session_start(
+        access=bob, visit_id=visit.pk, session=SessionSpec.parse({"position": "prone"})
+    )
     for number, muscle in zip(lots, ("deltoid", "infraspinatus"), strict=False):
         insertion_add(
             access=bob,

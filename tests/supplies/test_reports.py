@@ -8,7 +8,7 @@ import re
 from django.utils import timezone
 
 from filiform.charting.needling import adverse_event_add, insertion_add, session_start
-from filiform.charting.specs import AdverseEventSpec, InsertionSpec
+from filiform.charting.specs import AdverseEventSpec, InsertionSpec, SessionSpec
 from filiform.charting.visits import visit_start
 from filiform.supplies.reports import (
     PUBLISHED_PER_1000,
@@ -28,7 +28,9 @@ def _sessions(world: World, count: int) -> list[int]:
     visits = []
     for n in range(count):
         visit = visit_start(access=bob, patient_id=world.patient.pk, episode_id=episode.pk)
-        session = session_start(access=bob, visit_id=visit.pk, position="prone")
+        session = session_start(
+            access=bob, visit_id=visit.pk, session=SessionSpec.parse({"position": "prone"})
+        )
         insertion_add(
             access=bob,
             session_id=session.pk,

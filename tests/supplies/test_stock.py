@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from filiform.charting.needling import insertion_add, session_start
-from filiform.charting.specs import InsertionSpec
+from filiform.charting.specs import InsertionSpec, SessionSpec
 from filiform.charting.visits import visit_start
 from filiform.clinics.models import Location
 from filiform.supplies.models import LotStock, NeedleLot, NeedleProduct
@@ -154,7 +154,9 @@ def _treated(world: World, family: str, lot: NeedleLot, location: Location, need
         episode_id=episode.pk,
         assessment="Active trigger points reproduce the pain",
     )
-    session = session_start(access=bob, visit_id=visit.pk, position="prone")
+    session = session_start(
+        access=bob, visit_id=visit.pk, session=SessionSpec.parse({"position": "prone"})
+    )
     insertion = insertion_add(
         access=bob,
         session_id=session.pk,
