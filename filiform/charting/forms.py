@@ -38,7 +38,6 @@ from filiform.charting.specs import (
     JUSTIFICATION,
     SHORT_NOTE,
     TRIGGER_POINT,
-    AdverseEventSpec,
     InsertionSpec,
     NeedleCountSpec,
 )
@@ -342,10 +341,6 @@ class AdverseEventForm(forms.Form):
     def __init__(self, *args: Any, muscles: dict[str, Muscle], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "muscle", [("", "—"), *((m.slug, m.name) for m in muscles.values())])
-
-    def event(self) -> AdverseEventSpec:
-        """The event as its spec (the API's and the service's limits)."""
-        return AdverseEventSpec.parse(self.cleaned_data)
 
 
 class SignForm(forms.Form):
