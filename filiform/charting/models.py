@@ -9,7 +9,6 @@ models refuse it too, so that no code path can edit a signed record.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
@@ -35,7 +34,6 @@ from filiform.clinics.door import ClinicScopedQuerySet
 from filiform.clinics.records import ClinicalRecord, NeverDeleted, RecordNeverDeleted
 
 if TYPE_CHECKING:
-    from filiform.accounts.models import User
     from filiform.clinics.access import Access
 
 
@@ -119,6 +117,7 @@ class Visit(ClinicalRecord):
     mistake is entered in error (clinics/records.py), which locks it like a signed one."""
 
     delete_refused = SignedRecordDeleted
+    entered_in_error_status = VisitStatus.ENTERED_IN_ERROR
     reason_required = _("Say why this visit was entered in error.")
     already_marked = _("This visit is already marked as entered in error.")
 
@@ -175,14 +174,6 @@ class Visit(ClinicalRecord):
     @property
     def is_draft(self) -> bool:
         return self.status == VisitStatus.DRAFT
-
-    @property
-    def is_entered_in_error(self) -> bool:
-        return self.status == VisitStatus.ENTERED_IN_ERROR
-
-    def mark_entered_in_error(self, *, by: User, at: dt.datetime, reason: str) -> list[str]:
-        self.status, self.error_reason = VisitStatus.ENTERED_IN_ERROR, reason
-        return ["status", "error_reason"]
 
     def entered_in_error_hook(self, *, access: Access) -> None:
         # Aftercare cancels the visit's check-in and its links (aftercare/receivers.py).

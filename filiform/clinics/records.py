@@ -109,17 +109,28 @@ class ClinicalRecord(NeverDeleted):
     )
     # The error's field for "already marked" (None: about the whole record).
     already_marked_field: ClassVar[str | None] = None
+    # A record whose ``status`` says it (visits, screenings, measurements): that status's value,
+    # the reason kept in ``error_reason``. A record that stores the mark otherwise leaves it
+    # empty and overrides the two methods below (credentials).
+    entered_in_error_status: ClassVar[str] = ""
 
     class Meta:
         abstract = True
 
     @property
     def is_entered_in_error(self) -> bool:
-        raise NotImplementedError
+        if not self.entered_in_error_status:
+            raise NotImplementedError
+        # The concrete model declares ``status`` and ``error_reason``; the base cannot.
+        return bool(getattr(self, "status", None) == self.entered_in_error_status)
 
     def mark_entered_in_error(self, *, by: User, at: dt.datetime, reason: str) -> list[str]:
         """Store the mark on the instance; return the fields to save."""
-        raise NotImplementedError
+        if not self.entered_in_error_status:
+            raise NotImplementedError
+        setattr(self, "status", self.entered_in_error_status)  # noqa: B010
+        setattr(self, "error_reason", reason)  # noqa: B010
+        return ["status", "error_reason"]
 
     def entered_in_error_detail(self) -> dict[str, Any]:
         """More for the audit entry than ``{"entered_in_error": True}``."""

@@ -4,7 +4,6 @@ link sent before it). Measurements are never edited; a mistake is marked entered
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
@@ -17,7 +16,7 @@ from filiform.clinics.records import ClinicalRecord
 from filiform.outcomes.instruments import Instrument
 
 if TYPE_CHECKING:
-    from filiform.accounts.models import User
+    pass
 
 
 class MeasurementSource(models.TextChoices):
@@ -34,6 +33,7 @@ class Measurement(ClinicalRecord):
     """One measure taken. Never deleted: a mistake is entered in error (clinics/records.py) and
     left out of progress and reports."""
 
+    entered_in_error_status = MeasurementStatus.ENTERED_IN_ERROR
     reason_required = _("Say why this measurement was entered in error.")
     already_marked = _("This measurement is already marked as entered in error.")
 
@@ -90,14 +90,6 @@ class Measurement(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"{self.instrument} {self.value}"
-
-    @property
-    def is_entered_in_error(self) -> bool:
-        return self.status == MeasurementStatus.ENTERED_IN_ERROR
-
-    def mark_entered_in_error(self, *, by: User, at: dt.datetime, reason: str) -> list[str]:
-        self.status, self.error_reason = MeasurementStatus.ENTERED_IN_ERROR, reason
-        return ["status", "error_reason"]
 
 
 class MeasureRequest(models.Model):

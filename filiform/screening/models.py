@@ -3,7 +3,6 @@ about the default screening rules."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
@@ -15,7 +14,7 @@ from filiform.clinics.door import ClinicScopedQuerySet
 from filiform.clinics.records import ClinicalRecord
 
 if TYPE_CHECKING:
-    from filiform.accounts.models import User
+    pass
 
 
 class ScreeningStatus(models.TextChoices):
@@ -34,6 +33,7 @@ class Screening(ClinicalRecord):
     answered yes, no or unsure: their "no" may mean "not asked", so they clear no one and the
     patient is screened again (migration 0002). Never deleted (clinics/records.py)."""
 
+    entered_in_error_status = ScreeningStatus.ENTERED_IN_ERROR
     reason_required = _("Say why this screening was entered in error.")
     already_marked = _("This screening is already marked as entered in error.")
 
@@ -72,14 +72,6 @@ class Screening(ClinicalRecord):
 
     def __str__(self) -> str:
         return f"Screening {self.screened_at:%Y-%m-%d}"
-
-    @property
-    def is_entered_in_error(self) -> bool:
-        return self.status == ScreeningStatus.ENTERED_IN_ERROR
-
-    def mark_entered_in_error(self, *, by: User, at: dt.datetime, reason: str) -> list[str]:
-        self.status, self.error_reason = ScreeningStatus.ENTERED_IN_ERROR, reason
-        return ["status", "error_reason"]
 
 
 class MedicationCheck(models.Model):
