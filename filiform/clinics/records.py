@@ -169,6 +169,12 @@ def entered_in_error_reason(reason: object, *, required: Any = None) -> str:
     return text
 
 
+def status_as_before(status: str) -> str:
+    """A status as the API has always shown it: screenings and measurements store FHIR's code
+    (``entered-in-error``), and the API keeps its first spelling (``entered_in_error``)."""
+    return "entered_in_error" if status == "entered-in-error" else status
+
+
 @transaction.atomic
 def enter_in_error(*, access: Access, record: Record, reason: str) -> Record:
     """Mark ``record`` entered in error. The caller has found it through the door (locked for

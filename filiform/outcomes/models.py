@@ -26,7 +26,9 @@ class MeasurementSource(models.TextChoices):
 
 class MeasurementStatus(models.TextChoices):
     FINAL = "final", _("Final")
-    ENTERED_IN_ERROR = "entered_in_error", _("Entered in error")
+    # Stored as FHIR's code (Observation.status); the API shows "entered_in_error" as it always
+    # has (clinics/records.py, status_as_before).
+    ENTERED_IN_ERROR = "entered-in-error", _("Entered in error")
 
 
 class Measurement(ClinicalRecord):

@@ -19,6 +19,7 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, field_validator
 
 from filiform.api_types import Text
+from filiform.clinics.records import status_as_before
 from filiform.outcomes import fhir
 from filiform.outcomes.clinic_outcomes import Bucket, ClinicOutcomes, Group
 from filiform.outcomes.instruments import SPECS, Instrument, InstrumentSpec, band_label
@@ -218,7 +219,7 @@ class MeasurementOut(Schema):
             subject=m.subject,
             taken_at=m.taken_at,
             source=m.source,
-            status=m.status,
+            status=status_as_before(m.status),
             error_reason=m.error_reason,
             answers=m.answers if isinstance(m.answers, dict) else {},
             score=ScoreOut(

@@ -18,6 +18,7 @@ from filiform.api_errors import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from filiform.api_types import IsoDate, Text
 from filiform.clinics.access import Access, Permission, api_access
 from filiform.clinics.record_endpoints import enter_in_error_operation
+from filiform.clinics.records import status_as_before
 from filiform.screening.answers import QUESTIONS, Answer, Epilepsy, ScreeningAnswers
 from filiform.screening.models import Screening
 from filiform.screening.selectors import clinic_rules, screening_get, screening_history
@@ -102,7 +103,7 @@ class ScreeningOut(Schema):
             patient_id=screening.patient_id,
             episode_id=screening.episode_id,
             episode_condition=screening.episode.condition,
-            status=screening.status,
+            status=status_as_before(screening.status),
             screened_at=screening.screened_at,
             screened_by=screening.screened_by.email,
             answers=answers,

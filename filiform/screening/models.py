@@ -21,7 +21,9 @@ class ScreeningStatus(models.TextChoices):
     DRAFT = "draft", _("Draft (not complete: clears no one)")
     CURRENT = "current", _("Current")
     SUPERSEDED = "superseded", _("Replaced by a newer screening")
-    ENTERED_IN_ERROR = "entered_in_error", _("Entered in error")
+    # Stored as FHIR's code (QuestionnaireResponse.status); the API shows "entered_in_error" as
+    # it always has (clinics/records.py, status_as_before).
+    ENTERED_IN_ERROR = "entered-in-error", _("Entered in error")
 
 
 class Screening(ClinicalRecord):

@@ -3,11 +3,14 @@ for every clinical record — its reason rules at their edges, once only, stampe
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.test import Client
 
 from filiform.audit.models import AuditEntry
 from filiform.charting.models import Visit
@@ -19,10 +22,12 @@ from filiform.clinics.records import (
     enter_in_error,
     kept_records_removed,
 )
+from filiform.outcomes.models import Measurement
+from filiform.outcomes.services import measurement_record
 from filiform.practitioners.models import Registration
 from filiform.screening.models import Screening
 from tests.clinical import access_for, credential, membership, screened
-from tests.conftest import World
+from tests.conftest import World, bearer
 
 
 @pytest.fixture
@@ -145,3 +150,40 @@ def test_the_visit_hook_still_tells_the_other_apps(world: World, screening: Scre
     assert (visit.status, visit.error_reason) == ("entered_in_error", "Duplicate visit")
     with pytest.raises(RecordNeverDeleted):
         visit.delete()
+
+
+def test_screenings_store_fhir_s_code_and_the_api_shows_the_old_spelling(
+    world: World, screening: Screening
+) -> None:
+    _mark(world, screening, "Wrong patient")
+    stored = Screening.objects.filter(pk=screening.pk).values_list("status", flat=True).get()
+    assert stored == "entered-in-error"  # QuestionnaireResponse.status
+    response = Client(**bearer(world.bob, world.clinic)).get(f"/api/v1/screenings/{screening.pk}")
+    assert response.json()["status"] == "entered_in_error"
+
+
+@pytest.mark.parametrize(
+    ("migration", "model"),
+    [
+        ("filiform.outcomes.migrations.0002_status_fhir_codes", Measurement),
+        ("filiform.screening.migrations.0004_status_fhir_codes", Screening),
+    ],
+)
+def test_the_data_migrations_rename_the_stored_status_both_ways(
+    world: World, screening: Screening, migration: str, model: type[Any]
+) -> None:
+    rename = importlib.import_module(migration)._rename
+    if model is Measurement:
+        record: Any = measurement_record(
+            access=access_for(world.bob, world.clinic),
+            patient_id=world.patient.pk,
+            instrument="nprs",
+            answers={"rating": 6},
+        )
+    else:
+        record = screening
+    model.objects.filter(pk=record.pk).update(status="entered_in_error")  # as stored before
+    rename("entered_in_error", "entered-in-error")(django_apps, None)
+    assert model.objects.values_list("status", flat=True).get(pk=record.pk) == "entered-in-error"
+    rename("entered-in-error", "entered_in_error")(django_apps, None)
+    assert model.objects.values_list("status", flat=True).get(pk=record.pk) == "entered_in_error"

@@ -1,0 +1,36 @@
+"""A measurement entered in error is stored as FHIR's Observation.status code,
+``entered-in-error`` (it was ``entered_in_error``); the API still shows the old spelling
+(clinics/records.py, status_as_before). Reversible."""
+
+from typing import Any
+
+from django.db import migrations, models
+
+
+def _rename(old: str, new: str) -> Any:
+    def run(apps: Any, schema_editor: Any) -> None:
+        apps.get_model("outcomes", "Measurement").objects.filter(status=old).update(status=new)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("outcomes", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="measurement",
+            name="status",
+            field=models.CharField(
+                choices=[("final", "Final"), ("entered-in-error", "Entered in error")],
+                default="final",
+                max_length=20,
+            ),
+        ),
+        migrations.RunPython(
+            _rename("entered_in_error", "entered-in-error"),
+            _rename("entered-in-error", "entered_in_error"),
+        ),
+    ]
