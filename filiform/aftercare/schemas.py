@@ -35,6 +35,7 @@ from filiform.aftercare.triage import (
     TriageReason,
 )
 from filiform.api_types import Text
+from filiform.clinics.records import status_as_before
 
 MAX_RESOLVE = 2_000
 
@@ -318,7 +319,7 @@ class VisitAftercareOut(Schema):
         return VisitAftercareOut(
             visit_id=found.visit.pk,
             patient_id=found.visit.patient_id,
-            visit_status=found.visit.status,
+            visit_status=status_as_before(found.visit.status),
             sheet=SheetOut.of(found.sheet) if found.sheet else None,
             deliveries=[DeliveryOut.of(d) for d in found.deliveries],
             check_in=VisitCheckInOut.of(found.check_in, clinical=clinical, calls=calls)

@@ -17,7 +17,9 @@ class PlanComponent(models.TextChoices):
 class VisitStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SIGNED = "signed", _("Signed")
-    ENTERED_IN_ERROR = "entered_in_error", _("Entered in error")
+    # Stored as FHIR's code (Encounter.status); the API shows "entered_in_error" as it always
+    # has (clinics/records.py, status_as_before).
+    ENTERED_IN_ERROR = "entered-in-error", _("Entered in error")
 
 
 class SessionMode(models.TextChoices):

@@ -34,6 +34,7 @@ from filiform.charting.specs import (
     SessionSpec,
 )
 from filiform.charting.visits import MAX_NOTE
+from filiform.clinics.records import status_as_before
 from filiform.supplies.schemas import RecalledLotOut, recalled_lots_of_visit
 
 MAX_ID = 2**62
@@ -380,7 +381,7 @@ class VisitOut(Schema):
             assessment=visit.assessment,
             plan=visit.plan,
             no_assessment_reason=visit.no_assessment_reason,
-            status=visit.status,
+            status=status_as_before(visit.status),
             version=visit.version,
             updated_at=visit.updated_at,
             updated_by=_name(visit.updated_by),

@@ -170,8 +170,8 @@ def entered_in_error_reason(reason: object, *, required: Any = None) -> str:
 
 
 def status_as_before(status: str) -> str:
-    """A status as the API has always shown it: screenings and measurements store FHIR's code
-    (``entered-in-error``), and the API keeps its first spelling (``entered_in_error``)."""
+    """A status as the API has always shown it: visits, screenings and measurements store FHIR's
+    code (``entered-in-error``), and the API keeps its first spelling (``entered_in_error``)."""
     return "entered_in_error" if status == "entered-in-error" else status
 
 

@@ -147,7 +147,7 @@ def test_the_visit_hook_still_tells_the_other_apps(world: World, screening: Scre
         visit_entered_in_error.disconnect(dispatch_uid="test-records")
     assert [v.pk for v in heard] == [visit.pk]
     visit.refresh_from_db()
-    assert (visit.status, visit.error_reason) == ("entered_in_error", "Duplicate visit")
+    assert (visit.status, visit.error_reason) == ("entered-in-error", "Duplicate visit")
     with pytest.raises(RecordNeverDeleted):
         visit.delete()
 
@@ -167,6 +167,7 @@ def test_screenings_store_fhir_s_code_and_the_api_shows_the_old_spelling(
     [
         ("filiform.outcomes.migrations.0002_status_fhir_codes", Measurement),
         ("filiform.screening.migrations.0004_status_fhir_codes", Screening),
+        ("filiform.charting.migrations.0006_visit_status_fhir_code", Visit),
     ],
 )
 def test_the_data_migrations_rename_the_stored_status_both_ways(
@@ -179,6 +180,12 @@ def test_the_data_migrations_rename_the_stored_status_both_ways(
             patient_id=world.patient.pk,
             instrument="nprs",
             answers={"rating": 6},
+        )
+    elif model is Visit:
+        record = visit_start(
+            access=access_for(world.bob, world.clinic),
+            patient_id=world.patient.pk,
+            episode_id=screening.episode_id,
         )
     else:
         record = screening

@@ -12,6 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from filiform.accounts.models import User
+from filiform.charting.codes import VisitStatus
 from filiform.clinics.access import Access
 from filiform.clinics.models import Clinic, Membership
 from filiform.demo.clinic import DEMO_PASSWORD
@@ -173,7 +174,7 @@ def _check_charted_visits(out: str) -> None:
     assert len(overdue) == 1
     assert overdue[0].practitioner.user.email == "ims@demo.filiform.test"
     assert drafts.count() == 2
-    assert visits.filter(status="entered_in_error").count() == 1
+    assert visits.filter(status=VisitStatus.ENTERED_IN_ERROR).count() == 1
     # Brady 2014: mild events in about 19% of sessions; at most one significant, none serious.
     sessions = NeedlingSession.objects.filter(visit__clinic__slug="riverside")
     assert sessions.filter(mode="gunn_ims", performer__user__email__startswith="ims@").exists()
