@@ -63,6 +63,9 @@ def test_switch_clinic(world: World, live_server, page: Page, shot) -> None:
     expect(page.get_by_role("heading", name="Choose a clinic")).to_be_visible()
     page.get_by_role("button", name=re.compile(world.clinic.name)).click()
     expect(page.get_by_role("heading", name=world.clinic.name)).to_be_visible()
+    # The switcher submits itself on change (filiform.js, deferred): the heading can show before
+    # the script has run, and a change made then would go nowhere.
+    page.wait_for_load_state("load")
     page.get_by_label("Clinic", exact=True).select_option(world.other_clinic.slug)
     expect(page.get_by_role("heading", name=world.other_clinic.name)).to_be_visible()
     expect(page.get_by_text(f"You are now working in {world.other_clinic.name}")).to_be_visible()
