@@ -27,3 +27,8 @@ class AftercareConfig(AppConfig):
 
         register_card(page="dashboard", name="aftercare", order=20, context=dashboard_context)
         register_card(page="visit", name="aftercare", order=10, context=visit_card_context)
+
+        from filiform.aftercare.timeline import TIMELINE_CHECK_INS
+        from filiform.charting.timeline import register_timeline_addition
+
+        register_timeline_addition("aftercare", TIMELINE_CHECK_INS)

@@ -4,23 +4,25 @@ safety events. Every function checks the permission and audits what it shows.
 
 The timeline's query count does not grow with the number of visits: visits come with their
 session, incident, practitioner and signer in one query, and insertions, adverse events and
-addenda are prefetched. The body chart is drawn once per view and page (it is about 115 KB of
+addenda are prefetched. Apps above charting add their own to each visit's entry through a
+registered addition (aftercare: the check-in a day after needling and its alerts,
+``aftercare/timeline.py``), so charting imports none of them. The body chart is drawn once per view and page (it is about 115 KB of
 SVG), and each visit's small chart reuses it with ``<use>`` and adds only its own marks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from filiform.aftercare.triage import REASON_TEXT
 from filiform.anatomy.catalogue import Muscle, clinic_catalogue
 from filiform.anatomy.chart import VIEWS, View, on_side
 from filiform.anatomy.regions import Side
@@ -37,12 +39,7 @@ from filiform.charting.models import (
 from filiform.clinics.access import Access, Permission
 from filiform.patients.selectors import patient_of_clinic
 
-if TYPE_CHECKING:
-    from filiform.aftercare.models import CheckIn
-    from filiform.aftercare.models import RedFlagAlert as Alert
-
 TIMELINE_LIMIT = 100
-_REASON_TEXT = {str(reason): text for reason, text in REASON_TEXT.items()}
 SAFETY_LIMIT = 10
 
 
@@ -149,19 +146,36 @@ class TimelineEntry:
     sites: list[str]
     needles: int
     charts: list[MiniChart] = field(default_factory=list)
-    check_in: CheckIn | None = None  # the aftercare check-in a day after needling
-    alerts: list[Alert] = field(default_factory=list)
-
-    @property
-    def check_in_reasons(self) -> list[str]:
-        reasons = self.check_in.triage_reasons if self.check_in else []
-        return [str(_REASON_TEXT.get(r, r)) for r in reasons]
+    # Added by aftercare (aftercare/timeline.py): the check-in a day after needling, why it was
+    # flagged, and its red-flag alerts.
+    check_in: Any = None
+    check_in_reasons: list[str] = field(default_factory=list)
+    alerts: list[Any] = field(default_factory=list)
 
     @property
     def assessment_line(self) -> str:
         return next(
             (line.strip() for line in self.visit.assessment.splitlines() if line.strip()), ""
         )
+
+
+@dataclass(frozen=True)
+class TimelineAddition:
+    """What an app above charting adds to the timeline, in two steps so that the query count
+    stays flat: ``visits`` widens the one query of the visits (a join, an annotation), ``add``
+    fills every entry from what that query read (at most one more query for all of them)."""
+
+    visits: Callable[[Access, QuerySet[Visit]], QuerySet[Visit]]
+    add: Callable[[Access, list[TimelineEntry]], None]
+
+
+_additions: dict[str, TimelineAddition] = {}
+
+
+def register_timeline_addition(name: str, addition: TimelineAddition) -> None:
+    """Add (or, under the same name, replace) an addition; called in an app's ``ready()``.
+    Additions run in the order of their names."""
+    _additions[name] = addition
 
 
 @dataclass
@@ -213,15 +227,13 @@ def patient_timeline(*, access: Access, patient_id: int, limit: int = TIMELINE_L
     """The patient's visits, newest first, with their note, needling session (and a small chart
     of the needled points), adverse events and addenda. Clinicians only; the read is audited,
     and a refusal names the patient."""
-    from filiform.aftercare.models import RedFlagAlert
-
     patient = patient_of_clinic(access=access, patient_id=patient_id)
     access.require(
         Permission.CLINICAL_RECORD, object_type="patient_timeline", patient_id=patient.pk
     )
     visits = Visit.objects.of(access).filter(patient=patient)
     total = visits.count()
-    rows = list(
+    read: QuerySet[Visit] = (
         visits.defer("signed_content")
         .select_related(
             "practitioner__user",
@@ -229,7 +241,6 @@ def patient_timeline(*, access: Access, patient_id: int, limit: int = TIMELINE_L
             "episode",
             "session",
             "session__incident",
-            "check_in",
         )
         .prefetch_related(
             Prefetch(
@@ -241,15 +252,10 @@ def patient_timeline(*, access: Access, patient_id: int, limit: int = TIMELINE_L
             ),
             "addenda__author",
         )
-        .annotate(
-            has_alerts=Exists(
-                RedFlagAlert.objects.of(access).filter(check_in__visit=OuterRef("pk"))
-            )
-        )[:limit]
     )
-    # Alerts are rare: fetched (one query) only when a visit on the page has one.
-    alerted = [v.check_in for v in rows if v.has_alerts]
-    prefetch_related_objects(alerted, "alerts__resolved_by")
+    for name in sorted(_additions):
+        read = _additions[name].visits(access, read)
+    rows = list(read[:limit])
     placer = ChartPlacer(access.membership.clinic_id)
     entries: list[TimelineEntry] = []
     used: set[View] = set()
@@ -264,14 +270,13 @@ def patient_timeline(*, access: Access, patient_id: int, limit: int = TIMELINE_L
             sites=list(dict.fromkeys(placer.muscle_label(i.muscle, i.side) for i in insertions)),
             needles=sum(i.needle_count for i in insertions),
         )
-        entry.check_in = getattr(visit, "check_in", None)
-        if entry.check_in is not None and visit.has_alerts:
-            entry.alerts = list(entry.check_in.alerts.all())
         if session is not None:
             marks = placer.marks(insertions, position=session.position)
             entry.charts = [MiniChart(v, _mini_chart(v, marks)) for v in chart_views_used(marks)]
             used |= {c.view for c in entry.charts}
         entries.append(entry)
+    for name in sorted(_additions):
+        _additions[name].add(access, entries)
     audit_access(
         access,
         action=AuditAction.READ,
