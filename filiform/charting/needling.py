@@ -30,6 +30,7 @@ from filiform.charting.specs import (
     NeedleCountSpec,
     SessionSpec,
 )
+from filiform.charting.stock import needle_stock
 from filiform.charting.visits import _require_draft, visit_of_clinic
 from filiform.clearance.decision import (
     MIN_JUSTIFICATION,
@@ -216,9 +217,8 @@ def insertion_add(*, access: Access, session_id: int, insertion: InsertionSpec) 
                 ]
             }
         )
-    from filiform.supplies.stock import lot_for_insertion, needles_take
-
-    lot = lot_for_insertion(
+    stock = needle_stock()
+    lot = stock.lot_for_insertion(
         access=access,
         location_id=session.location_id,
         lot_id=insertion.lot_id,
@@ -241,7 +241,7 @@ def insertion_add(*, access: Access, session_id: int, insertion: InsertionSpec) 
     )
     if lot is not None and session.location_id is not None:
         # Same transaction: if the stock cannot give these needles, the insertion is undone.
-        needles_take(
+        stock.needles_take(
             lot=lot,
             location_id=session.location_id,
             count=charted.needle_count,

@@ -33,9 +33,9 @@ from filiform.charting.specs import (
     NeedleCountSpec,
     SessionSpec,
 )
+from filiform.charting.stock import RecalledLot, needle_stock
 from filiform.charting.visits import MAX_NOTE
 from filiform.clinics.records import status_as_before
-from filiform.supplies.schemas import RecalledLotOut, recalled_lots_of_visit
 
 MAX_ID = 2**62
 NOTE = Field("", max_length=MAX_NOTE)
@@ -209,6 +209,35 @@ class ClearanceAtStart(Schema):
     verdict: str
     reasons: list[dict[str, str]]
     at: dt.datetime
+
+
+class RecalledLotOut(Schema):
+    """A needle lot recalled after this visit used it."""
+
+    lot_id: int
+    lot_number: str
+    product: str
+    recalled_at: dt.datetime
+    reason: str = Field(description="The recall notice's reason or reference")
+    insertions: list[int] = Field(description="The numbers (order) of the insertions that used it")
+    needles: int
+
+    @staticmethod
+    def of(flag: RecalledLot) -> RecalledLotOut:
+        return RecalledLotOut(
+            lot_id=flag.lot_id,
+            lot_number=flag.lot_number,
+            product=flag.product,
+            recalled_at=flag.recalled_at,
+            reason=flag.reason,
+            insertions=list(flag.insertions),
+            needles=flag.needles,
+        )
+
+
+def recalled_lots_of_visit(visit: Visit) -> list[RecalledLotOut]:
+    """The recalled lots the visit used, from supplies' recalls (charting/stock.py)."""
+    return [RecalledLotOut.of(f) for f in needle_stock().recalled_lots_of_visit(visit)]
 
 
 class SessionOut(Schema):

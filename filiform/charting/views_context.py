@@ -48,6 +48,7 @@ from filiform.charting.models import (
     Visit,
 )
 from filiform.charting.needling import last_session_insertion_count, needle_count_blocks_signing
+from filiform.charting.stock import needle_stock
 from filiform.clinics.access import Access
 from filiform.clinics.cards import cards_context
 
@@ -325,9 +326,7 @@ def muscle_label(muscles: dict[str, Muscle], slug: str, side: str) -> str:
 def session_lots(access: Access, session: NeedlingSession) -> list[tuple[int, str]]:
     from django.utils import timezone
 
-    from filiform.supplies.stock import usable_lots
-
-    return usable_lots(
+    return needle_stock().usable_lots(
         access=access,
         location_id=session.location_id,
         on=timezone.localdate(),
