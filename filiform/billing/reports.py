@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -42,7 +43,6 @@ from filiform.billing.models import Invoice, InvoiceLine, InvoiceStatus
 from filiform.billing.money import CENT, ZERO
 from filiform.billing.selectors import business_date_of, clinic_today
 from filiform.clinics.access import Access, Permission
-from filiform.insurance.models import Claim, ClaimStatus
 
 BUCKETS: tuple[tuple[str, int | None], ...] = (
     ("0-30", 30),
@@ -55,6 +55,24 @@ TOP_PATIENTS = 10
 MAX_SPAN_DAYS = 5 * 366  # a revenue period of at most five years
 LIVE = (InvoiceStatus.ISSUED, InvoiceStatus.PAID)
 NO_PRACTITIONER = "none"
+
+# Insurer claims are insurance's, the app above billing: it registers where these reports read
+# them (``register_claims_source`` in InsuranceConfig.ready), so billing does not import it.
+# A source gives the clinic's claims in the statuses asked for, on invoices that are not void,
+# with their invoice, patient and policy's insurer loaded. The statuses are insurance's
+# ClaimStatus values (tests/billing/test_reports_claims.py pins them).
+DRAFT, SUBMITTED = "draft", "submitted"
+ClaimsSource = Callable[[Access, tuple[str, ...]], Iterable[Any]]
+_claims_source: list[ClaimsSource] = []
+
+
+def register_claims_source(source: ClaimsSource) -> None:
+    _claims_source[:] = [source]
+
+
+def _claims(access: Access, statuses: tuple[str, ...]) -> Iterable[Any]:
+    """The clinic's insurer claims in ``statuses`` (none when no source is registered)."""
+    return _claims_source[0](access, statuses) if _claims_source else ()
 
 
 def bucket_label(key: str) -> str:
@@ -153,12 +171,9 @@ def receivables_aging(*, access: Access, as_of: dt.date | None = None) -> Receiv
     insurers, by age of the date of service. Two queries."""
     _require(access)
     as_of = as_of or clinic_today(access.clinic)
-    awaiting = (
-        Claim.objects.of(access)
-        .filter(status=ClaimStatus.SUBMITTED, invoice__date_of_service__lte=as_of)
-        .exclude(invoice__status=InvoiceStatus.VOID)
-        .select_related("policy__insurer", "invoice")
-    )
+    awaiting = [
+        claim for claim in _claims(access, (SUBMITTED,)) if claim.invoice.date_of_service <= as_of
+    ]
     patient = _zeros()
     insurer = _zeros()
     insurers: dict[int, tuple[str, dict[str, Decimal], list[int]]] = {}
@@ -261,19 +276,19 @@ class ClaimsOutstanding:
 
     @property
     def drafts(self) -> int:
-        return len(self._of(ClaimStatus.DRAFT))
+        return len(self._of(DRAFT))
 
     @property
     def drafts_amount(self) -> Decimal:
-        return sum((c.amount for c in self._of(ClaimStatus.DRAFT)), ZERO)
+        return sum((c.amount for c in self._of(DRAFT)), ZERO)
 
     @property
     def submitted(self) -> int:
-        return len(self._of(ClaimStatus.SUBMITTED))
+        return len(self._of(SUBMITTED))
 
     @property
     def submitted_amount(self) -> Decimal:
-        return sum((c.amount for c in self._of(ClaimStatus.SUBMITTED)), ZERO)
+        return sum((c.amount for c in self._of(SUBMITTED)), ZERO)
 
     @property
     def amount(self) -> Decimal:
@@ -288,18 +303,13 @@ def claims_outstanding(*, access: Access, as_of: dt.date | None = None) -> Claim
     _require(access)
     clinic = access.clinic
     as_of = as_of or clinic_today(clinic)
-    rows = (
-        Claim.objects.of(access)
-        .filter(status__in=(ClaimStatus.DRAFT, ClaimStatus.SUBMITTED))
-        .exclude(invoice__status=InvoiceStatus.VOID)
-        .select_related("policy__insurer", "patient", "invoice")
-    )
+    rows = _claims(access, (DRAFT, SUBMITTED))
     claims: list[OutstandingClaim] = []
     for claim in rows:
         drafted = business_date_of(clinic, claim.created_at)
         if drafted > as_of:
             continue
-        sent = claim.submitted_at if claim.status == ClaimStatus.SUBMITTED else None
+        sent = claim.submitted_at if claim.status == SUBMITTED else None
         since = business_date_of(clinic, sent) if sent is not None else drafted
         claims.append(
             OutstandingClaim(
@@ -325,7 +335,7 @@ def claims_outstanding(*, access: Access, as_of: dt.date | None = None) -> Claim
         names[c.insurer_id] = c.insurer
         counts[(c.insurer_id, c.status)] += 1
         amounts[(c.insurer_id, c.status)] += c.amount
-    draft, submitted = ClaimStatus.DRAFT, ClaimStatus.SUBMITTED
+    draft, submitted = DRAFT, SUBMITTED
     by_insurer = [
         InsurerClaims(
             pk,

@@ -70,6 +70,7 @@ from filiform.charting.forms import errors_onto
 from filiform.charting.models import Visit
 from filiform.charting.visits import visit_of_clinic
 from filiform.clinics.access import Access, Permission
+from filiform.clinics.cards import cards_context
 from filiform.clinics.decorators import clinic_page
 from filiform.patients.search_keys import name_key
 from filiform.patients.selectors import patient_of_clinic
@@ -171,15 +172,6 @@ def invoice_list(request: HttpRequest, access: Access) -> HttpResponse:
 # --- one invoice -------------------------------------------------------------------------------
 
 
-def _claims_of(access: Access, invoice: Any) -> list[Any]:
-    """The invoice's insurer claims, for those who bill insurers (desk work)."""
-    from filiform.insurance.claims import claims_of_invoice  # insurance builds on billing
-
-    if not access.may_take_payment:
-        return []
-    return claims_of_invoice(access=access, invoice_id=invoice.pk)
-
-
 def _invoice_page(
     request: HttpRequest,
     access: Access,
@@ -234,7 +226,8 @@ def _invoice_page(
         "can_void": invoice_may_be_voided(invoice, access) or "void_form" in forms,
         "can_receipt": open_for_money,
         "can_bill_insurer": open_for_money and access.may_take_payment,
-        "claims": _claims_of(access, invoice),
+        # the invoice's insurer claims (insurance registers the card: it builds on billing)
+        **cards_context("invoice", access=access, invoice=invoice),
         "refund_rows": refund_rows if billing and open_for_money else [],
         "pay_form": forms.get("pay_form")
         or PaymentForm(initial={"amount": f"{invoice.balance}", "method": "debit"}),

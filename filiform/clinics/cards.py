@@ -8,8 +8,9 @@ importing them back would be a cycle. So each of those apps registers a *card* h
 ``AppConfig.ready``, and the page asks the registry for its cards: the page depends on this
 module only, and the import-linter layers contract (pyproject.toml) keeps it that way.
 
-A card is a function ``context(access=..., **subject) -> dict`` (the patient page passes
-``patient=``, the visit page ``visit=``) whose keys the page's template reads; it checks its own
+The invoice page (billing) shows insurance's claims of the invoice the same way: insurance
+builds on billing. A card is a function ``context(access=..., **subject) -> dict`` (the patient
+page passes ``patient=``, the visit page ``visit=``, the invoice page ``invoice=``) whose keys the page's template reads; it checks its own
 permission and audits what it shows, as it did when the page called it. Cards run in ``order``
 (then name), so the page's content and the order of its audit entries do not depend on the order
 apps load in.
@@ -23,7 +24,7 @@ from typing import Any, Literal
 
 from filiform.clinics.access import Access
 
-Page = Literal["dashboard", "patient", "visit"]
+Page = Literal["dashboard", "patient", "visit", "invoice"]
 CardContext = Callable[..., Mapping[str, Any]]
 
 

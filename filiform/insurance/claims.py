@@ -588,6 +588,25 @@ def claim_get(*, access: Access, claim_id: int) -> Claim:
     return claim
 
 
+def claims_for_reports(access: Access, statuses: tuple[str, ...]) -> QuerySet[Claim]:
+    """The claims billing's reports read (billing/reports.py ``register_claims_source``): the
+    clinic's claims in ``statuses`` on invoices that are not void, with what the reports show."""
+    return (
+        Claim.objects.of(access)
+        .filter(status__in=statuses)
+        .exclude(invoice__status=InvoiceStatus.VOID)
+        .select_related("policy__insurer", "patient", "invoice")
+    )
+
+
+def invoice_claims_card(*, access: Access, invoice: Invoice) -> dict[str, Any]:
+    """The invoice page's card (clinics/cards.py): the invoice's insurer claims, for those who
+    bill insurers (desk work); none for the others."""
+    if not access.may_take_payment:
+        return {"claims": []}
+    return {"claims": claims_of_invoice(access=access, invoice_id=invoice.pk)}
+
+
 def claims_of_invoice(*, access: Access, invoice_id: int) -> list[Claim]:
     require_desk(access)
     return list(

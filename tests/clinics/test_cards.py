@@ -15,6 +15,7 @@ def test_the_apps_register_their_cards_in_the_pages_order() -> None:
     assert [c.name for c in cards_of("dashboard")] == ["charting", "aftercare", "notices"]
     assert [c.name for c in cards_of("patient")] == ["charting", "clearance"]
     assert [c.name for c in cards_of("visit")] == ["aftercare", "outcomes"]
+    assert [c.name for c in cards_of("invoice")] == ["insurance"]
 
 
 def test_cards_run_by_order_then_name_and_later_keys_win(monkeypatch: pytest.MonkeyPatch) -> None:
