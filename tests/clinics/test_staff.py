@@ -1,12 +1,10 @@
-import re
-
 import pytest
 from django.core.management import call_command
-from django.test import Client
 
 from filiform.accounts.models import User
 from filiform.audit.models import AuditAction, AuditEntry
 from filiform.clinics.models import Membership, Role
+from tests.clinics.invitation_mail import choose_password_from
 from tests.conftest import World, client_for
 
 NEW_PERSON = {
@@ -33,15 +31,7 @@ def test_owner_adds_a_new_person_who_sets_a_password_from_the_emailed_link(
     assert smtp_server.messages == []  # sent by the worker, not inside the request
     call_command("worker", "--batch", "--verbosity", "0")
     assert len(smtp_server.messages) == 1
-    body = smtp_server.messages[0].get_payload()[0].get_payload(decode=True).decode()
-    path = re.search(r"https?://[^/\s]+(/accounts/password-reset/\S+/)", body)
-    assert path
-    client = Client()
-    form = client.get(path.group(1), follow=True)
-    client.post(
-        form.redirect_chain[-1][0],
-        {"new_password1": "a-strong-passphrase-31", "new_password2": "a-strong-passphrase-31"},
-    )
+    choose_password_from(smtp_server.messages[0], "a-strong-passphrase-31")
     nia.refresh_from_db()
     assert nia.check_password("a-strong-passphrase-31")
     assert AuditEntry.objects.filter(action=AuditAction.CREATE, object_type="membership").exists()
