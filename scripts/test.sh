@@ -15,6 +15,8 @@ export FILIFORM_HYPOTHESIS_PROFILE=gate
 started=$(date +%s)
 pass_started=$started
 took() { echo "    ($1: $(( $(date +%s) - pass_started )) s)"; pass_started=$(date +%s); }
+# A pass run alongside another: wait for it, print what it said, and stop if it failed.
+finish() { local ok=0; wait "$1" || ok=$?; cat "$2"; [ "$ok" = 0 ] || { echo "$3"; exit 1; }; }
 
 work=$(mktemp -d /tmp/filiform-test.XXXXXX)
 mypy_pid=""
@@ -52,11 +54,8 @@ pytest -m "not browser" -q -n auto \
   --ignore=tests/test_api_fuzz.py --ignore=tests/practitioners/test_api_fuzz.py \
   --ignore=tests/clinics/test_isolation_seeded.py
 took "SQLite"
-mypy_ok=0
-wait "$mypy_pid" || mypy_ok=$?
+finish "$mypy_pid" "$work/mypy.log" "mypy found type errors"
 mypy_pid=""
-cat "$work/mypy.log"
-[ "$mypy_ok" = 0 ] || { echo "mypy found type errors"; exit 1; }
 took "the rest of mypy"
 
 # The browser tests run alongside the PostgreSQL pass: they keep about one core busy (one test
@@ -92,11 +91,8 @@ pg_stop=""
 took "PostgreSQL"
 
 echo "==> browser tests (headless Chromium)"
-browser_ok=0
-wait "$browser_pid" || browser_ok=$?
+finish "$browser_pid" "$work/browser.log" "browser tests failed"
 browser_pid=""
-cat "$work/browser.log"
-[ "$browser_ok" = 0 ] || { echo "browser tests failed"; exit 1; }
 took "the rest of the browser tests"
 
 echo "==> all passes green in $(( $(date +%s) - started )) s"
